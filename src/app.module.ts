@@ -1,0 +1,45 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
+import type { DestinationStream } from 'pino';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { CoreModule } from './core/core.module';
+import { LoggingModule } from './core/logging/logging.module';
+import { MetricsHook } from './core/metrics/metrics.hook';
+import { MetricsModule } from './core/metrics/metrics.module';
+import { DatabaseModule } from './database/database.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** Where logs go; stdout when omitted. Tests pass a stream to read them. */
+  logDestination?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(options.config),
+        // CLS is mounted by configureApp() as the second middleware, so it spans everything.
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: false },
+          plugins: [
+            new ClsPluginTransactional({
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
+            }),
+          ],
+        }),
+        LoggingModule.forRoot(options.logDestination),
+        DatabaseModule.forRoot(options.databaseUrl),
+        CoreModule.forRoot({ hooks: [MetricsHook], hookModules: [MetricsModule] }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import type { NestApplicationOptions } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import compression from 'compression';
+import type { Request, Response } from 'express';
+import helmet from 'helmet';
+import { ClsMiddleware } from 'nestjs-cls';
+import { Logger } from 'nestjs-pino';
+import { version } from '../package.json';
+import { AppConfig } from './config/app-config';
+import { ErrorEnvelopeDto } from './core/http/api-envelope.dto';
+import { OPENAPI_PUBLIC_EXTENSION } from './core/http/public.decorator';
+import { requestIdMiddleware, requestIdOf } from './core/http/request-id';
+import { HttpMetrics } from './core/metrics/http-metrics';
+
+/** Options for NestFactory.create / createNestApplication: body parsing is ours (CoreModule). */
+export const NEST_APP_OPTIONS: NestApplicationOptions = {
+  bodyParser: false,
+  bufferLogs: true,
+  // Let start-up errors reach main.ts, which stops the embedded database before exiting.
+  abortOnError: false,
+};
+
+export const API_PREFIX = 'v1';
+const UNPREFIXED_ROUTES = ['health', 'health/live', 'metrics'];
+const EXPOSED_HEADERS = [
+  'X-Request-ID',
+  'Retry-After',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'ETag',
+  'Idempotent-Replayed',
+  'X-Session-Id',
+];
+
+/**
+ * Everything about the HTTP platform, shared by main.ts and the tests so both run the same stack.
+ * Middleware order matters: request id first (every answer carries it), then CLS (guards,
+ * interceptors and the filter share one context), metrics, security headers, CORS, compression.
+ */
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  // Envelopes carry a timestamp, so a body hash is never a useful validator; routes that support
+  // conditional requests (casefiles) set their own ETag.
+  app.set('etag', false);
+  app.use(requestIdMiddleware);
+  app.use(
+    new ClsMiddleware({
+      generateId: true,
+      idGenerator: (req: Request) => requestIdOf(req),
+      initializePlugins: true,
+    }).use,
+  );
+  app.use(app.get(HttpMetrics).middleware);
+  app.use(
+    helmet({
+      // Served over plain HTTP on non-localhost hosts too: don't force browsers onto https.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.enableCors({
+    origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+    exposedHeaders: EXPOSED_HEADERS,
+  });
+  app.use(
+    compression({
+      // SSE must reach the client event by event, never buffered by gzip.
+      filter: (req: Request, res: Response) =>
+        !String(res.getHeader('Content-Type') ?? '').includes('text/event-stream') &&
+        compression.filter(req, res),
+    }),
+  );
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
+  setupOpenApi(app);
+}
+
+export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Casefile Hub API')
+    .setDescription(
+      'Casefiles, tool sessions, chat and Google workspace data. Every JSON response is an ' +
+        'envelope `{data, meta, errors}`; errors carry a stable `code` (see docs/ERROR_CODES.md).',
+    )
+    .setVersion(version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api_key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('api_key')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    extraModels: [ErrorEnvelopeDto],
+    operationIdFactory: (_controller, method) => method,
+  });
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of Object.values(pathItem) as Record<string, unknown>[]) {
+      if (typeof operation !== 'object' || !('responses' in operation)) continue;
+      // Public routes need no credentials: say so instead of inheriting the global requirement.
+      if (operation[OPENAPI_PUBLIC_EXTENSION]) {
+        operation.security = [];
+        delete operation[OPENAPI_PUBLIC_EXTENSION];
+      }
+      const responses = operation.responses as Record<string, unknown>;
+      responses.default ??= {
+        description: 'Error envelope (see docs/ERROR_CODES.md for the codes)',
+        content: {
+          'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
+        },
+      };
+    }
+  }
+  return document;
+}
+
+function setupOpenApi(app: NestExpressApplication): void {
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: `${API_PREFIX}/openapi.json`,
+    yamlDocumentUrl: `${API_PREFIX}/openapi.yaml`,
+    customSiteTitle: 'Casefile Hub API',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+  });
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EnvironmentVariables, validateEnvironment } from './environment';
+
+const DEV_CORS_ORIGINS = [
+  'http://localhost:3000',
+  'http://localhost:4200',
+  'http://localhost:5173',
+  'http://localhost:8080',
+  'http://127.0.0.1:3000',
+  'http://127.0.0.1:5173',
+];
+
+/**
+ * The typed, validated configuration, injected by its class: `constructor(config: AppConfig)`.
+ * Built once at start-up from the environment (see `loadAppConfig`); never read `process.env`
+ * anywhere else.
+ */
+export class AppConfig {
+  readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly corsOrigins: string[] | '*';
+  readonly shutdownTimeoutMs: number;
+  readonly database: {
+    readonly url: string | undefined;
+    readonly poolSize: number;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+  };
+  readonly redisUrl: string | undefined;
+  readonly jwtSecret: string;
+  /** The raw validated variables, for the feature settings later modules read. */
+  readonly env: Readonly<EnvironmentVariables>;
+
+  constructor(env: EnvironmentVariables, jwtSecret: string) {
+    this.env = Object.freeze(env);
+    this.nodeEnv = env.NODE_ENV;
+    this.port = env.PORT;
+    this.dataDir = resolve(env.DATA_DIR);
+    this.logLevel = env.LOG_LEVEL;
+    this.corsOrigins = parseCorsOrigins(env.CORS_ORIGINS);
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.database = {
+      url: env.DATABASE_URL,
+      poolSize: env.DB_POOL_SIZE,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    };
+    this.redisUrl = env.REDIS_URL;
+    this.jwtSecret = jwtSecret;
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+}
+
+function parseCorsOrigins(raw: string | undefined): string[] | '*' {
+  if (raw === undefined) return DEV_CORS_ORIGINS;
+  if (raw.trim() === '*') return '*';
+  return raw.split(',').map((origin) => origin.trim());
+}
+
+/**
+ * In development and test a missing JWT_SECRET is generated once and kept in DATA_DIR, so tokens
+ * survive restarts. Production refuses to start without one (checked in validateEnvironment).
+ */
+function resolveJwtSecret(env: EnvironmentVariables, dataDir: string): string {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** Validates the environment and resolves generated secrets. Throws ConfigValidationError. */
+export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
+  const env = validateEnvironment(raw);
+  return new AppConfig(env, resolveJwtSecret(env, resolve(env.DATA_DIR)));
+}

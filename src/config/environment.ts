@@ -1,0 +1,249 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  getMetadataStorage,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+const CHAT_PROVIDERS = ['builtin', 'openai'] as const;
+
+/** An empty variable counts as unset, so `PORT=` in a .env file means "use the default". */
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const toInt = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string' || value.trim() === '') return emptyToUndefined({ value });
+  return /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+};
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string' || value.trim() === '') return emptyToUndefined({ value });
+  const normalised = value.trim().toLowerCase();
+  if (normalised === 'true' || normalised === '1') return true;
+  if (normalised === 'false' || normalised === '0') return false;
+  return value;
+};
+
+/**
+ * Every environment variable the service reads (API.md §9), with its default. This class is the
+ * one place they are validated; `.env.example` documents them and a unit test keeps the two equal.
+ */
+export class EnvironmentVariables {
+  @IsIn(NODE_ENVS)
+  @Transform(emptyToUndefined)
+  NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  @Transform(toInt)
+  PORT = 3000;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  @Transform(emptyToUndefined)
+  DATABASE_URL?: string;
+
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
+  DATA_DIR = './.data';
+
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  @Transform(toInt)
+  DB_POOL_SIZE = 10;
+
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  @Transform(toInt)
+  DB_CONNECT_TIMEOUT_MS = 2000;
+
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  @Transform(toInt)
+  DB_STATEMENT_TIMEOUT_MS = 10_000;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  @Transform(emptyToUndefined)
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  @Transform(emptyToUndefined)
+  JWT_SECRET?: string;
+
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  @Transform(toInt)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  @Transform(toInt)
+  REFRESH_TOKEN_TTL_SECONDS = 2_592_000;
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  @Transform(toInt)
+  RATE_LIMIT_PER_MINUTE = 60;
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  @Transform(toInt)
+  AUTH_RATE_LIMIT_PER_MINUTE = 10;
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  @Transform(toInt)
+  LOGIN_MAX_FAILURES = 5;
+
+  @IsInt()
+  @Min(60)
+  @Transform(toInt)
+  SESSION_IDLE_TTL_SECONDS = 1800;
+
+  @IsInt()
+  @Min(60)
+  @Transform(toInt)
+  SESSION_MAX_TTL_SECONDS = 86_400;
+
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  @Transform(toInt)
+  TOOL_TIMEOUT_MS = 10_000;
+
+  @IsInt()
+  @Min(1024)
+  @Transform(toInt)
+  TOOL_MAX_RESULT_BYTES = 262_144;
+
+  @IsIn(CHAT_PROVIDERS)
+  @Transform(emptyToUndefined)
+  CHAT_PROVIDER: (typeof CHAT_PROVIDERS)[number] = 'builtin';
+
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @Transform(emptyToUndefined)
+  OPENAI_BASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @Transform(emptyToUndefined)
+  OPENAI_API_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Transform(emptyToUndefined)
+  CHAT_MODEL?: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  @Transform(toInt)
+  CHAT_MAX_TOOL_ROUNDS = 5;
+
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @Transform(emptyToUndefined)
+  GOOGLE_API_BASE_URL = 'https://www.googleapis.com';
+
+  @IsOptional()
+  @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'must be an email address' })
+  @Transform(emptyToUndefined)
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  @Transform(emptyToUndefined)
+  ADMIN_PASSWORD?: string;
+
+  @IsBoolean()
+  @Transform(toBool)
+  ADMIN_2FA_REQUIRED = false;
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*$/, {
+    message: 'must be a comma-separated list of http(s) origins, or *',
+  })
+  @Transform(emptyToUndefined)
+  CORS_ORIGINS?: string;
+
+  @IsIn(LOG_LEVELS)
+  @Transform(emptyToUndefined)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @IsInt()
+  @Min(0)
+  @Max(120_000)
+  @Transform(toInt)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+}
+
+/** The names of all variables above, read from their validation metadata (one list, no copy). */
+export const ENVIRONMENT_VARIABLE_NAMES: readonly string[] = [
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', false, false)
+      .map((metadata) => metadata.propertyName),
+  ),
+];
+
+export class ConfigValidationError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/**
+ * Validates the raw environment once. Throws a ConfigValidationError whose message is one line
+ * naming the first bad variable (and never echoing its value: it may be a secret).
+ */
+export function validateEnvironment(raw: NodeJS.ProcessEnv): EnvironmentVariables {
+  const picked = Object.fromEntries(
+    Object.entries(raw).filter(([key]) => ENVIRONMENT_VARIABLE_NAMES.includes(key)),
+  );
+  const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
+  const [first] = validateSync(env, { forbidUnknownValues: true });
+  if (first) {
+    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    throw new ConfigValidationError(first.property, reason.replace(`${first.property} `, ''));
+  }
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    throw new ConfigValidationError('JWT_SECRET', 'is required in production (at least 32 chars)');
+  }
+  if (env.SESSION_MAX_TTL_SECONDS < env.SESSION_IDLE_TTL_SECONDS) {
+    throw new ConfigValidationError(
+      'SESSION_MAX_TTL_SECONDS',
+      'must be at least SESSION_IDLE_TTL_SECONDS',
+    );
+  }
+  if (env.CHAT_PROVIDER === 'openai' && (!env.OPENAI_BASE_URL || !env.CHAT_MODEL)) {
+    throw new ConfigValidationError('CHAT_PROVIDER', 'openai needs OPENAI_BASE_URL and CHAT_MODEL');
+  }
+  return env;
+}

@@ -1,0 +1,61 @@
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type ModuleMetadata,
+  type NestModule,
+  RequestMethod,
+  type Type,
+} from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { HealthModule } from './health/health.module';
+import { jsonBody } from './http/json-body.middleware';
+import { createValidationPipe } from './http/validation';
+import { RequestHubInterceptor } from './hub/request-hub.interceptor';
+import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
+import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
+import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
+
+export interface CoreModuleOptions {
+  /** The RequestHub's hooks, in the order they run. */
+  hooks: Type<RequestHook>[];
+  /** Modules that provide those hooks. */
+  hookModules: ModuleMetadata['imports'];
+}
+
+/**
+ * The domain-agnostic platform: RequestHub, the one filter, validation, body parsing, shutdown
+ * gate, metrics, health, Redis. Never imports a feature module except to receive its hooks.
+ */
+@Module({})
+export class CoreModule implements NestModule {
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [RedisModule, MetricsModule, HealthModule, ...(options.hookModules ?? [])],
+      providers: [
+        ShutdownState,
+        ShutdownGateMiddleware,
+        {
+          provide: REQUEST_HOOKS,
+          inject: options.hooks,
+          useFactory: (...hooks: RequestHook[]) => hooks,
+        },
+        { provide: APP_INTERCEPTOR, useClass: RequestHubInterceptor },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+      exports: [ShutdownState, MetricsModule],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Mounted after the global modules' middleware (CLS, pino-http), so a turned-away or
+    // unparsable request is still logged with its request id.
+    consumer
+      .apply(ShutdownGateMiddleware, jsonBody())
+      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}

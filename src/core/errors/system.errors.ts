@@ -1,0 +1,47 @@
+import {
+  InvalidInputError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnavailableError,
+} from './domain-error';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class RequestValidationError extends InvalidInputError {
+  constructor(fields: FieldError[]) {
+    super('VAL_FAILED', 'Request validation failed', { fields });
+  }
+}
+
+export class MalformedJsonError extends InvalidInputError {
+  constructor() {
+    super('VAL_MALFORMED_JSON', 'The request body is not valid JSON');
+  }
+}
+
+export class BodyTooLargeError extends PayloadTooLargeError {
+  constructor(limitBytes: number) {
+    super(`The request body exceeds ${limitBytes} bytes`, { limit_bytes: limitBytes });
+  }
+}
+
+export class RouteNotFoundError extends NotFoundError {
+  constructor(method: string, path: string) {
+    super('NF_ROUTE', `No route for ${method} ${path}`);
+  }
+}
+
+export class DatabaseUnavailableError extends UnavailableError {
+  constructor() {
+    super('SYS_DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+  }
+}
+
+export class ShuttingDownError extends UnavailableError {
+  constructor() {
+    super('SYS_SHUTTING_DOWN', 'The service is shutting down; retry shortly');
+  }
+}

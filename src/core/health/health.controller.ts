@@ -1,0 +1,33 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiEnvelopeResponse } from '../http/api-envelope.decorator';
+import { Public } from '../http/public.decorator';
+import { Operation } from '../hub/operation.decorator';
+import { HealthResponseDto, LivenessResponseDto } from './health-response.dto';
+import { HealthService } from './health.service';
+
+@ApiTags('Health')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @Public()
+  @Operation('health', { summary: 'Readiness: the database (and Redis when configured) answer' })
+  @ApiEnvelopeResponse(HealthResponseDto, { description: 'Every dependency answers' })
+  @ApiEnvelopeResponse(HealthResponseDto, { status: 503, description: 'A dependency is down' })
+  async check(@Res({ passthrough: true }) res: Response): Promise<HealthResponseDto> {
+    const report = await this.health.check();
+    if (report.status !== 'ok') res.status(503);
+    return report;
+  }
+
+  @Get('live')
+  @Public()
+  @Operation('health_live', { summary: 'Liveness: the process runs (no dependency checks)' })
+  @ApiEnvelopeResponse(LivenessResponseDto)
+  live(): LivenessResponseDto {
+    return { status: 'ok' };
+  }
+}

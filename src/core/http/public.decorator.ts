@@ -1,0 +1,17 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
+
+export const IS_PUBLIC = 'casefile-hub:public';
+/** Marks the operation as public in the OpenAPI document (`security: []`), see app.setup.ts. */
+export const OPENAPI_PUBLIC_EXTENSION = 'x-public';
+
+/**
+ * The only way a route opts out of authentication (fail closed): everything else needs a valid
+ * identity once the auth guard is in place.
+ */
+export function Public(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(IS_PUBLIC, true),
+    ApiExtension(OPENAPI_PUBLIC_EXTENSION, true),
+  );
+}

@@ -1,0 +1,34 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+
+export interface OperationOptions {
+  /**
+   * Wrap the result in the envelope (default true). Off only for non-JSON answers: Prometheus
+   * text, SSE streams.
+   */
+  envelope?: boolean;
+  /**
+   * Run handler and post hooks in one database transaction. Default: on for POST, PUT, PATCH and
+   * DELETE, off for reads. Long-lived handlers (SSE) turn it off and manage their own.
+   */
+  transaction?: boolean;
+  summary?: string;
+}
+
+export interface OperationMetadata extends OperationOptions {
+  name: string;
+}
+
+export const OPERATION_METADATA = 'casefile-hub:operation';
+
+/**
+ * Names a handler's operation (the names of API.md). The one name is used by `meta.operation`,
+ * the Swagger `operationId`, metrics and the audit log. Every route must carry one.
+ */
+export function Operation(name: string, options: OperationOptions = {}): MethodDecorator {
+  const metadata: OperationMetadata = { name, ...options };
+  return applyDecorators(
+    SetMetadata(OPERATION_METADATA, metadata),
+    ApiOperation({ operationId: name, summary: options.summary }),
+  );
+}

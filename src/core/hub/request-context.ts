@@ -1,0 +1,37 @@
+import type { ClsStore } from 'nestjs-cls';
+import type { ResponseMeta } from '../http/envelope';
+
+/**
+ * What the RequestHub knows about the request in flight. It lives in CLS, so audit, logging and
+ * repositories deep in the call chain can read it; services still receive the actor explicitly.
+ */
+export interface RequestContext {
+  requestId: string;
+  operation: string;
+  method: string;
+  /** The route template (`/v1/casefiles/:id`), never the raw path. */
+  route: string;
+  startedAt: number;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  /** Names of the hooks that run for this request, in order; echoed as `meta.hooks`. */
+  hooks: string[];
+  /** Set by the session_lifecycle hook when a tool or chat session was resolved. */
+  sessionId?: string;
+  sessionRecreated?: boolean;
+}
+
+export interface HubClsStore extends ClsStore {
+  requestContext?: RequestContext;
+}
+
+/** `meta` for a response, from the CLS context when the hub has built one. */
+export function buildMeta(requestId: string, ctx: RequestContext | undefined): ResponseMeta {
+  const meta: ResponseMeta = { request_id: requestId, timestamp: new Date().toISOString() };
+  if (!ctx) return meta;
+  meta.operation = ctx.operation;
+  meta.hooks = ctx.hooks;
+  if (ctx.sessionId) meta.session_id = ctx.sessionId;
+  if (ctx.sessionRecreated) meta.session_recreated = true;
+  return meta;
+}

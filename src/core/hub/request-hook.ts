@@ -1,0 +1,20 @@
+import type { RequestContext } from './request-context';
+
+/**
+ * A cross-cutting step the RequestHub runs around every operation. Hooks are listed once, in
+ * order, under REQUEST_HOOKS (see app.hooks.ts); adding one never touches the interceptor.
+ *
+ * - `appliesTo` decides whether the hook runs for this request (default: always); the names of
+ *   the hooks that apply become `meta.hooks`.
+ * - `pre` runs before the handler, `post` after it inside the operation's transaction (a throw
+ *   there rolls the change back), `error` after a failure and after the rollback.
+ */
+export interface RequestHook {
+  readonly name: string;
+  appliesTo?(ctx: RequestContext): boolean;
+  pre?(ctx: RequestContext): Promise<void> | void;
+  post?(ctx: RequestContext, result: unknown): Promise<void> | void;
+  error?(ctx: RequestContext, error: unknown): Promise<void> | void;
+}
+
+export const REQUEST_HOOKS = Symbol('REQUEST_HOOKS');

@@ -1,0 +1,162 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { Request, Response } from 'express';
+import { ClsService } from 'nestjs-cls';
+import {
+  catchError,
+  concat,
+  defer,
+  ignoreElements,
+  lastValueFrom,
+  type Observable,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
+import { successEnvelope } from '../http/envelope';
+import { requestIdOf } from '../http/request-id';
+import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
+import { buildMeta, type HubClsStore, type RequestContext } from './request-context';
+import { REQUEST_HOOKS, type RequestHook } from './request-hook';
+
+const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The matched route template (`/v1/casefiles/:id`). A wildcard path is the catch-all middleware
+ * mount, not a route of ours (no handler uses wildcards): the request matched no route.
+ */
+export function routeTemplateOf(req: Request): string {
+  const route = req.route as { path?: unknown } | undefined;
+  const path = route?.path;
+  return typeof path === 'string' && !path.includes('{*') ? path : '<unmatched>';
+}
+
+/**
+ * The RequestHub (ARCHITECTURE §2.1): builds the request context, runs the hooks around the
+ * handler, opens the transaction for mutating operations and wraps the result in the envelope.
+ */
+@Injectable()
+export class RequestHubInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('RequestHub');
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly cls: ClsService<HubClsStore>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    @Inject(REQUEST_HOOKS) private readonly hooks: readonly RequestHook[],
+  ) {}
+
+  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (execution.getType() !== 'http') return next.handle();
+    const operation = this.reflector.get<OperationMetadata | undefined>(
+      OPERATION_METADATA,
+      execution.getHandler(),
+    );
+    if (!operation) {
+      // Fail closed: a route without an operation has no name for audit, metrics or the envelope.
+      throw new Error(
+        `${execution.getClass().name}.${execution.getHandler().name} has no @Operation()`,
+      );
+    }
+    const http = execution.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const ctx = this.buildContext(req, operation.name);
+    const hooks = this.hooks.filter((hook) => hook.appliesTo?.(ctx) ?? true);
+    ctx.hooks = hooks.map((hook) => hook.name);
+    this.cls.set('requestContext', ctx);
+
+    if (operation.envelope === false) return this.passThrough(ctx, hooks, next);
+    const transactional = operation.transaction ?? MUTATING_METHODS.has(req.method);
+    return defer(async () => {
+      const data = await this.run(ctx, hooks, next, transactional);
+      if (res.statusCode === 204) return undefined;
+      return successEnvelope(data, buildMeta(ctx.requestId, ctx));
+    });
+  }
+
+  private buildContext(req: Request, operation: string): RequestContext {
+    return {
+      requestId: requestIdOf(req),
+      operation,
+      method: req.method,
+      route: routeTemplateOf(req),
+      startedAt: performance.now(),
+      ip: req.ip,
+      userAgent: req.headers['user-agent'],
+      hooks: [],
+    };
+  }
+
+  private async run(
+    ctx: RequestContext,
+    hooks: readonly RequestHook[],
+    next: CallHandler,
+    transactional: boolean,
+  ): Promise<unknown> {
+    try {
+      for (const hook of hooks) await hook.pre?.(ctx);
+      const execute = async (): Promise<unknown> => {
+        const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        for (const hook of hooks) await hook.post?.(ctx, result);
+        return result;
+      };
+      return transactional ? await this.txHost.withTransaction(execute) : await execute();
+    } catch (error) {
+      await this.runErrorHooks(ctx, hooks, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Non-JSON answers (metrics text, SSE) keep their stream: hooks still run, nothing is wrapped
+   * and no transaction spans the stream.
+   */
+  private passThrough(
+    ctx: RequestContext,
+    hooks: readonly RequestHook[],
+    next: CallHandler,
+  ): Observable<unknown> {
+    let last: unknown;
+    const runPre = defer(async () => {
+      for (const hook of hooks) await hook.pre?.(ctx);
+    });
+    const runPost = defer(async () => {
+      for (const hook of hooks) await hook.post?.(ctx, last);
+    });
+    return runPre.pipe(
+      switchMap(() => next.handle()),
+      tap((value) => (last = value)),
+      (stream) => concat(stream, runPost.pipe(ignoreElements())),
+      catchError((error: unknown) =>
+        defer(() => this.runErrorHooks(ctx, hooks, error)).pipe(
+          switchMap(() => throwError(() => error)),
+        ),
+      ),
+    );
+  }
+
+  /** Error hooks observe a failure; one that fails itself is logged and never hides the original. */
+  private async runErrorHooks(
+    ctx: RequestContext,
+    hooks: readonly RequestHook[],
+    error: unknown,
+  ): Promise<void> {
+    for (const hook of hooks) {
+      try {
+        await hook.error?.(ctx, error);
+      } catch (hookError) {
+        this.logger.error({ err: hookError, hook: hook.name }, 'request hook failed in error()');
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
+
+export interface PoolSettings {
+  poolSize: number;
+  connectTimeoutMs: number;
+  /** 0 disables the timeout (migrations may legitimately run long). */
+  statementTimeoutMs: number;
+}
+
+/**
+ * The one DataSource configuration, used by the app, the migration runner and the TypeORM CLI
+ * (ormconfig.ts). Globs match `.ts` (ts-node, Jest) and `.js` (the build) alike.
+ */
+export function buildDataSourceOptions(url: string, pool: PoolSettings): DataSourceOptions {
+  const timeouts =
+    pool.statementTimeoutMs > 0
+      ? {
+          statement_timeout: pool.statementTimeoutMs,
+          // A server that stops answering (not just refusing) would leave a query waiting for
+          // ever; the client-side timeout turns that into an error a little after the server's.
+          query_timeout: pool.statementTimeoutMs + 1000,
+        }
+      : {};
+  return {
+    type: 'postgres',
+    url,
+    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
+    migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
+    migrationsTableName: 'migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: {
+      max: pool.poolSize,
+      connectionTimeoutMillis: pool.connectTimeoutMs,
+      idle_in_transaction_session_timeout: 60_000,
+      application_name: 'casefile-hub',
+      ...timeouts,
+    },
+  };
+}
+
+/** The database name in a postgres:// URL (used to refuse non-test databases in tests). */
+export function databaseNameOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+}

@@ -1,0 +1,38 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source-options';
+import { migrateDatabase } from './migrate';
+
+export const DATABASE_URL = Symbol('DATABASE_URL');
+
+/**
+ * TypeORM on the given database. Pending migrations are applied before the pool opens, so the
+ * app never serves a request against an old schema.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: async (config: AppConfig) => {
+            const applied = await migrateDatabase(url, config.database);
+            if (applied.length > 0) {
+              new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+            }
+            return {
+              ...buildDataSourceOptions(url, config.database),
+              retryAttempts: 3,
+              retryDelay: 1000,
+            };
+          },
+        }),
+      ],
+      providers: [{ provide: DATABASE_URL, useValue: url }],
+      exports: [DATABASE_URL],
+    };
+  }
+}

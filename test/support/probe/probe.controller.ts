@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Logger,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsService } from 'nestjs-cls';
+import { uuidv7 } from 'uuidv7';
+import { DomainError, TooManyRequestsError } from '../../../src/core/errors/domain-error';
+import { type ErrorCode, ERROR_CODES } from '../../../src/core/errors/error-codes';
+import type { HubClsStore } from '../../../src/core/hub/request-context';
+import { Operation } from '../../../src/core/hub/operation.decorator';
+import { Public } from '../../../src/core/http/public.decorator';
+import { CreateProbeItemDto } from './probe.dto';
+import { ProbeHook } from './probe.hook';
+
+class ProbeDomainError extends DomainError {
+  constructor(code: ErrorCode) {
+    super(code, `probe ${code}`, { probe: true });
+  }
+}
+
+interface ProbeItemRow {
+  id: string;
+  title: string;
+}
+
+/**
+ * Test-only routes that reach the platform paths no product route reaches yet: validation, domain
+ * errors of every kind, internal errors, transactions, slow handlers, database access.
+ */
+@Public()
+@Controller('probe')
+export class ProbeController {
+  private readonly logger = new Logger('Probe');
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly cls: ClsService<HubClsStore>,
+    private readonly hook: ProbeHook,
+  ) {}
+
+  @Post('items')
+  @Operation('probe_create_item')
+  async create(@Body() body: CreateProbeItemDto): Promise<ProbeItemRow> {
+    const id = uuidv7();
+    await this.txHost.tx.query('INSERT INTO probe_items (id, title) VALUES ($1, $2)', [
+      id,
+      body.title,
+    ]);
+    if (body.fail_in === 'handler') throw new Error('probe handler failed after insert');
+    if (body.fail_in === 'post_hook') this.hook.failPostFor.add(this.cls.getId());
+    return { id, title: body.title };
+  }
+
+  @Get('items/:id')
+  @Operation('probe_get_item')
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<ProbeItemRow> {
+    const rows = (await this.txHost.tx.query('SELECT id, title FROM probe_items WHERE id = $1', [
+      id,
+    ])) as ProbeItemRow[];
+    if (!rows[0]) throw new ProbeDomainError('NF_CASEFILE');
+    return rows[0];
+  }
+
+  @Get('context')
+  @Operation('probe_context')
+  context(): unknown {
+    this.logger.log('probe handler log line');
+    return { context: this.cls.get('requestContext'), cls_id: this.cls.getId() };
+  }
+
+  @Get('errors/:code')
+  @Operation('probe_error')
+  fail(@Param('code') code: string): never {
+    if (!(code in ERROR_CODES)) throw new Error(`unknown code ${code}`);
+    if (code === 'RATE_LIMIT_EXCEEDED' || code === 'AUTH_TOO_MANY_ATTEMPTS') {
+      throw new TooManyRequestsError(code, 'slow down', 42);
+    }
+    throw new ProbeDomainError(code as ErrorCode);
+  }
+
+  @Get('boom')
+  @Operation('probe_boom')
+  boom(): never {
+    throw new Error('internal detail: password=hunter2 at SELECT * FROM users');
+  }
+
+  @Get('sql-error')
+  @Operation('probe_sql_error')
+  async sqlError(): Promise<unknown> {
+    return this.txHost.tx.query('SELECT secret_column FROM table_that_does_not_exist');
+  }
+
+  @Get('db')
+  @Operation('probe_db')
+  async db(): Promise<{ now: string }> {
+    const [row] = (await this.txHost.tx.query('SELECT now() AS now')) as { now: Date }[];
+    return { now: row!.now.toISOString() };
+  }
+
+  @Get('slow')
+  @Operation('probe_slow')
+  async slow(@Query('ms') ms = '300'): Promise<{ waited_ms: number }> {
+    await sleep(Number(ms));
+    return { waited_ms: Number(ms) };
+  }
+
+  @Post('actions/noop')
+  @HttpCode(204)
+  @Operation('probe_noop')
+  noop(): void {}
+
+  @Get('no-operation')
+  missingOperation(): string {
+    return 'a route without @Operation must never answer';
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModuleMetadata } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module';
+import { configureApp, NEST_APP_OPTIONS } from '../../src/app.setup';
+import { loadAppConfig } from '../../src/config/app-config';
+import { LogCapture } from './log-capture';
+import { assertTestDatabase, testDatabaseUrl } from './test-database';
+
+export interface TestAppOptions {
+  /** Environment variables on top of the test defaults (never the process environment). */
+  env?: Record<string, string>;
+  /** Another database than the run's shared one (the resilience test brings its own). */
+  databaseUrl?: string;
+  /** Extra modules, e.g. the platform probe. */
+  imports?: ModuleMetadata['imports'];
+  /** Provider overrides by factory, e.g. a different REQUEST_HOOKS list. */
+  overrides?: ProviderOverride[];
+}
+
+export interface ProviderOverride {
+  token: string | symbol | (abstract new (...args: never[]) => unknown);
+  factory: (...deps: never[]) => unknown;
+  inject?: (string | symbol | (abstract new (...args: never[]) => unknown))[];
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application (same AppModule, same configureApp() as main.ts) on a real PostgreSQL with
+ * migrations applied, listening on an ephemeral port. Logs are captured, not printed.
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
+  assertTestDatabase(databaseUrl);
+  const dataDir = mkdtempSync(join(tmpdir(), 'casefile-hub-app-'));
+  const config = loadAppConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'test-only-secret-that-is-at-least-32-characters',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  let builder = Test.createTestingModule({
+    imports: [
+      AppModule.forRoot({ config, databaseUrl, logDestination: logs }),
+      ...(options.imports ?? []),
+    ],
+  });
+  for (const override of options.overrides ?? []) {
+    builder = builder
+      .overrideProvider(override.token)
+      .useFactory({ factory: override.factory, inject: override.inject });
+  }
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS);
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    logs,
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
