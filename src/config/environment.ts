@@ -209,6 +209,8 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly string[] = [
   ),
 ];
 
+const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isIn', 'isString'];
+
 export class ConfigValidationError extends Error {
   constructor(
     readonly variable: string,
@@ -230,7 +232,11 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv): EnvironmentVariable
   const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
   const [first] = validateSync(env, { forbidUnknownValues: true });
   if (first) {
-    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    const constraints = first.constraints ?? {};
+    // "must be an integer" says more about `PORT=abc` than "must not be greater than 65535".
+    const typeRule = TYPE_CONSTRAINTS.find((name) => name in constraints);
+    const reason =
+      (typeRule && constraints[typeRule]) ?? Object.values(constraints)[0] ?? 'is invalid';
     throw new ConfigValidationError(first.property, reason.replace(`${first.property} `, ''));
   }
   if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -100,21 +100,31 @@ async function freePort(): Promise<number> {
 export class EmbeddedPostgres {
   private readonly bins = resolveBinaries();
   private readonly runAs = resolveRunAs();
-  private readonly pgdata: string;
-  private readonly ownerFile: string;
-  private readonly passwordFile: string;
-  private readonly readyMarker: string;
   private readonly log: (message: string) => void;
+  /** Where the cluster lives: options.dir, unless the postgres user cannot reach it (see start). */
+  private dir: string;
   private running = false;
   port = 0;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
-    const dir = resolve(options.dir);
-    this.pgdata = join(dir, 'data');
-    this.ownerFile = join(dir, 'owner.pid');
-    this.passwordFile = join(dir, 'password');
-    this.readyMarker = join(dir, 'initialised');
+    this.dir = resolve(options.dir);
     this.log = options.log ?? (() => undefined);
+  }
+
+  private get pgdata(): string {
+    return join(this.dir, 'data');
+  }
+  private get ownerFile(): string {
+    return join(this.dir, 'owner.pid');
+  }
+  private get passwordFile(): string {
+    return join(this.dir, 'password');
+  }
+  private get readyMarker(): string {
+    return join(this.dir, 'initialised');
+  }
+  private get logFile(): string {
+    return join(this.dir, 'postgres.log');
   }
 
   get url(): string {
@@ -123,22 +133,14 @@ export class EmbeddedPostgres {
   }
 
   async start(): Promise<void> {
+    this.dir = this.reachableDir();
     this.prepareDir();
     const fresh = !existsSync(this.readyMarker);
     if (fresh) this.initialise();
     this.takeOverLeftover();
     // A restart (stop, then start) keeps the port, so open pools reconnect by themselves.
     if (this.port === 0) this.port = await freePort();
-    await this.pgCtl([
-      'start',
-      '-w',
-      '-t',
-      '60',
-      '-l',
-      join(this.options.dir, 'postgres.log'),
-      '-o',
-      `-p ${this.port}`,
-    ]);
+    await this.pgCtl(['start', '-w', '-t', '60', '-l', this.logFile, '-o', `-p ${this.port}`]);
     this.running = true;
     writeFileSync(this.ownerFile, `${process.pid}\n`);
     if (fresh) {
@@ -167,11 +169,29 @@ export class EmbeddedPostgres {
     this.log('embedded PostgreSQL stopped');
   }
 
+  /**
+   * As root, PostgreSQL runs as `postgres` and must traverse every folder above its data (it
+   * chdirs there by absolute path). A DATA_DIR under a private folder (a clone in /root, say)
+   * is out of its reach: the cluster then lives in /var/lib/casefile-hub, under a name derived
+   * from DATA_DIR so the next start finds the same one.
+   */
+  private reachableDir(): string {
+    const wanted = resolve(this.options.dir);
+    if (!this.runAs) return wanted;
+    mkdirSync(dirname(wanted), { recursive: true });
+    const probe = spawnSync('/bin/sh', ['-c', 'cd -- "$1"', 'sh', dirname(wanted)], this.runAs);
+    if (probe.status === 0) return wanted;
+    const hash = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
+    const fallback = join('/var/lib/casefile-hub', `${basename(dirname(wanted))}-${hash}`);
+    this.log(`user postgres cannot reach ${wanted}; keeping the cluster in ${fallback}`);
+    return fallback;
+  }
+
   private prepareDir(): void {
     // Parents keep the default mode: as root, the postgres user must be able to traverse them.
-    mkdirSync(dirname(resolve(this.options.dir)), { recursive: true });
-    mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
-    if (this.runAs) chownSync(this.options.dir, this.runAs.uid, this.runAs.gid);
+    mkdirSync(dirname(this.dir), { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (this.runAs) chownSync(this.dir, this.runAs.uid, this.runAs.gid);
   }
 
   private password(): string {
@@ -184,7 +204,7 @@ export class EmbeddedPostgres {
   /** initdb; a cluster left half-made by a killed first start (no marker yet) is made again. */
   private initialise(): void {
     rmSync(this.pgdata, { recursive: true, force: true });
-    const pwfile = join(this.options.dir, 'initdb-password');
+    const pwfile = join(this.dir, 'initdb-password');
     writeFileSync(pwfile, `${this.password()}\n`, { mode: 0o600 });
     if (this.runAs) chownSync(pwfile, this.runAs.uid, this.runAs.gid);
     try {
@@ -225,7 +245,7 @@ export class EmbeddedPostgres {
     const ownerPid = readPid(this.ownerFile);
     if (ownerPid !== undefined && ownerPid !== process.pid && isAlive(ownerPid)) {
       throw new Error(
-        `the embedded PostgreSQL in ${this.options.dir} is in use by process ${ownerPid}; stop it or set another DATA_DIR`,
+        `the embedded PostgreSQL in ${this.dir} is in use by process ${ownerPid}; stop it or set another DATA_DIR`,
       );
     }
     this.log(
@@ -286,7 +306,7 @@ export class EmbeddedPostgres {
   }
 
   private tail(output: string): string {
-    const logFile = join(this.options.dir, 'postgres.log');
+    const logFile = this.logFile;
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-5) : [];
     return [output.trim(), ...log].filter(Boolean).join(' | ').slice(-1500);
   }

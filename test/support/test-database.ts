@@ -1,3 +1,4 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseNameOf } from '../../src/database/data-source-options';
@@ -26,4 +27,11 @@ export function testDatabaseUrl(): string {
   if (!url)
     throw new Error(`${TEST_DATABASE_URL_VAR} is not set: run tests through jest's e2e project`);
   return url;
+}
+
+/** A fresh temporary folder that the `postgres` user can traverse when tests run as root. */
+export function makeTestDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
 }

@@ -31,7 +31,8 @@ const PG_MESSAGES = [
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
   let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Object; depth++) {
+  // Structural, not `instanceof`: errors from Node's net module may come from another realm.
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
     chain.push(current);
     const next = current as { driverError?: unknown; cause?: unknown };
     current = next.driverError ?? next.cause;

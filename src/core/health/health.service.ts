@@ -33,7 +33,8 @@ function elapsed(started: number): number {
 function describe(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') return code === 'ECONNREFUSED' ? 'connection refused' : code;
-  const message = error instanceof Error ? error.message : '';
+  const message = (error as { message?: unknown }).message;
+  if (typeof message !== 'string') return 'unavailable';
   return message.startsWith('no answer') ? message : 'unavailable';
 }
 

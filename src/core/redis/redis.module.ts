@@ -19,7 +19,10 @@ class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    if (!this.redis) return;
+    // quit() flushes pending replies; a client that never connected just stops reconnecting.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect(false);
   }
 }
 
@@ -37,6 +40,8 @@ class RedisLifecycle implements OnApplicationShutdown {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,
+          // disconnect() on an already-dropped stream arms this timer and nothing clears it.
+          disconnectTimeout: 200,
           lazyConnect: false,
         });
         client.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));

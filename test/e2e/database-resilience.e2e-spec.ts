@@ -1,0 +1,75 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { withProbe } from '../support/probe';
+import { makeTestDir } from '../support/test-database';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Stops and restarts a real PostgreSQL under a running app: requests must fail fast with 503 while
+ * it is gone and work again, with no restart of the app, once it is back.
+ */
+describe('database outage', () => {
+  const dir = makeTestDir('casefile-hub-outage-');
+  const postgres = new EmbeddedPostgres({
+    dir: join(dir, 'postgres'),
+    database: 'outage_test',
+    ephemeral: true,
+  });
+  let t: TestApp;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    await postgres.start();
+    t = await createTestApp({
+      ...withProbe,
+      databaseUrl: postgres.url,
+      env: { DB_CONNECT_TIMEOUT_MS: '2000' },
+    });
+    http = request(t.app.getHttpServer());
+  });
+  afterAll(async () => {
+    await t.close();
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const timed = async (path: string) => {
+    const started = performance.now();
+    const res = await http.get(path);
+    return { res, ms: performance.now() - started };
+  };
+
+  it('serves normally while the database is up', async () => {
+    await http.get('/v1/probe/db').expect(200);
+    await http.get('/health').expect(200);
+  });
+
+  it('answers 503 within about 2 s while it is down, and recovers when it is back', async () => {
+    await postgres.stop();
+
+    const down = await timed('/v1/probe/db');
+    expect(down.res.status).toBe(503);
+    expect(down.res.body.errors).toEqual([
+      { code: 'SYS_DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' },
+    ]);
+    expect(down.ms).toBeLessThan(2500);
+
+    const health = await timed('/health');
+    expect(health.res.status).toBe(503);
+    expect(health.res.body.data.checks.database.status).toBe('error');
+    expect(health.ms).toBeLessThan(2500);
+
+    // A write path too: the transaction cannot even begin.
+    const write = await http.post('/v1/probe/items').send({ title: 'during outage' });
+    expect(write.status).toBe(503);
+    expect(write.body.errors[0].code).toBe('SYS_DATABASE_UNAVAILABLE');
+
+    await postgres.start();
+
+    await http.get('/health').expect(200);
+    await http.get('/v1/probe/db').expect(200);
+    await http.post('/v1/probe/items').send({ title: 'after outage' }).expect(201);
+  });
+});

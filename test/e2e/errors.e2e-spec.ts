@@ -1,0 +1,172 @@
+import request from 'supertest';
+import { ERROR_CODES, type ErrorCode } from '../../src/core/errors/error-codes';
+import { withProbe } from '../support/probe';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+const MIB = 1024 * 1024;
+
+describe('error envelope and codes', () => {
+  let t: TestApp;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    t = await createTestApp(withProbe);
+    http = request(t.app.getHttpServer());
+  });
+  afterAll(() => t.close());
+
+  describe('400 VAL_FAILED', () => {
+    it('lists every bad field with a message', async () => {
+      const res = await http
+        .post('/v1/probe/items')
+        .send({ title: 'x'.repeat(201), tags: ['ok', ''] })
+        .expect(400);
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors).toEqual([
+        {
+          code: 'VAL_FAILED',
+          message: 'Request validation failed',
+          details: {
+            fields: expect.arrayContaining([
+              {
+                field: 'title',
+                message: 'title must be shorter than or equal to 200 characters',
+              },
+              {
+                field: 'tags',
+                message:
+                  'each value in tags must be longer than or equal to 1 and shorter than or equal to 50 characters',
+              },
+            ]) as unknown,
+          },
+        },
+      ]);
+    });
+
+    it('names a missing required field', async () => {
+      const res = await http.post('/v1/probe/items').send({}).expect(400);
+      const fields = res.body.errors[0].details.fields as { field: string }[];
+      expect(fields.map((f) => f.field)).toContain('title');
+    });
+
+    it('rejects unknown fields instead of ignoring them', async () => {
+      const res = await http
+        .post('/v1/probe/items')
+        .send({ title: 'ok', owner_id: 'x' })
+        .expect(400);
+      expect(res.body.errors[0].code).toBe('VAL_FAILED');
+      expect(res.body.errors[0].details.fields).toEqual([
+        { field: 'owner_id', message: 'property owner_id should not exist' },
+      ]);
+    });
+
+    it('names nested fields by their path', async () => {
+      const res = await http
+        .post('/v1/probe/items')
+        .send({ title: 'ok', note: { text: '' } })
+        .expect(400);
+      expect(res.body.errors[0].details.fields).toEqual([
+        { field: 'note.text', message: 'text must be longer than or equal to 1 characters' },
+      ]);
+    });
+
+    it('validates path parameters too', async () => {
+      const res = await http.get('/v1/probe/items/not-a-uuid').expect(400);
+      expect(res.body.errors[0].code).toBe('VAL_FAILED');
+    });
+  });
+
+  describe('400 VAL_MALFORMED_JSON', () => {
+    it.each([['{"title": '], ['{title: "x"}'], ['[1,2'], ['"unterminated']])(
+      'answers %s with the code and no parser internals',
+      async (body) => {
+        const res = await http
+          .post('/v1/probe/items')
+          .set('Content-Type', 'application/json')
+          .send(body)
+          .expect(400);
+        expect(res.body.errors).toEqual([
+          { code: 'VAL_MALFORMED_JSON', message: 'The request body is not valid JSON' },
+        ]);
+        expect(res.body.meta.request_id).toBe(res.headers['x-request-id']);
+      },
+    );
+  });
+
+  describe('413 VAL_PAYLOAD_TOO_LARGE', () => {
+    it('refuses a JSON body over 1 MiB', async () => {
+      const padding = 'x'.repeat(MIB);
+      const res = await http.post('/v1/probe/items').send({ title: 'big', padding }).expect(413);
+      expect(res.body.errors[0]).toEqual({
+        code: 'VAL_PAYLOAD_TOO_LARGE',
+        message: `The request body exceeds ${MIB} bytes`,
+        details: { limit_bytes: MIB },
+      });
+    });
+
+    it('accepts a body just under the limit', async () => {
+      const overhead = JSON.stringify({ title: 'near limit', padding: '' }).length;
+      const padding = 'x'.repeat(MIB - overhead);
+      await http.post('/v1/probe/items').send({ title: 'near limit', padding }).expect(201);
+    });
+  });
+
+  describe('domain errors', () => {
+    const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+      (code) => code !== 'SYS_INTERNAL',
+    );
+
+    it.each(codes)('%s leaves with its catalogue status and its code', async (code) => {
+      const res = await http.get(`/v1/probe/errors/${code}`);
+      expect(res.status).toBe(ERROR_CODES[code].status);
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors[0].code).toBe(code);
+      expect(res.body.meta.operation).toBe('probe_error');
+    });
+
+    it('sends Retry-After with 429s', async () => {
+      const res = await http.get('/v1/probe/errors/RATE_LIMIT_EXCEEDED').expect(429);
+      expect(res.headers['retry-after']).toBe('42');
+    });
+
+    it('keeps details the error carries', async () => {
+      const res = await http.get('/v1/probe/errors/NF_CASEFILE').expect(404);
+      expect(res.body.errors[0]).toEqual({
+        code: 'NF_CASEFILE',
+        message: 'probe NF_CASEFILE',
+        details: { probe: true },
+      });
+    });
+  });
+
+  describe('500 SYS_INTERNAL', () => {
+    it('hides the thrown message and stack, and logs them with the request id', async () => {
+      const res = await http.get('/v1/probe/boom').expect(500);
+      expect(res.body.errors).toEqual([
+        { code: 'SYS_INTERNAL', message: 'An unexpected error occurred' },
+      ]);
+      const text = JSON.stringify(res.body);
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('SELECT');
+      expect(text).not.toContain('.ts:');
+      const logged = t.logs.forRequest(res.headers['x-request-id'] as string);
+      const errorLine = logged.find((line) => line.msg === 'unhandled error');
+      expect(errorLine?.level).toBe(50);
+      expect(JSON.stringify(errorLine)).toContain('probe.controller.ts');
+    });
+
+    it('never puts SQL or the driver message in the body', async () => {
+      const res = await http.get('/v1/probe/sql-error').expect(500);
+      expect(res.body.errors[0].code).toBe('SYS_INTERNAL');
+      const text = JSON.stringify(res.body);
+      expect(text).not.toMatch(/table_that_does_not_exist|secret_column|relation|SELECT/);
+    });
+
+    it('refuses to run a handler that has no @Operation', async () => {
+      const res = await http.get('/v1/probe/no-operation').expect(500);
+      expect(res.body.errors[0].code).toBe('SYS_INTERNAL');
+      expect(JSON.stringify(res.body)).not.toContain('never answer');
+    });
+  });
+});

@@ -1,0 +1,186 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ProbeHook, withProbe } from '../support/probe';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+describe('RequestHub', () => {
+  let t: TestApp;
+  let http: ReturnType<typeof request>;
+  let hook: ProbeHook;
+  let db: DataSource;
+
+  const eventsOf = (requestId: string) =>
+    hook.events.filter((event) => event.requestId === requestId);
+  const countItems = async (title: string) =>
+    Number(
+      (
+        (await db.query('SELECT count(*) FROM probe_items WHERE title = $1', [title])) as {
+          count: string;
+        }[]
+      )[0]!.count,
+    );
+
+  beforeAll(async () => {
+    t = await createTestApp(withProbe);
+    http = request(t.app.getHttpServer());
+    hook = t.app.get(ProbeHook);
+    db = t.app.get(DataSource);
+  });
+  afterAll(() => t.close());
+
+  it('builds the request context in CLS, readable deep in the call chain', async () => {
+    const res = await http
+      .get('/v1/probe/context')
+      .set('X-Request-ID', 'ctx-1')
+      .set('User-Agent', 'hub-test')
+      .expect(200);
+    expect(res.body.data.cls_id).toBe('ctx-1');
+    expect(res.body.data.context).toMatchObject({
+      requestId: 'ctx-1',
+      operation: 'probe_context',
+      method: 'GET',
+      route: '/v1/probe/context',
+      userAgent: 'hub-test',
+      hooks: ['metrics', 'probe'],
+    });
+  });
+
+  it('writes meta.operation and meta.hooks from the registered hook list', async () => {
+    const res = await http.get('/v1/probe/context').expect(200);
+    expect(res.body.meta.operation).toBe('probe_context');
+    expect(res.body.meta.hooks).toEqual(['metrics', 'probe']);
+  });
+
+  it('runs pre then post around a successful handler', async () => {
+    await http.get('/v1/probe/context').set('X-Request-ID', 'order-ok').expect(200);
+    expect(eventsOf('order-ok').map((e) => e.phase)).toEqual(['pre', 'post']);
+  });
+
+  it('runs pre then error when the handler throws, and the error still reaches the client', async () => {
+    await http.get('/v1/probe/errors/NF_CASEFILE').set('X-Request-ID', 'order-err').expect(404);
+    expect(eventsOf('order-err').map((e) => e.phase)).toEqual(['pre', 'error']);
+  });
+
+  describe('transactions', () => {
+    it('commits a mutating operation, with post hooks inside the transaction', async () => {
+      const res = await http
+        .post('/v1/probe/items')
+        .set('X-Request-ID', 'tx-commit')
+        .send({ title: 'tx-commit' })
+        .expect(201);
+      expect(res.body.data).toEqual({ id: expect.any(String) as string, title: 'tx-commit' });
+      expect(await countItems('tx-commit')).toBe(1);
+      const [pre, post] = eventsOf('tx-commit');
+      expect(pre).toMatchObject({ phase: 'pre', inTransaction: false });
+      expect(post).toMatchObject({ phase: 'post', inTransaction: true });
+    });
+
+    it('rolls the write back when the handler fails after it', async () => {
+      await http
+        .post('/v1/probe/items')
+        .set('X-Request-ID', 'tx-handler')
+        .send({ title: 'tx-handler', fail_in: 'handler' })
+        .expect(500);
+      expect(await countItems('tx-handler')).toBe(0);
+      // error hooks run after the rollback, outside the transaction
+      expect(eventsOf('tx-handler').at(-1)).toMatchObject({ phase: 'error', inTransaction: false });
+    });
+
+    it('rolls the write back when a post hook fails', async () => {
+      await http
+        .post('/v1/probe/items')
+        .set('X-Request-ID', 'tx-post')
+        .send({ title: 'tx-post', fail_in: 'post_hook' })
+        .expect(500);
+      expect(await countItems('tx-post')).toBe(0);
+      expect(eventsOf('tx-post').map((e) => e.phase)).toEqual(['pre', 'post', 'error']);
+    });
+
+    it('does not open a transaction for reads', async () => {
+      await http.get('/v1/probe/context').set('X-Request-ID', 'tx-read').expect(200);
+      expect(eventsOf('tx-read').find((e) => e.phase === 'post')?.inTransaction).toBe(false);
+    });
+  });
+
+  it('answers 204 with no body at all', async () => {
+    const res = await http.post('/v1/probe/actions/noop').expect(204);
+    expect(res.text).toBe('');
+    expect(res.headers['content-type']).toBeUndefined();
+  });
+
+  describe('logging', () => {
+    it('writes JSON lines that all carry the request id: handler lines and the access line', async () => {
+      await http.get('/v1/probe/context').set('X-Request-ID', 'log-1').expect(200);
+      const lines = t.logs.forRequest('log-1');
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['probe handler log line', 'request completed']),
+      );
+      const access = lines.find((line) => line.msg === 'request completed');
+      expect(access).toMatchObject({
+        level: 30,
+        req: { method: 'GET', url: '/v1/probe/context' },
+        res: { status: 200 },
+      });
+    });
+
+    it('logs requests that fail before any handler (bad JSON) with their id', async () => {
+      await http
+        .post('/v1/probe/items')
+        .set('X-Request-ID', 'log-badjson')
+        .set('Content-Type', 'application/json')
+        .send('{oops')
+        .expect(400);
+      const access = t.logs.forRequest('log-badjson').find((l) => l.msg === 'request completed');
+      expect(access).toMatchObject({ level: 40, res: { status: 400 } });
+    });
+
+    it('never logs credentials sent in headers', async () => {
+      await http
+        .get('/v1/probe/context')
+        .set('Authorization', 'Bearer super-secret-token-value')
+        .set('X-API-Key', 'chk_super_secret_key_value')
+        .expect(200);
+      const all = t.logs.raw.join('\n');
+      expect(all).not.toContain('super-secret-token-value');
+      expect(all).not.toContain('chk_super_secret_key_value');
+    });
+  });
+
+  describe('metrics', () => {
+    it('labels http metrics by route template, never by raw path', async () => {
+      const id = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+      await http.get(`/v1/probe/items/${id}`).expect(404);
+      await http.get('/v1/no/such/route/12345').expect(404);
+      const text = (await http.get('/metrics').expect(200)).text;
+      expect(text).toContain(
+        'http_requests_total{method="GET",route="/v1/probe/items/:id",status="404"}',
+      );
+      expect(text).toMatch(
+        /http_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/v1\/probe\/items\/:id"\}/,
+      );
+      expect(text).toContain('route="<unmatched>",status="404"');
+      expect(text).not.toContain(id);
+      expect(text).not.toContain('12345');
+    });
+
+    it('tracks operations in progress while they run', async () => {
+      const slow = http.get('/v1/probe/slow?ms=400').then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const during = (await http.get('/metrics')).text;
+      expect(during).toContain('http_requests_in_progress{method="GET",route="/v1/probe/slow"} 1');
+      await slow;
+      const after = (await http.get('/metrics')).text;
+      expect(after).toContain('http_requests_in_progress{method="GET",route="/v1/probe/slow"} 0');
+    });
+
+    it('serves Prometheus text with the pool gauge and Node defaults', async () => {
+      const res = await http.get('/metrics').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.text).toMatch(/db_pool_connections\{state="max"\} 10/);
+      expect(res.text).toMatch(/db_pool_connections\{state="idle"\} \d+/);
+      expect(res.text).toMatch(/db_pool_connections\{state="waiting"\} 0/);
+      expect(res.text).toContain('process_cpu_user_seconds_total');
+      expect(res.text).toContain('nodejs_eventloop_lag_seconds');
+    });
+  });
+});

@@ -1,0 +1,43 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ShutdownState } from '../../src/core/lifecycle/shutdown';
+import { withProbe } from '../support/probe';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+describe('graceful shutdown', () => {
+  let t: TestApp;
+
+  beforeEach(async () => (t = await createTestApp(withProbe)));
+  afterEach(async () => {
+    if (t.app.get(DataSource).isInitialized) await t.close();
+  });
+
+  it('turns new requests away with 503 SYS_SHUTTING_DOWN once draining begins', async () => {
+    t.app.get(ShutdownState).begin();
+    const res = await request(t.app.getHttpServer()).get('/v1/probe/context').expect(503);
+    expect(res.headers.connection).toBe('close');
+    expect(res.body).toMatchObject({
+      data: null,
+      errors: [{ code: 'SYS_SHUTTING_DOWN' }],
+    });
+    expect(res.body.meta.request_id).toBe(res.headers['x-request-id']);
+    // readiness fails too, so a load balancer stops sending traffic
+    const health = await request(t.app.getHttpServer()).get('/health').expect(503);
+    expect(health.body.errors[0].code).toBe('SYS_SHUTTING_DOWN');
+  });
+
+  it('lets in-flight requests finish, then closes the pool', async () => {
+    const url = await t.app.getUrl();
+    const inFlight = fetch(`${url}/v1/probe/slow?ms=500`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    t.app.get(ShutdownState).begin();
+    const closing = t.app.close();
+
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ data: { waited_ms: 500 } });
+    await closing;
+    expect(t.app.get(DataSource).isInitialized).toBe(false);
+    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+  });
+});
