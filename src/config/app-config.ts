@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvironmentVariables, validateEnvironment } from './environment';
+import { type EnvironmentVariables, validateEnvironment } from './environment';
 
 const DEV_CORS_ORIGINS = [
   'http://localhost:3000',

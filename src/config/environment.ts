@@ -18,15 +18,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const NODE_ENVS = ['development', 'production', 'test'] as const;
 const CHAT_PROVIDERS = ['builtin', 'openai'] as const;
 
-/** An empty variable counts as unset, so `PORT=` in a .env file means "use the default". */
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-const toInt = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string' || value.trim() === '') return emptyToUndefined({ value });
-  return /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-};
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string' || value.trim() === '') return emptyToUndefined({ value });
+  if (typeof value !== 'string') return value;
   const normalised = value.trim().toLowerCase();
   if (normalised === 'true' || normalised === '1') return true;
   if (normalised === 'false' || normalised === '0') return false;
@@ -39,7 +34,6 @@ const toBool = ({ value }: { value: unknown }): unknown => {
  */
 export class EnvironmentVariables {
   @IsIn(NODE_ENVS)
-  @Transform(emptyToUndefined)
   NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
 
   @IsInt()
@@ -50,12 +44,10 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
-  @Transform(emptyToUndefined)
   DATABASE_URL?: string;
 
   @IsString()
   @MinLength(1)
-  @Transform(emptyToUndefined)
   DATA_DIR = './.data';
 
   @IsInt()
@@ -78,13 +70,11 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
-  @Transform(emptyToUndefined)
   REDIS_URL?: string;
 
   @IsOptional()
   @IsString()
   @MinLength(32)
-  @Transform(emptyToUndefined)
   JWT_SECRET?: string;
 
   @IsInt()
@@ -139,23 +129,19 @@ export class EnvironmentVariables {
   TOOL_MAX_RESULT_BYTES = 262_144;
 
   @IsIn(CHAT_PROVIDERS)
-  @Transform(emptyToUndefined)
   CHAT_PROVIDER: (typeof CHAT_PROVIDERS)[number] = 'builtin';
 
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
-  @Transform(emptyToUndefined)
   OPENAI_BASE_URL?: string;
 
   @IsOptional()
   @IsString()
-  @Transform(emptyToUndefined)
   OPENAI_API_KEY?: string;
 
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Transform(emptyToUndefined)
   CHAT_MODEL?: string;
 
   @IsInt()
@@ -165,17 +151,14 @@ export class EnvironmentVariables {
   CHAT_MAX_TOOL_ROUNDS = 5;
 
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
-  @Transform(emptyToUndefined)
   GOOGLE_API_BASE_URL = 'https://www.googleapis.com';
 
   @IsOptional()
   @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'must be an email address' })
-  @Transform(emptyToUndefined)
   ADMIN_EMAIL?: string;
 
   @IsOptional()
   @IsString()
-  @Transform(emptyToUndefined)
   ADMIN_PASSWORD?: string;
 
   @IsBoolean()
@@ -186,11 +169,9 @@ export class EnvironmentVariables {
   @Matches(/^(\*|https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*$/, {
     message: 'must be a comma-separated list of http(s) origins, or *',
   })
-  @Transform(emptyToUndefined)
   CORS_ORIGINS?: string;
 
   @IsIn(LOG_LEVELS)
-  @Transform(emptyToUndefined)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
   @IsInt()
@@ -226,8 +207,11 @@ export class ConfigValidationError extends Error {
  * naming the first bad variable (and never echoing its value: it may be a secret).
  */
 export function validateEnvironment(raw: NodeJS.ProcessEnv): EnvironmentVariables {
+  // An empty variable counts as unset, so `PORT=` in a .env file means "use the default".
   const picked = Object.fromEntries(
-    Object.entries(raw).filter(([key]) => ENVIRONMENT_VARIABLE_NAMES.includes(key)),
+    Object.entries(raw).filter(
+      ([key, value]) => ENVIRONMENT_VARIABLE_NAMES.includes(key) && value?.trim(),
+    ),
   );
   const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
   const [first] = validateSync(env, { forbidUnknownValues: true });

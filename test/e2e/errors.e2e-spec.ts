@@ -150,7 +150,7 @@ describe('error envelope and codes', () => {
       expect(text).not.toContain('hunter2');
       expect(text).not.toContain('SELECT');
       expect(text).not.toContain('.ts:');
-      const logged = t.logs.forRequest(res.headers['x-request-id'] as string);
+      const logged = t.logs.forRequest(res.headers['x-request-id']);
       const errorLine = logged.find((line) => line.msg === 'unhandled error');
       expect(errorLine?.level).toBe(50);
       expect(JSON.stringify(errorLine)).toContain('probe.controller.ts');

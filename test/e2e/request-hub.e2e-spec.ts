@@ -14,10 +14,10 @@ describe('RequestHub', () => {
   const countItems = async (title: string) =>
     Number(
       (
-        (await db.query('SELECT count(*) FROM probe_items WHERE title = $1', [title])) as {
-          count: string;
-        }[]
-      )[0]!.count,
+        await db.query<{ count: string }[]>('SELECT count(*) FROM probe_items WHERE title = $1', [
+          title,
+        ])
+      )[0].count,
     );
 
   beforeAll(async () => {

@@ -21,6 +21,7 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
   next();
 }
 
-export function requestIdOf(req: Request): string {
-  return typeof req.id === 'string' ? req.id : String(req.id ?? 'unknown');
+/** The id requestIdMiddleware fixed for this request (always a string by then). */
+export function requestIdOf(req: { id?: unknown }): string {
+  return typeof req.id === 'string' ? req.id : 'unknown';
 }

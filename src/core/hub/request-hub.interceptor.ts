@@ -55,7 +55,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     @Inject(REQUEST_HOOKS) private readonly hooks: readonly RequestHook[],
   ) {}
 
-  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     if (execution.getType() !== 'http') return next.handle();
     const operation = this.reflector.get<OperationMetadata | undefined>(
       OPERATION_METADATA,
@@ -100,7 +100,7 @@ export class RequestHubInterceptor implements NestInterceptor {
   private async run(
     ctx: RequestContext,
     hooks: readonly RequestHook[],
-    next: CallHandler,
+    next: CallHandler<unknown>,
     transactional: boolean,
   ): Promise<unknown> {
     try {
@@ -124,7 +124,7 @@ export class RequestHubInterceptor implements NestInterceptor {
   private passThrough(
     ctx: RequestContext,
     hooks: readonly RequestHook[],
-    next: CallHandler,
+    next: CallHandler<unknown>,
   ): Observable<unknown> {
     let last: unknown;
     const runPre = defer(async () => {

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../../config/app-config';
+import { requestIdOf } from '../http/request-id';
 
 /** Headers that carry credentials never reach a log line. */
 const REDACTED = [
@@ -26,7 +27,7 @@ function pinoHttpOptions(config: AppConfig, pretty: boolean): Options {
   return {
     level: config.logLevel,
     // The request id was fixed by the first middleware; every line of the request carries it.
-    genReqId: (req: IncomingMessage) => String(req.id),
+    genReqId: (req: IncomingMessage) => requestIdOf(req),
     customAttributeKeys: { reqId: 'request_id' },
     quietReqLogger: true,
     serializers: {

@@ -64,9 +64,10 @@ export class ProbeController {
   @Get('items/:id')
   @Operation('probe_get_item')
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<ProbeItemRow> {
-    const rows = (await this.txHost.tx.query('SELECT id, title FROM probe_items WHERE id = $1', [
-      id,
-    ])) as ProbeItemRow[];
+    const rows = await this.txHost.tx.query<ProbeItemRow[]>(
+      'SELECT id, title FROM probe_items WHERE id = $1',
+      [id],
+    );
     if (!rows[0]) throw new ProbeDomainError('NF_CASEFILE');
     return rows[0];
   }
@@ -103,8 +104,8 @@ export class ProbeController {
   @Get('db')
   @Operation('probe_db')
   async db(): Promise<{ now: string }> {
-    const [row] = (await this.txHost.tx.query('SELECT now() AS now')) as { now: Date }[];
-    return { now: row!.now.toISOString() };
+    const [row] = await this.txHost.tx.query<{ now: Date }[]>('SELECT now() AS now');
+    return { now: row.now.toISOString() };
   }
 
   @Get('slow')

@@ -1,0 +1,43 @@
+import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailableError } from './database-unavailable';
+
+const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+describe('isDatabaseUnavailableError', () => {
+  it.each([
+    ['connection refused', withCode('ECONNREFUSED')],
+    ['connection reset', withCode('ECONNRESET')],
+    ['unknown host', withCode('ENOTFOUND')],
+    ['pool connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['dropped connection', new Error('Connection terminated unexpectedly')],
+    ['client-side query timeout', new Error('Query read timeout')],
+    ['server shutting down (57P01)', withCode('57P01')],
+    ['server starting up (57P03)', withCode('57P03')],
+    ['connection exception class 08', withCode('08006')],
+    ['too many connections', withCode('53300')],
+    ['statement timeout', withCode('57014', 'canceling statement due to statement timeout')],
+    [
+      'wrapped by TypeORM',
+      new QueryFailedError('SELECT 1', [], withCode('57P01', 'terminating connection')),
+    ],
+    ['as a cause', new Error('outer', { cause: withCode('ECONNREFUSED') })],
+    [
+      'a plain object from another realm',
+      { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' },
+    ],
+  ])('recognises %s', (_case, error) => {
+    expect(isDatabaseUnavailableError(error)).toBe(true);
+  });
+
+  it.each([
+    ['a syntax error', withCode('42601')],
+    ['a missing table', new QueryFailedError('SELECT', [], withCode('42P01'))],
+    ['a unique violation', withCode('23505')],
+    ['a plain bug', new TypeError('cannot read properties of undefined')],
+    ['a string', 'ECONNREFUSED'],
+    ['null', null],
+    ['undefined', undefined],
+  ])('does not mistake %s for an outage', (_case, error) => {
+    expect(isDatabaseUnavailableError(error)).toBe(false);
+  });
+});

@@ -1,0 +1,115 @@
+import request from 'supertest';
+import { listRoutes, type RouteInfo } from '../support/routes';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+interface OpenApiOperation {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  responses: Record<string, unknown>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  security?: Record<string, string[]>[];
+  components: {
+    securitySchemes: Record<string, Record<string, string>>;
+    schemas: Record<string, unknown>;
+  };
+}
+
+describe('contract', () => {
+  let t: TestApp;
+  let routes: RouteInfo[];
+  let doc: OpenApiDocument;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    routes = listRoutes(t.app);
+    doc = (await request(t.app.getHttpServer()).get('/v1/openapi.json').expect(200))
+      .body as OpenApiDocument;
+  });
+  afterAll(() => t.close());
+
+  it('finds the routes (guards against an empty, vacuous scan)', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('gives every route an operation name, each used once', () => {
+    const missing = routes.filter((route) => !route.operation).map((route) => route.handler);
+    expect(missing).toEqual([]);
+    const names = routes.map((route) => route.operation);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('matches the access snapshot: a change in who may call what shows up as a diff', () => {
+    const table = routes.map(
+      (r) => `${r.method.padEnd(6)} ${r.path.padEnd(40)} ${r.operation} ${r.access}`,
+    );
+    expect(table).toMatchSnapshot();
+  });
+
+  describe('OpenAPI document', () => {
+    const operations = () =>
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, op]) => ({ path, method, op })),
+      );
+
+    it('is OpenAPI 3 with every documented route under its operation id', () => {
+      expect(doc.openapi).toMatch(/^3\./);
+      const documented = operations().map(({ op }) => op.operationId);
+      const expected = routes
+        .filter((route) => route.operation !== 'get_metrics') // Prometheus text, not part of the JSON API
+        .map((route) => route.operation);
+      expect(documented.sort()).toEqual(expected.sort());
+      expect(doc.paths['/health']?.get?.operationId).toBe('health');
+      expect(doc.paths['/health/live']?.get?.operationId).toBe('health_live');
+    });
+
+    it('declares bearer and X-API-Key schemes and requires one of them by default', () => {
+      expect(doc.components.securitySchemes).toEqual({
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        api_key: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      });
+      expect(doc.security).toEqual([{ bearer: [] }, { api_key: [] }]);
+    });
+
+    it('marks public routes as needing no credentials', () => {
+      const publicIds = routes.filter((r) => r.access === 'public').map((r) => r.operation);
+      for (const { op } of operations()) {
+        if (publicIds.includes(op.operationId)) expect(op.security).toEqual([]);
+        else expect(op.security).toBeUndefined();
+      }
+    });
+
+    it('documents the envelope on success and the error envelope on every operation', () => {
+      for (const { op } of operations()) {
+        expect(op.responses.default).toMatchObject({
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
+          },
+        });
+      }
+      expect(doc.components.schemas).toHaveProperty('ErrorEnvelopeDto');
+      expect(doc.components.schemas).toHaveProperty('ResponseMetaDto');
+      expect(JSON.stringify(doc.paths['/health'])).toContain(
+        '#/components/schemas/HealthResponseDto',
+      );
+    });
+  });
+
+  describe('Swagger UI', () => {
+    it('serves the UI at /v1/docs with a CSP it can run under', async () => {
+      const res = await request(t.app.getHttpServer()).get('/v1/docs').redirects(1).expect(200);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.text).toContain('swagger-ui');
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toContain("script-src 'self'");
+      // its scripts are files on the same origin, which that CSP allows
+      const init = await request(t.app.getHttpServer())
+        .get('/v1/docs/swagger-ui-init.js')
+        .expect(200);
+      expect(init.text).toContain('SwaggerUIBundle');
+      expect(init.text).toContain('"operationId": "health"');
+    });
+  });
+});

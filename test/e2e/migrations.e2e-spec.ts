@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { migrateDatabase } from '../../src/database/migrate';
+import { testDatabaseUrl } from '../support/test-database';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const MIGRATION_FILES = readdirSync(join(ROOT, 'migrations')).filter((f) => f.endsWith('.ts'));
+
+/** A database of its own, so reverting migrations never disturbs the tests running beside it. */
+async function withFreshDatabase(
+  name: string,
+  body: (url: string) => Promise<void>,
+): Promise<void> {
+  const admin = new Client({ connectionString: testDatabaseUrl() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(testDatabaseUrl());
+  url.pathname = `/${name}`;
+  try {
+    await body(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function appliedMigrations(url: string): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      'SELECT name FROM migrations ORDER BY id',
+    );
+    return rows.map((row) => row.name);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('migrations', () => {
+  const expected = MIGRATION_FILES.map((file) => {
+    const [timestamp, rest] = file.replace(/\.ts$/, '').split('-');
+    return `${rest}${timestamp}`;
+  });
+
+  it('has at least the baseline migration', () => {
+    expect(MIGRATION_FILES.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('applies every migration once even when several instances start together', async () => {
+    await withFreshDatabase('casefile_hub_test_migrate_race', async (url) => {
+      const results = await Promise.all(
+        [1, 2, 3].map(() => migrateDatabase(url, { connectTimeoutMs: 5000 })),
+      );
+      // exactly one of the three applied them, the others found nothing to do
+      expect(results.map((applied) => applied.length).sort()).toEqual([0, 0, expected.length]);
+      expect(await appliedMigrations(url)).toEqual(expected);
+    });
+  });
+
+  it('npm run migration:run / migration:revert work through ormconfig.ts', async () => {
+    await withFreshDatabase('casefile_hub_test_migrate_cli', async (url) => {
+      const env = { ...process.env, DATABASE_URL: url, NODE_ENV: 'test' };
+      await run('npm', ['run', '--silent', 'migration:run'], { cwd: ROOT, env });
+      expect(await appliedMigrations(url)).toEqual(expected);
+
+      await run('npm', ['run', '--silent', 'migration:revert'], { cwd: ROOT, env });
+      expect(await appliedMigrations(url)).toEqual(expected.slice(0, -1));
+
+      await run('npm', ['run', '--silent', 'migration:run'], { cwd: ROOT, env });
+      expect(await appliedMigrations(url)).toEqual(expected);
+    });
+  });
+});
