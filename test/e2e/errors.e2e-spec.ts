@@ -69,10 +69,28 @@ describe('error envelope and codes', () => {
         { field: 'note.text', message: 'text must be longer than or equal to 1 characters' },
       ]);
     });
+  });
 
-    it('validates path parameters too', async () => {
-      const res = await http.get('/v1/probe/items/not-a-uuid').expect(400);
-      expect(res.body.errors[0].code).toBe('VAL_FAILED');
+  describe('400 VAL_INVALID_ID', () => {
+    it.each(['not-a-uuid', '123', '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5', "1' OR '1'='1"])(
+      'answers the path id %s with its own code',
+      async (id) => {
+        const res = await http.get(`/v1/probe/items/${encodeURIComponent(id)}`).expect(400);
+        expect(res.body.errors).toEqual([
+          {
+            code: 'VAL_INVALID_ID',
+            message: 'The id in the path is not a valid UUID',
+            details: { fields: [{ field: 'id', message: 'id must be a UUID' }] },
+          },
+        ]);
+      },
+    );
+
+    it('lets a well-formed id through to the handler (404 from the handler, not 400)', async () => {
+      const res = await http
+        .get('/v1/probe/items/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b')
+        .expect(404);
+      expect(res.body.errors[0].code).toBe('NF_CASEFILE');
     });
   });
 

@@ -1,5 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { InvalidInputError } from '../errors/domain-error';
 import { type FieldError, RequestValidationError } from '../errors/system.errors';
+import { ERROR_CODE_CONTEXT } from './id.param';
 
 /** Nested class-validator errors as a flat list of `{field: "a.b.0.c", message}`. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -10,12 +12,32 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
   });
 }
 
-/** Whitelist, forbid unknown fields, transform; failures become `400 VAL_FAILED`. */
+function hasInvalidId(errors: ValidationError[]): boolean {
+  return errors.some(
+    (error) =>
+      Object.values(error.contexts ?? {}).some(
+        (context: unknown) => (context as { code?: unknown }).code === ERROR_CODE_CONTEXT.code,
+      ) || hasInvalidId(error.children ?? []),
+  );
+}
+
+/**
+ * Whitelist, forbid unknown fields, transform. Failures become `400 VAL_FAILED` with every field,
+ * except a malformed path id (IdParam), which is `400 VAL_INVALID_ID`.
+ */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => new RequestValidationError(toFieldErrors(errors)),
+    exceptionFactory: (errors) => {
+      const fields = toFieldErrors(errors);
+      if (hasInvalidId(errors)) {
+        return new InvalidInputError('VAL_INVALID_ID', 'The id in the path is not a valid UUID', {
+          fields,
+        });
+      }
+      return new RequestValidationError(fields);
+    },
   });
 }

@@ -6,7 +6,6 @@ import {
   HttpCode,
   Logger,
   Param,
-  ParseUUIDPipe,
   Post,
   Query,
 } from '@nestjs/common';
@@ -18,6 +17,7 @@ import { DomainError, TooManyRequestsError } from '../../../src/core/errors/doma
 import { type ErrorCode, ERROR_CODES } from '../../../src/core/errors/error-codes';
 import type { HubClsStore } from '../../../src/core/hub/request-context';
 import { Operation } from '../../../src/core/hub/operation.decorator';
+import { IdParam } from '../../../src/core/http/id.param';
 import { Public } from '../../../src/core/http/public.decorator';
 import { CreateProbeItemDto } from './probe.dto';
 import { ProbeHook } from './probe.hook';
@@ -63,7 +63,7 @@ export class ProbeController {
 
   @Get('items/:id')
   @Operation('probe_get_item')
-  async get(@Param('id', ParseUUIDPipe) id: string): Promise<ProbeItemRow> {
+  async get(@Param() { id }: IdParam): Promise<ProbeItemRow> {
     const rows = await this.txHost.tx.query<ProbeItemRow[]>(
       'SELECT id, title FROM probe_items WHERE id = $1',
       [id],
