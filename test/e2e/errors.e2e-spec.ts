@@ -94,8 +94,37 @@ describe('error envelope and codes', () => {
     });
   });
 
+  describe('400 VAL_FAILED for bodies of the wrong shape', () => {
+    it('refuses an array where an object is expected', async () => {
+      const res = await http
+        .post('/v1/probe/items')
+        .send([{ title: 'a' }])
+        .expect(400);
+      expect(res.body.errors[0]).toEqual({
+        code: 'VAL_FAILED',
+        message: 'Request validation failed',
+        details: { fields: [{ field: 'body', message: 'body must be a JSON object' }] },
+      });
+    });
+
+    it.each([
+      ['no body', undefined, undefined],
+      ['a text/plain body', 'text/plain', 'title=x'],
+      ['a form body', 'application/x-www-form-urlencoded', 'title=x'],
+    ])('treats %s as an empty object and names the missing fields', async (_case, type, body) => {
+      const req = http.post('/v1/probe/items');
+      if (type) req.set('Content-Type', type);
+      const res = await req.send(body).expect(400);
+      expect(res.body.errors[0].code).toBe('VAL_FAILED');
+      expect(res.body.errors[0].details.fields).toContainEqual({
+        field: 'title',
+        message: 'title must be a string',
+      });
+    });
+  });
+
   describe('400 VAL_MALFORMED_JSON', () => {
-    it.each([['{"title": '], ['{title: "x"}'], ['[1,2'], ['"unterminated']])(
+    it.each([['{"title": '], ['{title: "x"}'], ['[1,2'], ['"unterminated'], ['42'], ['null']])(
       'answers %s with the code and no parser internals',
       async (body) => {
         const res = await http
@@ -104,7 +133,10 @@ describe('error envelope and codes', () => {
           .send(body)
           .expect(400);
         expect(res.body.errors).toEqual([
-          { code: 'VAL_MALFORMED_JSON', message: 'The request body is not valid JSON' },
+          {
+            code: 'VAL_MALFORMED_JSON',
+            message: 'The request body must be a valid JSON object or array',
+          },
         ]);
         expect(res.body.meta.request_id).toBe(res.headers['x-request-id']);
       },

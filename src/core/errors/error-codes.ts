@@ -8,7 +8,10 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The request failed validation; `details.fields` lists each bad field.',
   },
-  VAL_MALFORMED_JSON: { status: 400, meaning: 'The request body is not valid JSON.' },
+  VAL_MALFORMED_JSON: {
+    status: 400,
+    meaning: 'The request body is not valid JSON, or not a JSON object or array.',
+  },
   VAL_INVALID_CURSOR: {
     status: 400,
     meaning: 'The pagination cursor is malformed or was made for another sort.',

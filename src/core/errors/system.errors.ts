@@ -18,7 +18,7 @@ export class RequestValidationError extends InvalidInputError {
 
 export class MalformedJsonError extends InvalidInputError {
   constructor() {
-    super('VAL_MALFORMED_JSON', 'The request body is not valid JSON');
+    super('VAL_MALFORMED_JSON', 'The request body must be a valid JSON object or array');
   }
 }
 

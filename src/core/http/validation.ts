@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { InvalidInputError } from '../errors/domain-error';
 import { type FieldError, RequestValidationError } from '../errors/system.errors';
 import { ERROR_CODE_CONTEXT } from './id.param';
@@ -21,12 +21,22 @@ function hasInvalidId(errors: ValidationError[]): boolean {
   );
 }
 
+/** A DTO body must be an object: an array would otherwise be validated key by key ("0", "1"). */
+class ContractValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && Array.isArray(value) && this.toValidate(metadata)) {
+      throw new RequestValidationError([{ field: 'body', message: 'body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /**
  * Whitelist, forbid unknown fields, transform. Failures become `400 VAL_FAILED` with every field,
  * except a malformed path id (IdParam), which is `400 VAL_INVALID_ID`.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ContractValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
