@@ -44,14 +44,21 @@ function handleSignals(app: NestExpressApplication, database: DatabaseServer, co
       database.embedded?.stopSync();
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
-    void app
+    app
       .close()
       .then(() => database.stop())
-      .then(() => {
-        logger.log('stopped');
-        // Anything still holding the event loop open gets a moment, not forever.
-        setTimeout(() => process.exit(0), 1000).unref();
-      });
+      .then(
+        () => {
+          logger.log('stopped');
+          // Anything still holding the event loop open gets a moment, not forever.
+          setTimeout(() => process.exit(0), 1000).unref();
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          database.embedded?.stopSync();
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

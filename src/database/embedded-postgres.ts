@@ -73,6 +73,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Whether a live pid is a Node process: a pid in a stale owner file may since have been reused. */
+function isNodeProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.includes('node');
+  } catch {
+    return true; // no /proc (macOS): assume it is
+  }
+}
+
 function readPid(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
@@ -136,13 +145,17 @@ export class EmbeddedPostgres {
     this.dir = this.reachableDir();
     this.prepareDir();
     const fresh = !existsSync(this.readyMarker);
+    this.claim();
     if (fresh) this.initialise();
-    this.takeOverLeftover();
     // A restart (stop, then start) keeps the port, so open pools reconnect by themselves.
     if (this.port === 0) this.port = await freePort();
-    await this.pgCtl(['start', '-w', '-t', '60', '-l', this.logFile, '-o', `-p ${this.port}`]);
+    try {
+      await this.pgCtl(['start', '-w', '-t', '60', '-l', this.logFile, '-o', `-p ${this.port}`]);
+    } catch (error) {
+      rmSync(this.ownerFile, { force: true });
+      throw error;
+    }
     this.running = true;
-    writeFileSync(this.ownerFile, `${process.pid}\n`);
     if (fresh) {
       await this.createDatabase();
       writeFileSync(this.readyMarker, new Date().toISOString());
@@ -235,23 +248,31 @@ export class EmbeddedPostgres {
   }
 
   /**
-   * postmaster.pid names a live server. If the process that started it (our owner file) is gone,
-   * the server was left behind by a killed run: stop it and start afresh. If that process still
-   * runs, the folder is in use and we refuse rather than pull the database from under it.
+   * Makes this process the owner of the folder before any server starts. If the owner file names
+   * another live Node process, the folder is in use and we refuse rather than pull the database
+   * from under it. If postmaster.pid names a live server whose owner is gone, it was left behind
+   * by a killed run: stop it, so it is started afresh under our control.
    */
-  private takeOverLeftover(): void {
-    const serverPid = readPid(join(this.pgdata, 'postmaster.pid'));
-    if (serverPid === undefined || !isAlive(serverPid)) return;
+  private claim(): void {
     const ownerPid = readPid(this.ownerFile);
-    if (ownerPid !== undefined && ownerPid !== process.pid && isAlive(ownerPid)) {
+    if (
+      ownerPid !== undefined &&
+      ownerPid !== process.pid &&
+      isAlive(ownerPid) &&
+      isNodeProcess(ownerPid)
+    ) {
       throw new Error(
         `the embedded PostgreSQL in ${this.dir} is in use by process ${ownerPid}; stop it or set another DATA_DIR`,
       );
     }
-    this.log(
-      `found PostgreSQL (pid ${serverPid}) left running by an earlier process; restarting it`,
-    );
-    this.pgCtlSync(['stop', '-w', '-t', '30', '-m', 'fast']);
+    writeFileSync(this.ownerFile, `${process.pid}\n`);
+    const serverPid = readPid(join(this.pgdata, 'postmaster.pid'));
+    if (serverPid !== undefined && isAlive(serverPid)) {
+      this.log(
+        `found PostgreSQL (pid ${serverPid}) left running by an earlier process; restarting it`,
+      );
+      this.pgCtlSync(['stop', '-w', '-t', '30', '-m', 'fast']);
+    }
   }
 
   private async createDatabase(): Promise<void> {
