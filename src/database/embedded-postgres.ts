@@ -76,7 +76,7 @@ function isAlive(pid: number): boolean {
 /** Whether a live pid is a Node process: a pid in a stale owner file may since have been reused. */
 function isNodeProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.includes('node');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].includes('node');
   } catch {
     return true; // no /proc (macOS): assume it is
   }
