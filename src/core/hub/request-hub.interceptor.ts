@@ -6,6 +6,7 @@ import {
   Logger,
   type NestInterceptor,
 } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
@@ -77,9 +78,12 @@ export class RequestHubInterceptor implements NestInterceptor {
 
     if (operation.envelope === false) return this.passThrough(ctx, hooks, next);
     const transactional = operation.transaction ?? MUTATING_METHODS.has(req.method);
+    // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
+    const noContent =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, execution.getHandler()) === 204;
     return defer(async () => {
       const data = await this.run(ctx, hooks, next, transactional);
-      if (res.statusCode === 204) return undefined;
+      if (noContent || res.statusCode === 204) return undefined;
       return successEnvelope(data, buildMeta(ctx.requestId, ctx));
     });
   }
