@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -25,7 +26,7 @@ describe('database outage', () => {
     t = await createTestApp({
       ...withProbe,
       databaseUrl: postgres.url,
-      env: { DB_CONNECT_TIMEOUT_MS: '2000' },
+      env: { DB_CONNECT_TIMEOUT_MS: '2000', DB_STATEMENT_TIMEOUT_MS: '1000' },
     });
     http = request(t.app.getHttpServer());
   });
@@ -71,5 +72,55 @@ describe('database outage', () => {
     await http.get('/health').expect(200);
     await http.get('/v1/probe/db').expect(200);
     await http.post('/v1/probe/items').send({ title: 'after outage' }).expect(201);
+  });
+
+  /** Every process of this cluster: the postmaster and its backends. */
+  const clusterPids = (): string[] =>
+    execFileSync('pgrep', ['-f', `postgres -D ${join(dir, 'postgres', 'data')}`], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .flatMap((pid) => [pid, ...childrenOf(pid)]);
+  const childrenOf = (pid: string): string[] => {
+    try {
+      return execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n');
+    } catch {
+      return [];
+    }
+  };
+
+  it('never hangs when the server stops answering: 503 in bounded time, then recovers', async () => {
+    await http.get('/v1/probe/db').expect(200); // the pool holds live connections
+    const pids = clusterPids();
+    execFileSync('kill', ['-STOP', ...pids]);
+    try {
+      // Busy and idle pool connections alike: new ones time out connecting (2 s), ones already
+      // open time out reading (statement timeout 1 s + 1 s).
+      const results = await Promise.all([
+        timed('/v1/probe/db'),
+        timed('/v1/probe/db'),
+        timed('/health'),
+      ]);
+      for (const { res, ms } of results) {
+        expect(res.status).toBe(503);
+        expect(ms).toBeLessThan(3500);
+      }
+      expect(results[0]!.res.body.errors[0].code).toBe('SYS_DATABASE_UNAVAILABLE');
+    } finally {
+      execFileSync('kill', ['-CONT', ...pids]);
+    }
+    // Back, with correct answers: a connection that timed out must not hand a stale result to
+    // the next query.
+    for (let i = 0; i < 5; i++) {
+      const res = await http.get('/v1/probe/db').expect(200);
+      expect(typeof res.body.data.now).toBe('string');
+      const created = await http
+        .post('/v1/probe/items')
+        .send({ title: `thawed ${i}` })
+        .expect(201);
+      expect(created.body.data.title).toBe(`thawed ${i}`);
+    }
+    await http.get('/health').expect(200);
   });
 });
