@@ -106,7 +106,7 @@ describe('database outage', () => {
         expect(res.status).toBe(503);
         expect(ms).toBeLessThan(3500);
       }
-      expect(results[0]!.res.body.errors[0].code).toBe('SYS_DATABASE_UNAVAILABLE');
+      expect(results[0].res.body.errors[0].code).toBe('SYS_DATABASE_UNAVAILABLE');
     } finally {
       execFileSync('kill', ['-CONT', ...pids]);
     }
