@@ -11,6 +11,7 @@ import { LoggingModule } from './core/logging/logging.module';
 import { MetricsHook } from './core/metrics/metrics.hook';
 import { MetricsModule } from './core/metrics/metrics.module';
 import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './modules/auth/auth.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -39,6 +40,7 @@ export class AppModule {
         LoggingModule.forRoot(options.logDestination),
         DatabaseModule.forRoot(options.databaseUrl),
         CoreModule.forRoot({ hooks: [MetricsHook], hookModules: [MetricsModule] }),
+        AuthModule,
       ],
     };
   }

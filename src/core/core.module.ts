@@ -8,6 +8,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { SharedCacheModule } from './cache/cache.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
 import { jsonBody } from './http/json-body.middleware';
@@ -34,7 +35,13 @@ export class CoreModule implements NestModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     return {
       module: CoreModule,
-      imports: [RedisModule, MetricsModule, HealthModule, ...(options.hookModules ?? [])],
+      imports: [
+        RedisModule,
+        MetricsModule,
+        SharedCacheModule,
+        HealthModule,
+        ...(options.hookModules ?? []),
+      ],
       providers: [
         ShutdownState,
         ShutdownGateMiddleware,

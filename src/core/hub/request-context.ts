@@ -1,5 +1,6 @@
 import type { ClsStore } from 'nestjs-cls';
 import type { ResponseMeta } from '../http/envelope';
+import type { Actor } from './actor';
 
 /**
  * What the RequestHub knows about the request in flight. It lives in CLS, so audit, logging and
@@ -7,6 +8,8 @@ import type { ResponseMeta } from '../http/envelope';
  */
 export interface RequestContext {
   requestId: string;
+  /** Set by the auth guard; absent on public routes. */
+  actor: Actor | undefined;
   operation: string;
   method: string;
   /** The route template (`/v1/casefiles/:id`), never the raw path. */

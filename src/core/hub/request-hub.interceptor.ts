@@ -24,6 +24,7 @@ import {
   throwError,
 } from 'rxjs';
 import { successEnvelope } from '../http/envelope';
+import type { Actor } from './actor';
 import { requestIdOf } from '../http/request-id';
 import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
 import { buildMeta, type HubClsStore, type RequestContext } from './request-context';
@@ -91,6 +92,7 @@ export class RequestHubInterceptor implements NestInterceptor {
   private buildContext(req: Request, operation: string): RequestContext {
     return {
       requestId: requestIdOf(req),
+      actor: req.user as Actor | undefined,
       operation,
       method: req.method,
       route: routeTemplateOf(req),

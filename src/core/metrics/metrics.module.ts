@@ -8,6 +8,7 @@ import {
 import { DbPoolMetrics } from './db-pool-metrics';
 import { HttpMetrics } from './http-metrics';
 import {
+  CACHE_REQUESTS_TOTAL,
   DB_POOL_CONNECTIONS,
   HTTP_REQUEST_DURATION,
   HTTP_REQUESTS_IN_PROGRESS,
@@ -15,6 +16,12 @@ import {
 } from './metric-names';
 import { MetricsController } from './metrics.controller';
 import { MetricsHook } from './metrics.hook';
+
+const cacheRequests = makeCounterProvider({
+  name: CACHE_REQUESTS_TOTAL,
+  help: 'Cache lookups by cache name and result (hit, miss)',
+  labelNames: ['cache', 'result'],
+});
 
 @Module({
   imports: [
@@ -46,10 +53,11 @@ import { MetricsHook } from './metrics.hook';
       help: 'Database pool connections by state (active, idle, waiting, max)',
       labelNames: ['state'],
     }),
+    cacheRequests,
     HttpMetrics,
     DbPoolMetrics,
     MetricsHook,
   ],
-  exports: [HttpMetrics, MetricsHook],
+  exports: [HttpMetrics, MetricsHook, cacheRequests],
 })
 export class MetricsModule {}

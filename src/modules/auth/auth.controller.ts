@@ -1,0 +1,66 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
+import { Public } from '../../core/http/public.decorator';
+import type { Actor } from '../../core/hub/actor';
+import { Operation } from '../../core/hub/operation.decorator';
+import { AuthService, type ClientInfo } from './auth.service';
+import { CurrentActor } from './current-actor.decorator';
+import { LoginDto } from './dto/login.dto';
+import { RefreshDto } from './dto/refresh.dto';
+import { RegisterDto } from './dto/register.dto';
+import { LogoutResultDto, TokenPairDto } from './dto/token-pair.dto';
+import { UserDto } from './dto/user.dto';
+
+const clientOf = (req: Request): ClientInfo => ({
+  ip: req.ip,
+  userAgent: req.headers['user-agent'],
+});
+
+@ApiTags('Auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @Public()
+  @Operation('register')
+  @ApiEnvelopeResponse(UserDto, { status: 201 })
+  register(@Body() dto: RegisterDto): Promise<UserDto> {
+    return this.auth.register(dto);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @Public()
+  @Operation('login', { transaction: false })
+  @ApiEnvelopeResponse(TokenPairDto)
+  login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPairDto> {
+    return this.auth.login(dto, clientOf(req));
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @Public()
+  @Operation('refresh_token', { transaction: false })
+  @ApiEnvelopeResponse(TokenPairDto)
+  refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
+    return this.auth.refresh(dto.refresh_token);
+  }
+
+  @Post('logout')
+  @HttpCode(200)
+  @Operation('logout', { transaction: false })
+  @ApiEnvelopeResponse(LogoutResultDto)
+  logout(@CurrentActor() actor: Actor): Promise<LogoutResultDto> {
+    return this.auth.logout(actor);
+  }
+
+  @Get('me')
+  @Operation('get_me')
+  @ApiEnvelopeResponse(UserDto)
+  me(@CurrentActor() actor: Actor): Promise<UserDto> {
+    return this.auth.me(actor);
+  }
+}

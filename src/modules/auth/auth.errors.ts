@@ -1,0 +1,76 @@
+import {
+  ConflictError,
+  ForbiddenError,
+  RuleViolationError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../../core/errors/domain-error';
+
+export class MissingCredentialsError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_MISSING_TOKEN', 'Send a bearer token (Authorization) or an API key (X-API-Key)');
+  }
+}
+
+export class InvalidTokenError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_INVALID_TOKEN', 'The access token is not valid');
+  }
+}
+
+export class ExpiredTokenError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_EXPIRED_TOKEN', 'The access token has expired');
+  }
+}
+
+export class InvalidCredentialsError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_INVALID_CREDENTIALS', 'Email or password is wrong');
+  }
+}
+
+export class InvalidRefreshTokenError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_INVALID_TOKEN', 'The refresh token is not valid');
+  }
+}
+
+export class RefreshTokenReusedError extends UnauthorizedError {
+  constructor() {
+    super(
+      'AUTH_REFRESH_REUSED',
+      'This refresh token was already used; the login has been revoked, sign in again',
+    );
+  }
+}
+
+export class AccountDisabledError extends ForbiddenError {
+  constructor() {
+    super('AUTH_ACCOUNT_DISABLED', 'The account is disabled');
+  }
+}
+
+export class TooManyLoginAttemptsError extends TooManyRequestsError {
+  constructor(retryAfterSeconds: number) {
+    super('AUTH_TOO_MANY_ATTEMPTS', 'Too many failed logins; try again later', retryAfterSeconds);
+  }
+}
+
+export class DuplicateEmailError extends ConflictError {
+  constructor() {
+    super('CF_DUPLICATE_EMAIL', 'A user with this email already exists');
+  }
+}
+
+export class DuplicateUsernameError extends ConflictError {
+  constructor() {
+    super('CF_DUPLICATE_USERNAME', 'A user with this username already exists');
+  }
+}
+
+export class WeakPasswordError extends RuleViolationError {
+  constructor(reasons: string[]) {
+    super('BR_WEAK_PASSWORD', 'The password does not meet the password policy', { reasons });
+  }
+}

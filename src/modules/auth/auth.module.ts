@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AppConfig } from '../../config/app-config';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthGuard } from './guards/auth.guard';
+import { PasswordHasher } from './password/password-hasher';
+import { AccessTokens, JWT_ALGORITHM } from './tokens/access-tokens';
+import { JwtStrategy } from './tokens/jwt.strategy';
+import { LoginStateService } from './tokens/login-state.service';
+import { LoginsRepository } from './tokens/logins.repository';
+import { UsersRepository } from './users/users.repository';
+
+@Module({
+  imports: [
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: JWT_ALGORITHM },
+        verifyOptions: { algorithms: [JWT_ALGORITHM] },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    // Global guards run in registration order: authentication first (rate limits key by user).
+    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthService,
+    UsersRepository,
+    LoginsRepository,
+    LoginStateService,
+    PasswordHasher,
+    AccessTokens,
+    JwtStrategy,
+  ],
+  exports: [AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { AppConfig } from '../../config/app-config';
+import type { Actor } from '../../core/hub/actor';
+import {
+  AccountDisabledError,
+  InvalidCredentialsError,
+  InvalidRefreshTokenError,
+  RefreshTokenReusedError,
+  TooManyLoginAttemptsError,
+  WeakPasswordError,
+} from './auth.errors';
+import type { LoginDto } from './dto/login.dto';
+import type { RegisterDto } from './dto/register.dto';
+import type { LogoutResultDto, TokenPairDto } from './dto/token-pair.dto';
+import { toUserDto, type UserDto } from './dto/user.dto';
+import { PasswordHasher } from './password/password-hasher';
+import { passwordProblems } from './password/password-policy';
+import { AccessTokens } from './tokens/access-tokens';
+import { LoginStateService } from './tokens/login-state.service';
+import { LoginsRepository } from './tokens/logins.repository';
+import { newOpaqueSecret, sha256 } from './tokens/token-hash';
+import type { UserEntity } from './users/user.entity';
+import { UsersRepository } from './users/users.repository';
+
+/** Failed logins are counted per account over this window (API.md §3: 5 in 15 min). */
+export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
+
+export interface ClientInfo {
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly logins: LoginsRepository,
+    private readonly loginStates: LoginStateService,
+    private readonly hasher: PasswordHasher,
+    private readonly accessTokens: AccessTokens,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<UserDto> {
+    const problems = passwordProblems(dto.password, dto);
+    if (problems.length > 0) throw new WeakPasswordError(problems);
+    const user = await this.users.insert({
+      email: dto.email,
+      username: dto.username,
+      displayName: dto.display_name ?? null,
+      passwordHash: await this.hasher.hash(dto.password),
+    });
+    return toUserDto(user);
+  }
+
+  /**
+   * Unknown email and wrong password fail alike, in about the same time (the hasher verifies a
+   * dummy hash for unknown accounts). Runs outside the request transaction: a failure must be
+   * counted even though the request fails.
+   */
+  async login(dto: LoginDto, client: ClientInfo): Promise<TokenPairDto> {
+    const user = await this.users.findByEmail(dto.email);
+    if (user) this.refuseWhileLockedOut(user);
+    const valid = await this.hasher.verify(user?.passwordHash, dto.password);
+    if (!user || !valid) {
+      if (user) await this.users.recordFailedLogin(user.id, LOGIN_FAILURE_WINDOW_SECONDS);
+      throw new InvalidCredentialsError();
+    }
+    if (!user.isActive) throw new AccountDisabledError();
+    return this.txHost.withTransaction(async () => {
+      if (user.failedLoginCount > 0) await this.users.clearFailedLogins(user.id);
+      const loginId = await this.logins.createLogin({
+        userId: user.id,
+        secondFactor: false,
+        ...client,
+      });
+      return this.issueTokens(user, loginId, null);
+    });
+  }
+
+  /**
+   * Rotation: each refresh token works once. Presenting a spent one means it was stolen or
+   * replayed: the whole login is revoked (committed before the error is returned).
+   */
+  async refresh(refreshToken: string): Promise<TokenPairDto> {
+    const outcome = await this.txHost.withTransaction(async () => {
+      const token = await this.logins.findRefreshTokenForUpdate(sha256(refreshToken));
+      if (!token || token.loginRevoked || token.expiresAt <= new Date()) {
+        return { error: new InvalidRefreshTokenError() };
+      }
+      if (token.usedAt) {
+        await this.logins.revokeLogin(token.loginId, 'refresh_token_reused');
+        return { error: new RefreshTokenReusedError(), revokedLogin: token.loginId };
+      }
+      if (!token.userActive) return { error: new AccountDisabledError() };
+      await this.logins.markRefreshTokenUsed(token.id);
+      const user = await this.users.findById(token.userId);
+      return { pair: await this.issueTokens(user!, token.loginId, token.id) };
+    });
+    // after the commit, so no request can cache the login's state from before the revocation
+    if (outcome.revokedLogin) await this.loginStates.invalidate([outcome.revokedLogin]);
+    if (outcome.error) throw outcome.error;
+    return outcome.pair;
+  }
+
+  /** Revokes the caller's login: its refresh tokens and access tokens stop working at once. */
+  async logout(actor: Actor): Promise<LogoutResultDto> {
+    if (!actor.loginId) return { revoked: false };
+    const revoked = await this.logins.revokeLogin(actor.loginId, 'logout');
+    await this.loginStates.invalidate([actor.loginId]);
+    return { revoked };
+  }
+
+  async me(actor: Actor): Promise<UserDto> {
+    const user = await this.users.findById(actor.userId);
+    if (!user) throw new InvalidCredentialsError();
+    return toUserDto(user);
+  }
+
+  private refuseWhileLockedOut(user: UserEntity): void {
+    const max = this.config.env.LOGIN_MAX_FAILURES;
+    const windowStart = user.failedLoginWindowStart?.getTime();
+    if (user.failedLoginCount < max || windowStart === undefined) return;
+    const retryAfterMs = windowStart + LOGIN_FAILURE_WINDOW_SECONDS * 1000 - Date.now();
+    if (retryAfterMs > 0) throw new TooManyLoginAttemptsError(Math.ceil(retryAfterMs / 1000));
+  }
+
+  private async issueTokens(
+    user: Pick<UserEntity, 'id' | 'role'>,
+    loginId: string,
+    parentId: string | null,
+  ): Promise<TokenPairDto> {
+    const refreshToken = newOpaqueSecret();
+    await this.logins.insertRefreshToken({
+      loginId,
+      parentId,
+      tokenHash: sha256(refreshToken),
+      expiresAt: new Date(Date.now() + this.config.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
+    });
+    return {
+      access_token: await this.accessTokens.sign(user, loginId),
+      refresh_token: refreshToken,
+      token_type: 'Bearer',
+      expires_in: this.accessTokens.ttlSeconds,
+    };
+  }
+}

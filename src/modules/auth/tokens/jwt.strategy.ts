@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../../../config/app-config';
+import type { Actor } from '../../../core/hub/actor';
+import { InvalidTokenError } from '../auth.errors';
+import { type AccessTokenClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
+import { LoginStateService } from './login-state.service';
+
+/**
+ * Bearer tokens: signature, algorithm (HS256 only, so `alg: none` and HS/RS confusion fail),
+ * issuer, audience and expiry are checked by passport-jwt; a token without `exp` is refused here
+ * (jsonwebtoken accepts it), and so is one whose login was revoked or whose user was disabled.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    private readonly loginStates: LoginStateService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwtSecret,
+      algorithms: [JWT_ALGORITHM],
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(claims: Partial<AccessTokenClaims>): Promise<Actor> {
+    const { sub, fam, exp, jti } = claims;
+    if (typeof exp !== 'number' || typeof sub !== 'string' || typeof fam !== 'string' || !jti) {
+      throw new InvalidTokenError();
+    }
+    const state = await this.loginStates.get(fam);
+    if (!state?.active || state.userId !== sub) throw new InvalidTokenError();
+    return {
+      userId: sub,
+      // the current role, not the one at sign-in: a demotion takes effect at once
+      role: state.role,
+      authMethod: 'jwt',
+      loginId: fam,
+      secondFactor: state.secondFactor,
+      scopes: ['read', 'write'],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  username: string;
+  password: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+}
+
+/** A unique, valid registration body (tests never share rows). */
+export function newUserBody(
+  overrides: Partial<Record<'email' | 'username' | 'password', string>> = {},
+) {
+  const tag = randomBytes(5).toString('hex');
+  return {
+    email: `user-${tag}@example.test`,
+    username: `user_${tag}`,
+    password: `Sturdy-passphrase-${tag}`,
+    ...overrides,
+  };
+}
+
+export async function registerUser(app: App, overrides = {}): Promise<TestUser> {
+  const body = newUserBody(overrides);
+  const res = await request(app).post('/v1/auth/register').send(body).expect(201);
+  return { id: res.body.data.id as string, ...body };
+}
+
+export async function login(
+  app: App,
+  user: Pick<TestUser, 'email' | 'password'>,
+): Promise<TokenPair> {
+  const res = await request(app)
+    .post('/v1/auth/login')
+    .send({ email: user.email, password: user.password })
+    .expect(200);
+  return res.body.data as TokenPair;
+}
+
+export const bearer = (tokens: TokenPair | string) =>
+  `Bearer ${typeof tokens === 'string' ? tokens : tokens.access_token}`;
