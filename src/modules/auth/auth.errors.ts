@@ -1,6 +1,7 @@
 import {
   ConflictError,
   ForbiddenError,
+  NotFoundError,
   RuleViolationError,
   TooManyRequestsError,
   UnauthorizedError,
@@ -72,5 +73,24 @@ export class DuplicateUsernameError extends ConflictError {
 export class WeakPasswordError extends RuleViolationError {
   constructor(reasons: string[]) {
     super('BR_WEAK_PASSWORD', 'The password does not meet the password policy', { reasons });
+  }
+}
+
+export class InvalidApiKeyError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_INVALID_API_KEY', 'The API key is unknown, revoked or expired');
+  }
+}
+
+export class ApiKeyNotFoundError extends NotFoundError {
+  constructor() {
+    super('NF_API_KEY', 'API key not found');
+  }
+}
+
+/** A read-only API key on a route that changes something. */
+export class ReadOnlyKeyError extends ForbiddenError {
+  constructor() {
+    super('AUTH_FORBIDDEN', 'This API key is read-only', { required: 'write', actual: 'read' });
   }
 }

@@ -3,6 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/app-config';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthGuard } from './guards/auth.guard';
@@ -25,11 +28,13 @@ import { UsersRepository } from './users/users.repository';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, ApiKeysController],
   providers: [
     // Global guards run in registration order: authentication first (rate limits key by user).
     { provide: APP_GUARD, useClass: AuthGuard },
     AuthService,
+    ApiKeysService,
+    ApiKeysRepository,
     UsersRepository,
     LoginsRepository,
     LoginStateService,

@@ -1,0 +1,36 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
+import { IdParam } from '../../../core/http/id.param';
+import type { Actor } from '../../../core/hub/actor';
+import { Operation } from '../../../core/hub/operation.decorator';
+import { CurrentActor } from '../current-actor.decorator';
+import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeysService } from './api-keys.service';
+
+@ApiTags('Auth')
+@Controller('auth/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @Operation('create_api_key')
+  @ApiEnvelopeResponse(CreatedApiKeyDto, { status: 201 })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(actor, dto);
+  }
+
+  @Get()
+  @Operation('list_api_keys')
+  @ApiEnvelopeResponse(ApiKeyListDto)
+  list(@CurrentActor() actor: Actor): Promise<ApiKeyListDto> {
+    return this.apiKeys.list(actor);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Operation('revoke_api_key', { transaction: false })
+  revoke(@CurrentActor() actor: Actor, @Param() { id }: IdParam): Promise<void> {
+    return this.apiKeys.revoke(actor, id);
+  }
+}

@@ -1,0 +1,100 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { SharedCache } from '../../../core/cache/shared-cache';
+import { RequestValidationError } from '../../../core/errors/system.errors';
+import type { Actor } from '../../../core/hub/actor';
+import { ApiKeyNotFoundError, InvalidApiKeyError } from '../auth.errors';
+import { newOpaqueSecret, sha256 } from '../tokens/token-hash';
+import {
+  type ApiKeyListDto,
+  type CreateApiKeyDto,
+  type CreatedApiKeyDto,
+  toApiKeyDto,
+} from './api-keys.dto';
+import { type ApiKeyCredential, ApiKeysRepository } from './api-keys.repository';
+
+const KEY_FORMAT = /^chk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+const CACHE = 'api_key';
+const TTL_SECONDS = 300;
+
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly cache: SharedCache,
+  ) {}
+
+  async create(actor: Actor, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const expiresAt = dto.expires_at ? new Date(dto.expires_at) : null;
+    if (expiresAt && expiresAt <= new Date()) {
+      throw new RequestValidationError([
+        { field: 'expires_at', message: 'expires_at must be in the future' },
+      ]);
+    }
+    const prefix = randomBytes(6).toString('hex');
+    const key = `chk_${prefix}_${newOpaqueSecret()}`;
+    const saved = await this.keys.insert({
+      userId: actor.userId,
+      name: dto.name,
+      prefix,
+      keyHash: sha256(key),
+      scopes: dto.scopes ?? ['read', 'write'],
+      expiresAt,
+    });
+    return { ...toApiKeyDto(saved), key };
+  }
+
+  async list(actor: Actor): Promise<ApiKeyListDto> {
+    const keys = await this.keys.listActiveOf(actor.userId);
+    return { items: keys.map(toApiKeyDto), next_cursor: null, has_more: false };
+  }
+
+  /** Runs outside a request transaction so the cache is cleared after the revocation commits. */
+  async revoke(actor: Actor, id: string): Promise<void> {
+    const prefix = await this.keys.revoke(actor.userId, id);
+    if (!prefix) throw new ApiKeyNotFoundError();
+    await this.cache.delete(CACHE, [prefix]);
+  }
+
+  /** Forgets cached keys of a user whose account changed (disabled, role changed). */
+  async forgetUser(userId: string): Promise<void> {
+    await this.cache.delete(CACHE, await this.keys.prefixesOfUser(userId));
+  }
+
+  /** The actor behind an `X-API-Key`, or 401 AUTH_INVALID_API_KEY. */
+  async authenticate(key: string): Promise<Actor> {
+    const match = KEY_FORMAT.exec(key);
+    if (!match) throw new InvalidApiKeyError();
+    const credential = await this.credential(match[1]);
+    const expired =
+      credential?.expiresAt !== null && new Date(credential?.expiresAt ?? 0) <= new Date();
+    if (!credential?.active || expired || !sameHash(credential.keyHash, sha256(key))) {
+      throw new InvalidApiKeyError();
+    }
+    this.keys.touch(credential.id).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not record API key use');
+    });
+    return {
+      userId: credential.userId,
+      role: credential.role,
+      authMethod: 'api_key',
+      apiKeyId: credential.id,
+      secondFactor: false,
+      scopes: credential.scopes,
+    };
+  }
+
+  private async credential(prefix: string): Promise<ApiKeyCredential | undefined> {
+    const cached = await this.cache.get<ApiKeyCredential>(CACHE, prefix);
+    if (cached) return cached;
+    const credential = await this.keys.findCredential(prefix);
+    if (credential) await this.cache.set(CACHE, prefix, credential, TTL_SECONDS);
+    return credential;
+  }
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
