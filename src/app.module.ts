@@ -11,6 +11,7 @@ import { LoggingModule } from './core/logging/logging.module';
 import { MetricsHook } from './core/metrics/metrics.hook';
 import { MetricsModule } from './core/metrics/metrics.module';
 import { DatabaseModule } from './database/database.module';
+import { AdminModule } from './modules/admin/admin.module';
 import { AuthModule } from './modules/auth/auth.module';
 
 export interface AppModuleOptions {
@@ -41,6 +42,7 @@ export class AppModule {
         DatabaseModule.forRoot(options.databaseUrl),
         CoreModule.forRoot({ hooks: [MetricsHook], hookModules: [MetricsModule] }),
         AuthModule,
+        AdminModule,
       ],
     };
   }

@@ -13,6 +13,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
 import { jsonBody } from './http/json-body.middleware';
 import { createValidationPipe } from './http/validation';
+import { AfterCommit } from './hub/after-commit';
 import { RequestHubInterceptor } from './hub/request-hub.interceptor';
 import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
 import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
@@ -35,6 +36,7 @@ export class CoreModule implements NestModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     return {
       module: CoreModule,
+      global: true,
       imports: [
         RedisModule,
         MetricsModule,
@@ -45,6 +47,7 @@ export class CoreModule implements NestModule {
       providers: [
         ShutdownState,
         ShutdownGateMiddleware,
+        AfterCommit,
         {
           provide: REQUEST_HOOKS,
           inject: options.hooks,
@@ -54,7 +57,7 @@ export class CoreModule implements NestModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [ShutdownState, MetricsModule],
+      exports: [ShutdownState, AfterCommit, MetricsModule],
     };
   }
 

@@ -4,28 +4,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { migrateDatabase } from '../../src/database/migrate';
-import { testDatabaseUrl } from '../support/test-database';
+import { createFreshDatabase } from '../support/test-database';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const MIGRATION_FILES = readdirSync(join(ROOT, 'migrations')).filter((f) => f.endsWith('.ts'));
 
-/** A database of its own, so reverting migrations never disturbs the tests running beside it. */
 async function withFreshDatabase(
   name: string,
   body: (url: string) => Promise<void>,
 ): Promise<void> {
-  const admin = new Client({ connectionString: testDatabaseUrl() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(testDatabaseUrl());
-  url.pathname = `/${name}`;
+  const database = await createFreshDatabase(name);
   try {
-    await body(url.toString());
+    await body(database.url);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -111,6 +111,7 @@ describe('RequestHub', () => {
   describe('logging', () => {
     it('writes JSON lines that all carry the request id: handler lines and the access line', async () => {
       await http.get('/v1/probe/context').set('X-Request-ID', 'log-1').expect(200);
+      await t.logs.waitFor((l) => l.request_id === 'log-1' && l.msg === 'request completed');
       const lines = t.logs.forRequest('log-1');
       expect(lines.map((line) => line.msg)).toEqual(
         expect.arrayContaining(['probe handler log line', 'request completed']),
@@ -130,7 +131,9 @@ describe('RequestHub', () => {
         .set('Content-Type', 'application/json')
         .send('{oops')
         .expect(400);
-      const access = t.logs.forRequest('log-badjson').find((l) => l.msg === 'request completed');
+      const access = await t.logs.waitFor(
+        (l) => l.request_id === 'log-badjson' && l.msg === 'request completed',
+      );
       expect(access).toMatchObject({ level: 40, res: { status: 400 } });
     });
 

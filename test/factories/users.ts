@@ -46,3 +46,12 @@ export async function login(
 
 export const bearer = (tokens: TokenPair | string) =>
   `Bearer ${typeof tokens === 'string' ? tokens : tokens.access_token}`;
+
+/** Gives a user a role directly in the database (test setup only). */
+export async function grantRole(
+  db: { query: (sql: string, params: unknown[]) => Promise<unknown> },
+  userId: string,
+  role: 'user' | 'admin' | 'super_admin',
+): Promise<void> {
+  await db.query('UPDATE users SET role = $2 WHERE id = $1', [userId, role]);
+}

@@ -19,4 +19,18 @@ export class LogCapture extends Writable {
   forRequest(requestId: string): LogLine[] {
     return this.lines.filter((line) => line.request_id === requestId);
   }
+
+  /**
+   * The access line is written on the server's 'finish' event, which may come a moment after the
+   * client has the response: wait for it instead of assuming an order.
+   */
+  async waitFor(predicate: (line: LogLine) => boolean, timeoutMs = 2000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error('expected log line never arrived');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }

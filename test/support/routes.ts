@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { IS_PUBLIC } from '../../src/core/http/public.decorator';
+import { ROLES } from '../../src/modules/auth/roles.decorator';
 import { OPERATION_METADATA, type OperationMetadata } from '../../src/core/hub/operation.decorator';
 
 export interface RouteInfo {
@@ -11,7 +12,7 @@ export interface RouteInfo {
   path: string;
   handler: string;
   operation: string | undefined;
-  access: 'public' | 'authenticated';
+  access: string;
 }
 
 function joinPath(...parts: (string | string[] | undefined)[]): string {
@@ -46,12 +47,16 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         handler as never,
         metatype,
       ]);
+      const roles = reflector.getAllAndOverride<string[] | undefined>(ROLES, [
+        handler as never,
+        metatype,
+      ]);
       routes.push({
         method: RequestMethod[method],
         path: joinPath(basePath, path),
         handler: `${metatype.name}.${name}`,
         operation: operation?.name,
-        access: isPublic ? 'public' : 'authenticated',
+        access: isPublic ? 'public' : roles ? `roles:${roles.join(',')}` : 'authenticated',
       });
     }
   }

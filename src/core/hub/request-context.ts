@@ -22,6 +22,8 @@ export interface RequestContext {
   /** Set by the session_lifecycle hook when a tool or chat session was resolved. */
   sessionId?: string;
   sessionRecreated?: boolean;
+  /** Registered through AfterCommit; run by the hub once the transaction has committed. */
+  afterCommit: (() => Promise<void>)[];
 }
 
 export interface HubClsStore extends ClsStore {

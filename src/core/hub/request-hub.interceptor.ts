@@ -100,6 +100,7 @@ export class RequestHubInterceptor implements NestInterceptor {
       ip: req.ip,
       userAgent: req.headers['user-agent'],
       hooks: [],
+      afterCommit: [],
     };
   }
 
@@ -116,7 +117,9 @@ export class RequestHubInterceptor implements NestInterceptor {
         for (const hook of hooks) await hook.post?.(ctx, result);
         return result;
       };
-      return transactional ? await this.txHost.withTransaction(execute) : await execute();
+      const result = transactional ? await this.txHost.withTransaction(execute) : await execute();
+      await this.runAfterCommit(ctx);
+      return result;
     } catch (error) {
       await this.runErrorHooks(ctx, hooks, error);
       throw error;
@@ -149,6 +152,17 @@ export class RequestHubInterceptor implements NestInterceptor {
         ),
       ),
     );
+  }
+
+  /** Committed work whose follow-up fails is logged: the change itself stands. */
+  private async runAfterCommit(ctx: RequestContext): Promise<void> {
+    for (const work of ctx.afterCommit.splice(0)) {
+      try {
+        await work();
+      } catch (error) {
+        this.logger.error({ err: error }, 'after-commit work failed');
+      }
+    }
   }
 
   /** Error hooks observe a failure; one that fails itself is logged and never hides the original. */

@@ -94,3 +94,26 @@ export class ReadOnlyKeyError extends ForbiddenError {
     super('AUTH_FORBIDDEN', 'This API key is read-only', { required: 'write', actual: 'read' });
   }
 }
+
+export class UserNotFoundError extends NotFoundError {
+  constructor() {
+    super('NF_USER', 'User not found');
+  }
+}
+
+export class SuperAdminRequiredError extends ForbiddenError {
+  constructor(actual: string) {
+    super('AUTH_FORBIDDEN', 'Only a super_admin may change admin roles or admin accounts', {
+      required: 'super_admin',
+      actual,
+    });
+  }
+}
+
+export class LastSuperAdminError extends ForbiddenError {
+  constructor() {
+    super('AUTH_FORBIDDEN', 'The last active super_admin cannot be demoted or disabled', {
+      reason: 'last_active_super_admin',
+    });
+  }
+}

@@ -15,6 +15,9 @@ import { JwtStrategy } from './tokens/jwt.strategy';
 import { LoginStateService } from './tokens/login-state.service';
 import { LoginsRepository } from './tokens/logins.repository';
 import { UsersRepository } from './users/users.repository';
+import { SuperAdminBootstrap } from './users/super-admin.bootstrap';
+import { UsersService } from './users/users.service';
+import { RolesGuard } from './guards/roles.guard';
 
 @Module({
   imports: [
@@ -32,16 +35,19 @@ import { UsersRepository } from './users/users.repository';
   providers: [
     // Global guards run in registration order: authentication first (rate limits key by user).
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
     AuthService,
     ApiKeysService,
     ApiKeysRepository,
     UsersRepository,
+    UsersService,
+    SuperAdminBootstrap,
     LoginsRepository,
     LoginStateService,
     PasswordHasher,
     AccessTokens,
     JwtStrategy,
   ],
-  exports: [AuthService],
+  exports: [AuthService, UsersService],
 })
 export class AuthModule {}

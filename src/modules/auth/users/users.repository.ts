@@ -3,9 +3,16 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { QueryFailedError } from 'typeorm';
 import { uuidv7 } from 'uuidv7';
+import type { CursorPosition } from '../../../core/http/pagination';
 import type { Role } from '../../../core/hub/actor';
 import { DuplicateEmailError, DuplicateUsernameError } from '../auth.errors';
 import { UserEntity } from './user.entity';
+
+export interface UserFilters {
+  role?: Role;
+  isActive?: boolean;
+  q?: string;
+}
 
 export interface NewUser {
   email: string;
@@ -83,6 +90,74 @@ export class UsersRepository {
       [id, windowSeconds],
     );
     return { count: row.failed_login_count, windowStart: row.failed_login_window_start };
+  }
+
+  /** One page of the admin list, newest first (keyset on created_at, id). */
+  async listPage(
+    filters: UserFilters,
+    limit: number,
+    after: CursorPosition | undefined,
+  ): Promise<(UserEntity & { cursorKey: string })[]> {
+    const query = this.filtered(filters)
+      .addSelect('u.created_at::text', 'cursor_key')
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1);
+    if (after) {
+      query.andWhere('(u.created_at, u.id) < (:afterKey::timestamptz, :afterId::uuid)', {
+        afterKey: after.key,
+        afterId: after.id,
+      });
+    }
+    const { entities, raw } = await query.getRawAndEntities<{ cursor_key: string }>();
+    return entities.map((entity, index) =>
+      Object.assign(entity, { cursorKey: raw[index].cursor_key }),
+    );
+  }
+
+  count(filters: UserFilters): Promise<number> {
+    return this.filtered(filters).getCount();
+  }
+
+  private filtered(filters: UserFilters) {
+    const query = this.repo.createQueryBuilder('u');
+    if (filters.role) query.andWhere('u.role = :role', { role: filters.role });
+    if (filters.isActive !== undefined) {
+      query.andWhere('u.is_active = :isActive', { isActive: filters.isActive });
+    }
+    if (filters.q) {
+      query.andWhere(
+        "(u.email || ' ' || u.username || ' ' || coalesce(u.display_name, '')) ILIKE :pattern ESCAPE '\\'",
+        { pattern: `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` },
+      );
+    }
+    return query;
+  }
+
+  /** The user, locked for the rest of the transaction. */
+  findByIdForUpdate(id: string): Promise<UserEntity | null> {
+    return this.repo
+      .createQueryBuilder('u')
+      .setLock('pessimistic_write')
+      .where('u.id = :id', { id })
+      .getOne();
+  }
+
+  /** Locks every active super_admin row and counts them: two demotions cannot both pass. */
+  async lockActiveSuperAdmins(): Promise<number> {
+    const rows = await this.repo
+      .createQueryBuilder('u')
+      .select('u.id')
+      .setLock('pessimistic_write')
+      .where("u.role = 'super_admin' AND u.is_active")
+      .orderBy('u.id')
+      .getMany();
+    return rows.length;
+  }
+
+  async updateAccess(id: string, patch: { role?: Role; isActive?: boolean }): Promise<UserEntity> {
+    await this.repo.update({ id }, patch);
+    return this.repo.findOneByOrFail({ id });
   }
 
   async clearFailedLogins(id: string): Promise<void> {

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
+import { IdParam } from '../../core/http/id.param';
+import type { Page } from '../../core/http/pagination';
+import type { Actor } from '../../core/hub/actor';
+import { Operation } from '../../core/hub/operation.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { ListUsersQuery, UpdateUserDto, UserPageDto } from '../auth/dto/admin-users.dto';
+import { UserDto } from '../auth/dto/user.dto';
+import { Roles } from '../auth/roles.decorator';
+import { UsersService } from '../auth/users/users.service';
+
+@ApiTags('Admin')
+@Roles('admin', 'super_admin')
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @Operation('admin_list_users')
+  @ApiEnvelopeResponse(UserPageDto)
+  list(@Query() query: ListUsersQuery): Promise<Page<UserDto>> {
+    return this.users.list(query);
+  }
+
+  @Patch(':id')
+  @Operation('admin_update_user')
+  @ApiEnvelopeResponse(UserDto)
+  update(
+    @CurrentActor() actor: Actor,
+    @Param() { id }: IdParam,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserDto> {
+    return this.users.update(actor, id, dto);
+  }
+}

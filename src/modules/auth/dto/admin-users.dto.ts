@@ -1,0 +1,54 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../../../core/http/pagination';
+import { type Role, ROLES } from '../../../core/hub/actor';
+import { UserDto } from './user.dto';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class ListUsersQuery extends PageQuery {
+  @IsOptional()
+  @IsIn(ROLES)
+  @ApiPropertyOptional({ enum: ROLES })
+  role?: Role;
+
+  /** Substring of the email, username or display name (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  is_active?: boolean;
+}
+
+export class UpdateUserDto {
+  /** Only a super_admin may grant or remove `admin` and `super_admin`. */
+  @IsOptional()
+  @IsIn(ROLES)
+  @ApiPropertyOptional({ enum: ROLES })
+  role?: Role;
+
+  /** `false` disables the account and ends all its logins at once. */
+  @IsOptional()
+  @IsBoolean()
+  is_active?: boolean;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserDto] })
+  items!: UserDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor!: string | null;
+
+  @ApiProperty()
+  has_more!: boolean;
+
+  @ApiPropertyOptional({ description: 'Only with include_total=true' })
+  total?: number;
+}

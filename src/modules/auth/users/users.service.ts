@@ -1,0 +1,134 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { decodeCursor, type Page, toPage } from '../../../core/http/pagination';
+import { DEFAULT_PAGE_SIZE } from '../../../core/http/pagination';
+import { AfterCommit } from '../../../core/hub/after-commit';
+import type { Actor, Role } from '../../../core/hub/actor';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import {
+  LastSuperAdminError,
+  SuperAdminRequiredError,
+  UserNotFoundError,
+  WeakPasswordError,
+} from '../auth.errors';
+import type { ListUsersQuery, UpdateUserDto } from '../dto/admin-users.dto';
+import { toUserDto, type UserDto } from '../dto/user.dto';
+import { PasswordHasher } from '../password/password-hasher';
+import { passwordProblems } from '../password/password-policy';
+import { LoginStateService } from '../tokens/login-state.service';
+import { LoginsRepository } from '../tokens/logins.repository';
+import type { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+const SORT = '-created_at';
+const PRIVILEGED: ReadonlySet<Role> = new Set(['admin', 'super_admin']);
+
+/** User administration (API.md §8): the rules behind /admin/users and the super_admin bootstrap. */
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly logins: LoginsRepository,
+    private readonly loginStates: LoginStateService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly hasher: PasswordHasher,
+    private readonly afterCommit: AfterCommit,
+  ) {}
+
+  async list(query: ListUsersQuery): Promise<Page<UserDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const filters = { role: query.role, isActive: query.is_active, q: query.q };
+    const after = query.cursor ? decodeCursor(SORT, query.cursor) : undefined;
+    const rows = await this.users.listPage(filters, limit, after);
+    const page = toPage(rows, limit, SORT, (u) => ({ key: u.cursorKey, id: u.id }), toUserDto);
+    if (query.include_total) page.total = await this.users.count(filters);
+    return page;
+  }
+
+  /**
+   * Only a super_admin may grant or remove admin roles, or disable an admin; nobody may demote or
+   * disable the last active super_admin. Disabling ends every login and API key of the user; a
+   * role change takes effect on their next request.
+   */
+  async update(actor: Actor, id: string, dto: UpdateUserDto): Promise<UserDto> {
+    const current = await this.users.findById(id);
+    if (!current) throw new UserNotFoundError();
+    // Lock order: every active super_admin (by id) before the target row, so that two requests
+    // demoting each other queue up instead of deadlocking.
+    let superAdmins = this.losesSuperAdmin(current, dto)
+      ? await this.users.lockActiveSuperAdmins()
+      : undefined;
+    const target = await this.users.findByIdForUpdate(id);
+    if (!target) throw new UserNotFoundError();
+    const roleChanges = dto.role !== undefined && dto.role !== target.role;
+    const activeChanges = dto.is_active !== undefined && dto.is_active !== target.isActive;
+    if (!roleChanges && !activeChanges) return toUserDto(target);
+
+    const touchesPrivilege =
+      (roleChanges && (PRIVILEGED.has(dto.role!) || PRIVILEGED.has(target.role))) ||
+      (activeChanges && PRIVILEGED.has(target.role));
+    if (touchesPrivilege && actor.role !== 'super_admin') {
+      throw new SuperAdminRequiredError(actor.role);
+    }
+    if (this.losesSuperAdmin(target, dto)) {
+      superAdmins ??= await this.users.lockActiveSuperAdmins();
+      if (superAdmins <= 1) throw new LastSuperAdminError();
+    }
+
+    const updated = await this.users.updateAccess(id, {
+      ...(roleChanges && { role: dto.role }),
+      ...(activeChanges && { isActive: dto.is_active }),
+    });
+    const loginIds =
+      dto.is_active === false
+        ? await this.logins.revokeAllLogins(id, 'user_disabled')
+        : await this.logins.activeLoginIds(id);
+    await this.afterCommit.run(async () => {
+      await this.loginStates.invalidate(loginIds);
+      await this.apiKeys.forgetUser(id);
+    });
+    return toUserDto(updated);
+  }
+
+  private losesSuperAdmin(user: UserEntity, dto: UpdateUserDto): boolean {
+    return (
+      user.role === 'super_admin' &&
+      user.isActive &&
+      ((dto.role !== undefined && dto.role !== 'super_admin') || dto.is_active === false)
+    );
+  }
+
+  /**
+   * The first super_admin (ADMIN_EMAIL/ADMIN_PASSWORD at start-up, or `npm run cli -- create-admin`):
+   * created, or an existing account of that email promoted, unless a super_admin already exists.
+   */
+  async ensureSuperAdmin(
+    email: string,
+    password: string,
+  ): Promise<'created' | 'promoted' | 'exists'> {
+    if ((await this.users.lockActiveSuperAdmins()) > 0) return 'exists';
+    const existing = await this.users.findByEmail(email);
+    if (existing) {
+      await this.users.updateAccess(existing.id, { role: 'super_admin', isActive: true });
+      this.logger.log(`promoted ${email} to super_admin`);
+      return 'promoted';
+    }
+    const username = email
+      .split('@')[0]
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 32)
+      .padEnd(3, '_');
+    const problems = passwordProblems(password, { email, username });
+    if (problems.length > 0) throw new WeakPasswordError(problems);
+    await this.users.insert({
+      email,
+      username,
+      displayName: 'Administrator',
+      passwordHash: await this.hasher.hash(password),
+      role: 'super_admin',
+    });
+    this.logger.log(`created super_admin ${email}`);
+    return 'created';
+  }
+}
