@@ -12,6 +12,8 @@ import { MetricsHook } from './core/metrics/metrics.hook';
 import { MetricsModule } from './core/metrics/metrics.module';
 import { DatabaseModule } from './database/database.module';
 import { AdminModule } from './modules/admin/admin.module';
+import { AuditHook } from './modules/audit/audit.hook';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 
 export interface AppModuleOptions {
@@ -40,7 +42,10 @@ export class AppModule {
         }),
         LoggingModule.forRoot(options.logDestination),
         DatabaseModule.forRoot(options.databaseUrl),
-        CoreModule.forRoot({ hooks: [MetricsHook], hookModules: [MetricsModule] }),
+        CoreModule.forRoot({
+          hooks: [MetricsHook, AuditHook],
+          hookModules: [MetricsModule, AuditModule],
+        }),
         AuthModule,
         AdminModule,
       ],

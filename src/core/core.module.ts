@@ -13,7 +13,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
 import { jsonBody } from './http/json-body.middleware';
 import { createValidationPipe } from './http/validation';
-import { AfterCommit } from './hub/after-commit';
+import { HubContextModule } from './hub/hub-context.module';
 import { RequestHubInterceptor } from './hub/request-hub.interceptor';
 import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
 import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
@@ -35,19 +35,20 @@ export interface CoreModuleOptions {
 export class CoreModule implements NestModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     return {
+      // Not global on purpose: global modules mount their middleware first, in no set order among
+      // themselves; as a plain module, the body parser below runs after pino-http (global).
       module: CoreModule,
-      global: true,
       imports: [
         RedisModule,
         MetricsModule,
         SharedCacheModule,
+        HubContextModule,
         HealthModule,
         ...(options.hookModules ?? []),
       ],
       providers: [
         ShutdownState,
         ShutdownGateMiddleware,
-        AfterCommit,
         {
           provide: REQUEST_HOOKS,
           inject: options.hooks,
@@ -57,7 +58,7 @@ export class CoreModule implements NestModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [ShutdownState, AfterCommit, MetricsModule],
+      exports: [ShutdownState, MetricsModule],
     };
   }
 

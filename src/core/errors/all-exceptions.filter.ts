@@ -44,6 +44,31 @@ const CODE_FOR_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
 };
 
 /**
+ * Any thrown value in the contract's vocabulary: domain errors as they are, Nest's HTTP
+ * exceptions by status, database outages as 503, everything else as SYS_INTERNAL. Shared by the
+ * filter (the response) and the audit hook (the recorded status).
+ */
+export function toDomainError(
+  exception: unknown,
+  req: { method: string; path: string },
+): DomainError {
+  if (exception instanceof DomainError) return exception;
+  if (isDatabaseUnavailableError(exception)) return new DatabaseUnavailableError();
+  if (exception instanceof NotFoundException) {
+    return new RouteNotFoundError(req.method, req.path);
+  }
+  if (exception instanceof PayloadTooLargeException) return new BodyTooLargeError(0);
+  if (exception instanceof BadRequestException) {
+    return new MappedHttpError('VAL_FAILED', exception.message);
+  }
+  if (exception instanceof HttpException) {
+    const code = CODE_FOR_HTTP_STATUS[exception.getStatus()];
+    if (code) return new MappedHttpError(code, exception.message);
+  }
+  return new InternalError();
+}
+
+/**
  * The one exception filter (ARCHITECTURE §2.2): every error leaves as the contract's envelope with
  * a stable code. Only SYS_INTERNAL is logged with its stack; the client never sees internals.
  */
@@ -55,7 +80,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const error = this.toDomainError(exception, req);
+    const error = toDomainError(exception, req);
 
     if (error.code === 'SYS_INTERNAL') {
       this.logger.error({ err: exception }, 'unhandled error');
@@ -83,22 +108,5 @@ export class AllExceptionsFilter implements ExceptionFilter {
       buildMeta(requestIdOf(req), ctx),
     );
     res.status(error.status).json(body);
-  }
-
-  private toDomainError(exception: unknown, req: Request): DomainError {
-    if (exception instanceof DomainError) return exception;
-    if (isDatabaseUnavailableError(exception)) return new DatabaseUnavailableError();
-    if (exception instanceof NotFoundException) {
-      return new RouteNotFoundError(req.method, req.path);
-    }
-    if (exception instanceof PayloadTooLargeException) return new BodyTooLargeError(0);
-    if (exception instanceof BadRequestException) {
-      return new MappedHttpError('VAL_FAILED', exception.message);
-    }
-    if (exception instanceof HttpException) {
-      const code = CODE_FOR_HTTP_STATUS[exception.getStatus()];
-      if (code) return new MappedHttpError(code, exception.message);
-    }
-    return new InternalError();
   }
 }

@@ -2,6 +2,17 @@ import type { ClsStore } from 'nestjs-cls';
 import type { ResponseMeta } from '../http/envelope';
 import type { Actor } from './actor';
 
+/** What a service said about its operation for the audit event (see AuditTrail). */
+export interface AuditNote {
+  /** Whose event it is when there is no actor yet (login, register). */
+  userId?: string;
+  resourceType?: string;
+  resourceId?: string;
+  casefileId?: string;
+  /** Safe facts only: never a password, token, key or OTP secret. */
+  details?: Record<string, unknown>;
+}
+
 /**
  * What the RequestHub knows about the request in flight. It lives in CLS, so audit, logging and
  * repositories deep in the call chain can read it; services still receive the actor explicitly.
@@ -22,6 +33,9 @@ export interface RequestContext {
   /** Set by the session_lifecycle hook when a tool or chat session was resolved. */
   sessionId?: string;
   sessionRecreated?: boolean;
+  /** The status a success answers with (@HttpCode, else 201 for POST, 200 otherwise). */
+  successStatus: number;
+  audit?: AuditNote;
   /** Registered through AfterCommit; run by the hub once the transaction has committed. */
   afterCommit: (() => Promise<void>)[];
 }

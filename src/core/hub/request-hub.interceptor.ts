@@ -72,7 +72,15 @@ export class RequestHubInterceptor implements NestInterceptor {
     const http = execution.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const ctx = this.buildContext(req, operation.name);
+    const declaredStatus = this.reflector.get<number | undefined>(
+      HTTP_CODE_METADATA,
+      execution.getHandler(),
+    );
+    const ctx = this.buildContext(
+      req,
+      operation.name,
+      declaredStatus ?? (req.method === 'POST' ? 201 : 200),
+    );
     const hooks = this.hooks.filter((hook) => hook.appliesTo?.(ctx) ?? true);
     ctx.hooks = hooks.map((hook) => hook.name);
     this.cls.set('requestContext', ctx);
@@ -80,8 +88,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     if (operation.envelope === false) return this.passThrough(ctx, hooks, next);
     const transactional = operation.transaction ?? MUTATING_METHODS.has(req.method);
     // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
-    const noContent =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, execution.getHandler()) === 204;
+    const noContent = declaredStatus === 204;
     return defer(async () => {
       const data = await this.run(ctx, hooks, next, transactional);
       if (noContent || res.statusCode === 204) return undefined;
@@ -89,7 +96,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     });
   }
 
-  private buildContext(req: Request, operation: string): RequestContext {
+  private buildContext(req: Request, operation: string, successStatus: number): RequestContext {
     return {
       requestId: requestIdOf(req),
       actor: req.user as Actor | undefined,
@@ -100,6 +107,7 @@ export class RequestHubInterceptor implements NestInterceptor {
       ip: req.ip,
       userAgent: req.headers['user-agent'],
       hooks: [],
+      successStatus,
       afterCommit: [],
     };
   }

@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
+import { AdminAuditController } from './admin-audit.controller';
 import { AdminUsersController } from './admin-users.controller';
 
 /** Role-guarded routes over the other modules' services (API.md §8). */
-@Module({ imports: [AuthModule], controllers: [AdminUsersController] })
+@Module({
+  imports: [AuthModule, AuditModule],
+  controllers: [AdminUsersController, AdminAuditController],
+})
 export class AdminModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { AppConfig } from '../../config/app-config';
+import { AuditTrail } from '../audit/audit-trail';
 import type { Actor } from '../../core/hub/actor';
 import {
   AccountDisabledError,
@@ -42,6 +43,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly config: AppConfig,
+    private readonly auditTrail: AuditTrail,
   ) {}
 
   async register(dto: RegisterDto): Promise<UserDto> {
@@ -53,6 +55,7 @@ export class AuthService {
       displayName: dto.display_name ?? null,
       passwordHash: await this.hasher.hash(dto.password),
     });
+    this.auditTrail.note({ userId: user.id, resourceType: 'user', resourceId: user.id });
     return toUserDto(user);
   }
 
@@ -63,6 +66,8 @@ export class AuthService {
    */
   async login(dto: LoginDto, client: ClientInfo): Promise<TokenPairDto> {
     const user = await this.users.findByEmail(dto.email);
+    // the email is what was tried, not a secret; the password never goes near the audit log
+    this.auditTrail.note({ userId: user?.id, details: { email: dto.email } });
     if (user) this.refuseWhileLockedOut(user);
     const valid = await this.hasher.verify(user?.passwordHash, dto.password);
     if (!user || !valid) {
@@ -77,6 +82,7 @@ export class AuthService {
         secondFactor: false,
         ...client,
       });
+      this.auditTrail.note({ resourceType: 'login', resourceId: loginId });
       return this.issueTokens(user, loginId, null);
     });
   }
@@ -91,7 +97,13 @@ export class AuthService {
       if (!token || token.loginRevoked || token.expiresAt <= new Date()) {
         return { error: new InvalidRefreshTokenError() };
       }
+      this.auditTrail.note({
+        userId: token.userId,
+        resourceType: 'login',
+        resourceId: token.loginId,
+      });
       if (token.usedAt) {
+        this.auditTrail.note({ details: { login_revoked: true } });
         await this.logins.revokeLogin(token.loginId, 'refresh_token_reused');
         return { error: new RefreshTokenReusedError(), revokedLogin: token.loginId };
       }
@@ -109,6 +121,7 @@ export class AuthService {
   /** Revokes the caller's login: its refresh tokens and access tokens stop working at once. */
   async logout(actor: Actor): Promise<LogoutResultDto> {
     if (!actor.loginId) return { revoked: false };
+    this.auditTrail.note({ resourceType: 'login', resourceId: actor.loginId });
     const revoked = await this.logins.revokeLogin(actor.loginId, 'logout');
     await this.loginStates.invalidate([actor.loginId]);
     return { revoked };

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { SharedCache } from '../../../core/cache/shared-cache';
+import { AuditTrail } from '../../audit/audit-trail';
 import { RequestValidationError } from '../../../core/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { ApiKeyNotFoundError, InvalidApiKeyError } from '../auth.errors';
@@ -24,6 +25,7 @@ export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly cache: SharedCache,
+    private readonly auditTrail: AuditTrail,
   ) {}
 
   async create(actor: Actor, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -43,6 +45,11 @@ export class ApiKeysService {
       scopes: dto.scopes ?? ['read', 'write'],
       expiresAt,
     });
+    this.auditTrail.note({
+      resourceType: 'api_key',
+      resourceId: saved.id,
+      details: { name: saved.name, prefix, scopes: saved.scopes },
+    });
     return { ...toApiKeyDto(saved), key };
   }
 
@@ -53,6 +60,7 @@ export class ApiKeysService {
 
   /** Runs outside a request transaction so the cache is cleared after the revocation commits. */
   async revoke(actor: Actor, id: string): Promise<void> {
+    this.auditTrail.note({ resourceType: 'api_key', resourceId: id });
     const prefix = await this.keys.revoke(actor.userId, id);
     if (!prefix) throw new ApiKeyNotFoundError();
     await this.cache.delete(CACHE, [prefix]);

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { decodeCursor, type Page, toPage } from '../../../core/http/pagination';
 import { DEFAULT_PAGE_SIZE } from '../../../core/http/pagination';
 import { AfterCommit } from '../../../core/hub/after-commit';
+import { AuditTrail } from '../../audit/audit-trail';
 import type { Actor, Role } from '../../../core/hub/actor';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import {
@@ -34,6 +35,7 @@ export class UsersService {
     private readonly apiKeys: ApiKeysService,
     private readonly hasher: PasswordHasher,
     private readonly afterCommit: AfterCommit,
+    private readonly auditTrail: AuditTrail,
   ) {}
 
   async list(query: ListUsersQuery): Promise<Page<UserDto>> {
@@ -52,6 +54,7 @@ export class UsersService {
    * role change takes effect on their next request.
    */
   async update(actor: Actor, id: string, dto: UpdateUserDto): Promise<UserDto> {
+    this.auditTrail.note({ resourceType: 'user', resourceId: id });
     const current = await this.users.findById(id);
     if (!current) throw new UserNotFoundError();
     // Lock order: every active super_admin (by id) before the target row, so that two requests
@@ -76,6 +79,14 @@ export class UsersService {
       if (superAdmins <= 1) throw new LastSuperAdminError();
     }
 
+    this.auditTrail.note({
+      details: {
+        changes: {
+          ...(roleChanges && { role: { from: target.role, to: dto.role } }),
+          ...(activeChanges && { is_active: { from: target.isActive, to: dto.is_active } }),
+        },
+      },
+    });
     const updated = await this.users.updateAccess(id, {
       ...(roleChanges && { role: dto.role }),
       ...(activeChanges && { isActive: dto.is_active }),

@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
+import type { Page } from '../../core/http/pagination';
+import { Operation } from '../../core/hub/operation.decorator';
+import { AuditEventDto, AuditEventPageDto, ListAuditEventsQuery } from '../audit/audit.dto';
+import { AuditService } from '../audit/audit.service';
+import { Roles } from '../auth/roles.decorator';
+
+@ApiTags('Admin')
+@Roles('admin', 'super_admin')
+@Controller('admin/audit-events')
+export class AdminAuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Operation('admin_list_audit_events')
+  @ApiEnvelopeResponse(AuditEventPageDto)
+  list(@Query() query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
+    return this.audit.list(query);
+  }
+}

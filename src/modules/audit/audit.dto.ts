@@ -1,0 +1,77 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQuery } from '../../core/http/pagination';
+import type { AuditEventEntity, AuditStatus } from './audit-event.entity';
+
+const STATUSES = ['success', 'failure'] as const;
+
+export class ListAuditEventsQuery extends PageQuery {
+  @IsOptional()
+  @IsUUID('all')
+  user_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  operation?: string;
+
+  @IsOptional()
+  @IsUUID('all')
+  casefile_id?: string;
+
+  @IsOptional()
+  @IsIn(STATUSES)
+  @ApiPropertyOptional({ enum: STATUSES })
+  status?: AuditStatus;
+
+  /** Only events after this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  after?: string;
+
+  /** Only events before this instant (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  before?: string;
+}
+
+export class AuditEventDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() request_id!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) user_id!: string | null;
+  @ApiProperty({ example: 'admin_update_user' }) operation!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'user' }) resource_type!: string | null;
+  @ApiProperty({ type: String, nullable: true }) resource_id!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) casefile_id!: string | null;
+  @ApiProperty({ enum: STATUSES }) status!: AuditStatus;
+  @ApiProperty({ example: 200 }) http_status!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
+  @ApiProperty({ type: String, nullable: true }) user_agent!: string | null;
+}
+
+export class AuditEventPageDto {
+  @ApiProperty({ type: [AuditEventDto] }) items!: AuditEventDto[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+  @ApiProperty() has_more!: boolean;
+  @ApiPropertyOptional() total?: number;
+}
+
+export function toAuditEventDto(event: AuditEventEntity): AuditEventDto {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    request_id: event.requestId,
+    user_id: event.userId,
+    operation: event.operation,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    casefile_id: event.casefileId,
+    status: event.status,
+    http_status: event.httpStatus,
+    details: event.details,
+    ip: event.ip,
+    user_agent: event.userAgent,
+  };
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { toDomainError } from '../../core/errors/all-exceptions.filter';
+import type { RequestContext } from '../../core/hub/request-context';
+import type { RequestHook } from '../../core/hub/request-hook';
+import { AuditService } from './audit.service';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The `audit` hook: one event per mutating operation. A success is written in post(), inside the
+ * operation's transaction, so there is never a change without its event nor an event without its
+ * change; a failure is written in error(), after the rollback, with the code it answered.
+ */
+@Injectable()
+export class AuditHook implements RequestHook {
+  readonly name = 'audit';
+
+  constructor(private readonly audit: AuditService) {}
+
+  appliesTo(ctx: RequestContext): boolean {
+    return MUTATING.has(ctx.method);
+  }
+
+  post(ctx: RequestContext): Promise<void> {
+    return this.audit.record(ctx, 'success', ctx.successStatus);
+  }
+
+  error(ctx: RequestContext, error: unknown): Promise<void> {
+    const failure = toDomainError(error, { method: ctx.method, path: ctx.route });
+    return this.audit.record(ctx, 'failure', failure.status, { code: failure.code });
+  }
+}
