@@ -101,6 +101,11 @@ export class EnvironmentVariables {
   @Transform(toInt)
   AUTH_RATE_LIMIT_PER_MINUTE = 10;
 
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'must be 1-64 of letters, digits, "_", "." or "-"',
+  })
+  RATE_LIMIT_NAMESPACE = 'casefile-hub';
+
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -46,6 +46,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-only-secret-that-is-at-least-32-characters',
     LOG_LEVEL: 'info',
+    // Suites register and log in far more than 10 times a minute from one IP; the rate-limit
+    // suite sets its own limits.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
   const logs = new LogCapture();

@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { ApiEnvelopeResponse } from '../http/api-envelope.decorator';
 import { Public } from '../http/public.decorator';
@@ -8,6 +9,8 @@ import { HealthResponseDto, LivenessResponseDto } from './health-response.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('Health')
+// Probes and scrapes are never rate limited (API.md §1.3).
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { Public } from '../http/public.decorator';
@@ -9,6 +10,8 @@ import { DbPoolMetrics } from './db-pool-metrics';
 
 /** `GET /metrics`: Prometheus text, public, outside the /v1 prefix and the envelope. */
 @ApiExcludeController()
+// Probes and scrapes are never rate limited (API.md §1.3).
+@SkipThrottle()
 @Controller()
 export class MetricsController extends PrometheusController {
   // PrometheusModule owns this controller, so MetricsModule's providers are looked up globally.

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { Public } from '../../core/http/public.decorator';
+import { AuthRateLimited } from '../../core/rate-limit/rate-limit.decorators';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { AuthService, type ClientInfo } from './auth.service';
@@ -25,6 +26,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @AuthRateLimited()
   @Operation('register')
   @ApiEnvelopeResponse(UserDto, { status: 201 })
   register(@Body() dto: RegisterDto): Promise<UserDto> {
@@ -34,6 +36,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @AuthRateLimited()
   @Operation('login', { transaction: false })
   @ApiEnvelopeResponse(TokenPairDto)
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPairDto> {
@@ -43,6 +46,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Public()
+  @AuthRateLimited()
   @Operation('refresh_token', { transaction: false })
   @ApiEnvelopeResponse(TokenPairDto)
   refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {

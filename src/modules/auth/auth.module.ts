@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/app-config';
+import { RateLimitGuard } from '../../core/rate-limit/rate-limit.guard';
+import { RateLimitModule } from '../../core/rate-limit/rate-limit.module';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
@@ -18,11 +20,12 @@ import { LoginsRepository } from './tokens/logins.repository';
 import { UsersRepository } from './users/users.repository';
 import { SuperAdminBootstrap } from './users/super-admin.bootstrap';
 import { UsersService } from './users/users.service';
-import { RolesGuard } from './guards/roles.guard';
+import { AccessGuard } from './guards/access.guard';
 
 @Module({
   imports: [
     AuditModule,
+    RateLimitModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -35,9 +38,11 @@ import { RolesGuard } from './guards/roles.guard';
   ],
   controllers: [AuthController, ApiKeysController],
   providers: [
-    // Global guards run in registration order: authentication first (rate limits key by user).
+    // Global guards run in registration order: identify the caller, count the request against
+    // its limit (per user, or per IP when not authenticated), then authorize.
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: AccessGuard },
     AuthService,
     ApiKeysService,
     ApiKeysRepository,

@@ -2,24 +2,25 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
+import { DomainError } from '../../../core/errors/domain-error';
 import { IS_PUBLIC } from '../../../core/http/public.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import {
-  ExpiredTokenError,
-  InvalidTokenError,
-  MissingCredentialsError,
-  ReadOnlyKeyError,
-} from '../auth.errors';
+import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+declare module 'express' {
+  interface Request {
+    /** Why authentication failed; raised by AccessGuard after the rate limiter has counted. */
+    authError?: DomainError;
+  }
+}
 
 /**
- * The one global guard, fail-closed: every route needs a valid identity unless it is
- * `@Public()`. `X-API-Key` authenticates as the key's owner (and wins over a bearer token sent
- * with it); otherwise the bearer token, whose failures become contract codes: none →
- * AUTH_MISSING_TOKEN, expired → AUTH_EXPIRED_TOKEN, anything else → AUTH_INVALID_TOKEN.
- * Read-only keys are refused on every route that is not a read.
+ * First of the three global guards: identifies the caller. `X-API-Key` authenticates as the key's
+ * owner (and wins over a bearer token sent with it); otherwise the bearer token, whose failures
+ * become contract codes: none → AUTH_MISSING_TOKEN, expired → AUTH_EXPIRED_TOKEN, anything else →
+ * AUTH_INVALID_TOKEN. A failure is kept on the request, not thrown, so that RateLimitGuard counts
+ * it (per IP) before AccessGuard answers with it.
  */
 @Injectable()
 export class AuthGuard extends PassportAuthGuard('jwt') {
@@ -31,21 +32,16 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (isPublic(this.reflector, context)) return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const apiKey = req.headers['x-api-key'];
-    if (typeof apiKey === 'string') {
-      req.user = await this.apiKeys.authenticate(apiKey);
-    } else {
-      await super.canActivate(context);
-    }
-    const actor = req.user as Actor;
-    if (!actor.scopes.includes('write') && !READ_METHODS.has(req.method)) {
-      throw new ReadOnlyKeyError();
+    try {
+      const apiKey = req.headers['x-api-key'];
+      if (typeof apiKey === 'string') req.user = await this.apiKeys.authenticate(apiKey);
+      else await super.canActivate(context);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      req.user = undefined;
+      req.authError = error;
     }
     return true;
   }
@@ -58,4 +54,13 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     if (message === 'No auth token') throw new MissingCredentialsError();
     throw new InvalidTokenError();
   }
+}
+
+export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
+  return (
+    reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]) === true
+  );
 }

@@ -3,21 +3,35 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ForbiddenError } from '../../../core/errors/domain-error';
 import type { Actor, Role } from '../../../core/hub/actor';
+import { MissingCredentialsError, ReadOnlyKeyError } from '../auth.errors';
 import { ROLES } from '../roles.decorator';
+import { isPublic } from './auth.guard';
 
-/** Runs after AuthGuard: `@Roles(...)` routes need one of the roles, through a bearer token. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Last of the three global guards (after AuthGuard and RateLimitGuard), fail-closed: a route is
+ * open only by @Public(). Raises the authentication failure AuthGuard kept, refuses read-only API
+ * keys on anything but reads, and applies @Roles(...) — which API keys never satisfy.
+ */
 @Injectable()
-export class RolesGuard implements CanActivate {
+export class AccessGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (isPublic(this.reflector, context)) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    if (req.authError) throw req.authError;
+    const actor = req.user as Actor | undefined;
+    if (!actor) throw new MissingCredentialsError();
+    if (!actor.scopes.includes('write') && !READ_METHODS.has(req.method)) {
+      throw new ReadOnlyKeyError();
+    }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (!roles) return true;
-    const actor = context.switchToHttp().getRequest<Request>().user as Actor | undefined;
-    if (!actor) throw new Error('@Roles() on a route without authentication');
     if (actor.authMethod === 'api_key') {
       throw new ForbiddenError('AUTH_FORBIDDEN', 'API keys cannot use admin routes', {
         required: 'bearer token',
