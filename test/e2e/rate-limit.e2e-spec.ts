@@ -128,10 +128,7 @@ describe('rate limits (API.md §1.3)', () => {
       };
       a = await createTestApp({ env });
       b = await createTestApp({ env });
-      tokens = await login(
-        a.app.getHttpServer(),
-        await registerUser(a.app.getHttpServer()),
-      );
+      tokens = await login(a.app.getHttpServer(), await registerUser(a.app.getHttpServer()));
     });
     afterAll(async () => {
       await a.close();
@@ -142,7 +139,8 @@ describe('rate limits (API.md §1.3)', () => {
       const instances = [a, b].map((x) => request(x.app.getHttpServer() as App));
       // register + login above used 2 of this IP's anonymous budget, not the user's
       for (let i = 0; i < LIMIT; i++) {
-        const res = await instances[i % 2].get('/v1/auth/me')
+        const res = await instances[i % 2]
+          .get('/v1/auth/me')
           .set('Authorization', bearer(tokens))
           .expect(200);
         expect(res.headers['x-ratelimit-remaining']).toBe(String(LIMIT - i - 1));
