@@ -117,3 +117,32 @@ export class LastSuperAdminError extends ForbiddenError {
     });
   }
 }
+
+export class OtpRequiredError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_OTP_REQUIRED', 'This account uses two-factor authentication: send `otp` too');
+  }
+}
+
+export class InvalidOtpError extends UnauthorizedError {
+  constructor() {
+    super('AUTH_INVALID_OTP', 'The one-time code is wrong or expired');
+  }
+}
+
+export class TwoFactorRequiredError extends ForbiddenError {
+  constructor() {
+    super(
+      'AUTH_2FA_REQUIRED',
+      'Admin routes need a login with a second factor: enable 2FA and sign in again',
+    );
+  }
+}
+
+export class TwoFactorAlreadyEnabledError extends ForbiddenError {
+  constructor() {
+    super('AUTH_FORBIDDEN', 'Two-factor authentication is already enabled; disable it first', {
+      reason: 'two_factor_enabled',
+    });
+  }
+}

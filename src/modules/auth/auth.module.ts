@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/app-config';
 import { RateLimitGuard } from '../../core/rate-limit/rate-limit.guard';
 import { RateLimitModule } from '../../core/rate-limit/rate-limit.module';
@@ -11,6 +10,9 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { SecretBox } from './two-factor/secret-box';
+import { TwoFactorController } from './two-factor/two-factor.controller';
+import { TwoFactorService } from './two-factor/two-factor.service';
 import { AuthGuard } from './guards/auth.guard';
 import { PasswordHasher } from './password/password-hasher';
 import { AccessTokens, JWT_ALGORITHM } from './tokens/access-tokens';
@@ -26,7 +28,6 @@ import { AccessGuard } from './guards/access.guard';
   imports: [
     AuditModule,
     RateLimitModule,
-    PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -36,7 +37,7 @@ import { AccessGuard } from './guards/access.guard';
       }),
     }),
   ],
-  controllers: [AuthController, ApiKeysController],
+  controllers: [AuthController, ApiKeysController, TwoFactorController],
   providers: [
     // Global guards run in registration order: identify the caller, count the request against
     // its limit (per user, or per IP when not authenticated), then authorize.
@@ -52,6 +53,8 @@ import { AccessGuard } from './guards/access.guard';
     LoginsRepository,
     LoginStateService,
     PasswordHasher,
+    SecretBox,
+    TwoFactorService,
     AccessTokens,
     JwtStrategy,
   ],

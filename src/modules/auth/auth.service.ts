@@ -7,6 +7,8 @@ import type { Actor } from '../../core/hub/actor';
 import {
   AccountDisabledError,
   InvalidCredentialsError,
+  InvalidOtpError,
+  OtpRequiredError,
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
   TooManyLoginAttemptsError,
@@ -23,6 +25,7 @@ import { LoginStateService } from './tokens/login-state.service';
 import { LoginsRepository } from './tokens/logins.repository';
 import { newOpaqueSecret, sha256 } from './tokens/token-hash';
 import type { UserEntity } from './users/user.entity';
+import { TwoFactorService } from './two-factor/two-factor.service';
 import { UsersRepository } from './users/users.repository';
 
 /** Failed logins are counted per account over this window (API.md §3: 5 in 15 min). */
@@ -44,6 +47,7 @@ export class AuthService {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly config: AppConfig,
     private readonly auditTrail: AuditTrail,
+    private readonly twoFactor: TwoFactorService,
   ) {}
 
   async register(dto: RegisterDto): Promise<UserDto> {
@@ -75,11 +79,19 @@ export class AuthService {
       throw new InvalidCredentialsError();
     }
     if (!user.isActive) throw new AccountDisabledError();
+    if (user.twoFactorEnabled) {
+      if (!dto.otp) throw new OtpRequiredError();
+      if (!this.twoFactor.verify(user, dto.otp)) {
+        // a wrong code counts as a failed login, like a wrong password
+        await this.users.recordFailedLogin(user.id, LOGIN_FAILURE_WINDOW_SECONDS);
+        throw new InvalidOtpError();
+      }
+    }
     return this.txHost.withTransaction(async () => {
       if (user.failedLoginCount > 0) await this.users.clearFailedLogins(user.id);
       const loginId = await this.logins.createLogin({
         userId: user.id,
-        secondFactor: false,
+        secondFactor: user.twoFactorEnabled,
         ...client,
       });
       this.auditTrail.note({ resourceType: 'login', resourceId: loginId });

@@ -1,4 +1,4 @@
-import { IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class LoginDto {
   @IsString()
@@ -8,4 +8,10 @@ export class LoginDto {
   @IsString()
   @MaxLength(1024)
   password!: string;
+
+  /** The current TOTP code, for accounts with two-factor authentication enabled. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(10)
+  otp?: string;
 }

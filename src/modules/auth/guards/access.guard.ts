@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ForbiddenError } from '../../../core/errors/domain-error';
 import type { Actor, Role } from '../../../core/hub/actor';
-import { MissingCredentialsError, ReadOnlyKeyError } from '../auth.errors';
+import { AppConfig } from '../../../config/app-config';
+import { MissingCredentialsError, ReadOnlyKeyError, TwoFactorRequiredError } from '../auth.errors';
 import { ROLES } from '../roles.decorator';
 import { isPublic } from './auth.guard';
 
@@ -12,11 +13,15 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Last of the three global guards (after AuthGuard and RateLimitGuard), fail-closed: a route is
  * open only by @Public(). Raises the authentication failure AuthGuard kept, refuses read-only API
- * keys on anything but reads, and applies @Roles(...) — which API keys never satisfy.
+ * keys on anything but reads, and applies @Roles(...) — which API keys never satisfy, and which
+ * with ADMIN_2FA_REQUIRED also needs a login that passed a second factor.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (isPublic(this.reflector, context)) return true;
@@ -44,6 +49,8 @@ export class AccessGuard implements CanActivate {
         actual: actor.role,
       });
     }
+    if (this.config.env.ADMIN_2FA_REQUIRED && !actor.secondFactor)
+      throw new TwoFactorRequiredError();
     return true;
   }
 }

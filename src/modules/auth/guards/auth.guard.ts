@@ -1,12 +1,13 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import passport from 'passport';
 import { DomainError } from '../../../core/errors/domain-error';
 import { IS_PUBLIC } from '../../../core/http/public.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
+import { JwtStrategy } from '../tokens/jwt.strategy';
 
 declare module 'express' {
   interface Request {
@@ -23,21 +24,22 @@ declare module 'express' {
  * it (per IP) before AccessGuard answers with it.
  */
 @Injectable()
-export class AuthGuard extends PassportAuthGuard('jwt') {
+export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
-  ) {
-    super();
-  }
+    private readonly jwtStrategy: JwtStrategy,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (isPublic(this.reflector, context)) return true;
     const req = context.switchToHttp().getRequest<Request>();
     try {
       const apiKey = req.headers['x-api-key'];
-      if (typeof apiKey === 'string') req.user = await this.apiKeys.authenticate(apiKey);
-      else await super.canActivate(context);
+      req.user =
+        typeof apiKey === 'string'
+          ? await this.apiKeys.authenticate(apiKey)
+          : await this.verifyBearer(req, context.switchToHttp().getResponse<Response>());
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       req.user = undefined;
@@ -46,14 +48,41 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     return true;
   }
 
-  override handleRequest<T = Actor>(error: unknown, actor: T | false, info: unknown): T {
-    if (error) throw error instanceof Error ? error : new InvalidTokenError();
-    if (actor) return actor;
-    const { name, message } = (info ?? {}) as { name?: string; message?: string };
-    if (name === 'TokenExpiredError') throw new ExpiredTokenError();
-    if (message === 'No auth token') throw new MissingCredentialsError();
-    throw new InvalidTokenError();
+  /**
+   * passport-jwt through this app's own strategy instance, not passport's process-wide registry
+   * by name (where the last app built in a process would answer for all of them). Each request
+   * gets its own object: passport attaches per-request callbacks to the strategy it is given.
+   */
+  private verifyBearer(req: Request, res: Response): Promise<Actor> {
+    return new Promise((resolve, reject) => {
+      const strategy = Object.create(this.jwtStrategy) as passport.Strategy;
+      const authenticate = passport.authenticate(
+        strategy,
+        { session: false },
+        (error: unknown, actor: Actor | false, info: unknown) => {
+          try {
+            resolve(toActor(error, actor, info));
+          } catch (failure) {
+            reject(failure instanceof Error ? failure : new InvalidTokenError());
+          }
+        },
+      ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
+      // passport calls next(error) only for strategy errors, which toActor already receives
+      authenticate(req, res, (error) =>
+        reject(error instanceof Error ? error : new InvalidTokenError()),
+      );
+    });
   }
+}
+
+/** passport's outcome in the contract's vocabulary. */
+function toActor(error: unknown, actor: Actor | false, info: unknown): Actor {
+  if (error) throw error instanceof Error ? error : new InvalidTokenError();
+  if (actor) return actor;
+  const { name, message } = (info ?? {}) as { name?: string; message?: string };
+  if (name === 'TokenExpiredError') throw new ExpiredTokenError();
+  if (message === 'No auth token') throw new MissingCredentialsError();
+  throw new InvalidTokenError();
 }
 
 export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {

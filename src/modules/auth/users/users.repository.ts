@@ -160,6 +160,16 @@ export class UsersRepository {
     return this.repo.findOneByOrFail({ id });
   }
 
+  async updateTwoFactor(
+    id: string,
+    state: { secret: string | null; enabled: boolean },
+  ): Promise<void> {
+    await this.repo.update(
+      { id },
+      { twoFactorSecret: state.secret, twoFactorEnabled: state.enabled },
+    );
+  }
+
   async clearFailedLogins(id: string): Promise<void> {
     await this.repo.update({ id }, { failedLoginCount: 0, failedLoginWindowStart: null });
   }
