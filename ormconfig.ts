@@ -15,6 +15,7 @@ async function createCliDataSource(): Promise<DataSource> {
   const server = await startDatabaseServer({
     url: config.database.url,
     dataDir: config.dataDir,
+    attach: true,
     log: (message) => console.log(message),
   });
   process.once('exit', () => server.embedded?.stopSync());

@@ -13,6 +13,8 @@ export interface DatabaseServerOptions {
   dataDir: string;
   database?: string;
   ephemeral?: boolean;
+  /** Share an embedded server another live process already runs (see EmbeddedPostgres). */
+  attach?: boolean;
   log?: (message: string) => void;
 }
 
@@ -26,6 +28,7 @@ export async function startDatabaseServer(options: DatabaseServerOptions): Promi
     dir: join(options.dataDir, 'postgres'),
     database: options.database ?? 'casefile_hub',
     ephemeral: options.ephemeral,
+    attach: options.attach,
     log: options.log,
   });
   await embedded.start();

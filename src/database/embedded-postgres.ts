@@ -13,6 +13,11 @@ export interface EmbeddedPostgresOptions {
   database: string;
   /** Trade durability for speed (fsync off): for test clusters only. */
   ephemeral?: boolean;
+  /**
+   * When another live process runs this folder's server, use that server (never stopping it)
+   * instead of refusing: for one-off commands (CLI, migrations) beside a running service.
+   */
+  attach?: boolean;
   log?: (message: string) => void;
 }
 
@@ -113,6 +118,7 @@ export class EmbeddedPostgres {
   /** Where the cluster lives: options.dir, unless the postgres user cannot reach it (see start). */
   private dir: string;
   private running = false;
+  private attached = false;
   port = 0;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
@@ -145,6 +151,7 @@ export class EmbeddedPostgres {
     this.dir = this.reachableDir();
     this.prepareDir();
     const fresh = !existsSync(this.readyMarker);
+    if (this.attachToRunningServer()) return;
     this.claim();
     if (fresh) this.initialise();
     // A restart (stop, then start) keeps the port, so open pools reconnect by themselves.
@@ -164,14 +171,14 @@ export class EmbeddedPostgres {
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
+    if (this.attached || !this.running) return;
     await this.pgCtl(['stop', '-w', '-t', '30', '-m', 'fast']);
     this.afterStop();
   }
 
   /** For `process.on('exit')`, where only synchronous work runs (the TypeORM CLI). */
   stopSync(): void {
-    if (!this.running) return;
+    if (this.attached || !this.running) return;
     this.pgCtlSync(['stop', '-w', '-t', '30', '-m', 'fast']);
     this.afterStop();
   }
@@ -245,6 +252,22 @@ export class EmbeddedPostgres {
     writeFileSync(join(this.pgdata, 'postgresql.conf'), `\n${settings.join('\n')}\n`, {
       flag: 'a',
     });
+  }
+
+  /** With `attach`, uses the server another live process started here; true if it did. */
+  private attachToRunningServer(): boolean {
+    if (!this.options.attach) return false;
+    const ownerPid = readPid(this.ownerFile);
+    const postmaster = join(this.pgdata, 'postmaster.pid');
+    if (ownerPid === undefined || ownerPid === process.pid || !isAlive(ownerPid)) return false;
+    if (!existsSync(postmaster)) return false;
+    // postmaster.pid: line 1 pid, line 4 port
+    const port = Number(readFileSync(postmaster, 'utf8').split('\n')[3]);
+    if (!Number.isInteger(port) || port <= 0) return false;
+    this.port = port;
+    this.attached = true;
+    this.log(`using the embedded PostgreSQL of process ${ownerPid} on 127.0.0.1:${port}`);
+    return true;
   }
 
   /**

@@ -111,15 +111,19 @@ export class UsersService {
   }
 
   /**
-   * The first super_admin (ADMIN_EMAIL/ADMIN_PASSWORD at start-up, or `npm run cli -- create-admin`):
-   * created, or an existing account of that email promoted, unless a super_admin already exists.
+   * A super_admin for `email`: created, or the existing account of that email promoted (its
+   * password unchanged). At start-up (ADMIN_EMAIL/ADMIN_PASSWORD) only when none exists yet; the
+   * operator's `npm run cli -- create-admin` passes evenIfOneExists.
    */
   async ensureSuperAdmin(
     email: string,
     password: string,
+    options: { evenIfOneExists?: boolean } = {},
   ): Promise<'created' | 'promoted' | 'exists'> {
-    if ((await this.users.lockActiveSuperAdmins()) > 0) return 'exists';
+    const superAdmins = await this.users.lockActiveSuperAdmins();
+    if (superAdmins > 0 && !options.evenIfOneExists) return 'exists';
     const existing = await this.users.findByEmail(email);
+    if (existing?.role === 'super_admin' && existing.isActive) return 'exists';
     if (existing) {
       await this.users.updateAccess(existing.id, { role: 'super_admin', isActive: true });
       this.logger.log(`promoted ${email} to super_admin`);
