@@ -14,6 +14,8 @@ import { HealthModule } from './health/health.module';
 import { jsonBody } from './http/json-body.middleware';
 import { createValidationPipe } from './http/validation';
 import { HubContextModule } from './hub/hub-context.module';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
 import { RequestHubInterceptor } from './hub/request-hub.interceptor';
 import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
 import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
@@ -54,6 +56,9 @@ export class CoreModule implements NestModule {
           inject: options.hooks,
           useFactory: (...hooks: RequestHook[]) => hooks,
         },
+        IdempotencyStore,
+        // Registered first, so it wraps the hub: a replay skips handler, transaction and audit.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: RequestHubInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

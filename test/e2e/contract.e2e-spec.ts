@@ -41,6 +41,15 @@ describe('contract', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  it('makes every creating POST (201) honour Idempotency-Key, and nothing else', () => {
+    const creating = routes.filter((r) => r.method === 'POST' && r.successStatus === 201);
+    expect(creating.length).toBeGreaterThanOrEqual(2);
+    expect(creating.filter((r) => !r.idempotent).map((r) => r.operation)).toEqual([]);
+    expect(
+      routes.filter((r) => r.idempotent && r.successStatus !== 201).map((r) => r.operation),
+    ).toEqual([]);
+  });
+
   it('matches the access snapshot: a change in who may call what shows up as a diff', () => {
     const table = routes.map(
       (r) => `${r.method.padEnd(6)} ${r.path.padEnd(40)} ${r.operation} ${r.access}`,

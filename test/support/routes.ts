@@ -1,8 +1,9 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { IS_PUBLIC } from '../../src/core/http/public.decorator';
+import { IDEMPOTENT } from '../../src/core/idempotency/idempotent.decorator';
 import { ROLES } from '../../src/modules/auth/roles.decorator';
 import { OPERATION_METADATA, type OperationMetadata } from '../../src/core/hub/operation.decorator';
 
@@ -13,6 +14,9 @@ export interface RouteInfo {
   handler: string;
   operation: string | undefined;
   access: string;
+  /** The status a success answers with: @HttpCode, else 201 for POST, 200 otherwise. */
+  successStatus: number;
+  idempotent: boolean;
 }
 
 function joinPath(...parts: (string | string[] | undefined)[]): string {
@@ -57,6 +61,10 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         handler: `${metatype.name}.${name}`,
         operation: operation?.name,
         access: isPublic ? 'public' : roles ? `roles:${roles.join(',')}` : 'authenticated',
+        successStatus:
+          (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
+          (method === RequestMethod.POST ? 201 : 200),
+        idempotent: Reflect.getMetadata(IDEMPOTENT, handler) === true,
       });
     }
   }

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { Public } from '../../core/http/public.decorator';
+import { Idempotent } from '../../core/idempotency/idempotent.decorator';
 import { AuthRateLimited } from '../../core/rate-limit/rate-limit.decorators';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
@@ -27,6 +28,7 @@ export class AuthController {
   @Post('register')
   @Public()
   @AuthRateLimited()
+  @Idempotent()
   @Operation('register')
   @ApiEnvelopeResponse(UserDto, { status: 201 })
   register(@Body() dto: RegisterDto): Promise<UserDto> {

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
 import { IdParam } from '../../../core/http/id.param';
+import { Idempotent } from '../../../core/idempotency/idempotent.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
 import { CurrentActor } from '../current-actor.decorator';
@@ -14,6 +15,7 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @Idempotent()
   @Operation('create_api_key')
   @ApiEnvelopeResponse(CreatedApiKeyDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
