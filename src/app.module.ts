@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ClsModule } from 'nestjs-cls';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
@@ -41,6 +42,7 @@ export class AppModule {
           ],
         }),
         LoggingModule.forRoot(options.logDestination),
+        ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.databaseUrl),
         CoreModule.forRoot({
           hooks: [MetricsHook, AuditHook],

@@ -3,7 +3,13 @@ import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import type { Page } from '../../core/http/pagination';
 import { Operation } from '../../core/hub/operation.decorator';
-import { AuditEventDto, AuditEventPageDto, ListAuditEventsQuery } from '../audit/audit.dto';
+import { AuditChain } from '../audit/audit-chain';
+import {
+  AuditEventDto,
+  AuditEventPageDto,
+  AuditVerifyDto,
+  ListAuditEventsQuery,
+} from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { Roles } from '../auth/roles.decorator';
 
@@ -11,7 +17,19 @@ import { Roles } from '../auth/roles.decorator';
 @Roles('admin', 'super_admin')
 @Controller('admin/audit-events')
 export class AdminAuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly chain: AuditChain,
+  ) {}
+
+  @Get('verify')
+  @Operation('admin_verify_audit', {
+    summary: 'Recompute the hash chain of sealed audit events and name the first bad one',
+  })
+  @ApiEnvelopeResponse(AuditVerifyDto)
+  verify(): Promise<AuditVerifyDto> {
+    return this.chain.verify();
+  }
 
   @Get()
   @Operation('admin_list_audit_events')

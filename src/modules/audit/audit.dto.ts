@@ -75,3 +75,19 @@ export function toAuditEventDto(event: AuditEventEntity): AuditEventDto {
     user_agent: event.userAgent,
   };
 }
+
+export class AuditVerifyDto {
+  @ApiProperty({ description: 'Whether every sealed event is intact and none is missing' })
+  ok!: boolean;
+
+  @ApiProperty({ description: 'Sealed events checked' })
+  checked!: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The first event that was changed, or that follows a deleted one',
+  })
+  first_bad_event_id!: string | null;
+}
