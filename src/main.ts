@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestLogger } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
+import pino from 'pino';
 import { AppModule } from './app.module';
 import { configureApp, NEST_APP_OPTIONS } from './app.setup';
 import { type AppConfig, loadAppConfig } from './config/app-config';
@@ -67,10 +68,15 @@ function handleSignals(app: NestExpressApplication, database: DatabaseServer, co
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   const started = performance.now();
+  // Before the app (and its logger) exists: JSON lines like the rest in production.
+  const bootLogger = config.isProduction ? pino({ level: config.logLevel }) : undefined;
   const database = await startDatabaseServer({
     url: config.database.url,
     dataDir: config.dataDir,
-    log: (message) => new NestLogger('Database').log(message),
+    log: (message) =>
+      bootLogger
+        ? bootLogger.info({ context: 'Database' }, message)
+        : new NestLogger('Database').log(message),
   });
   let app: NestExpressApplication | undefined;
   try {
