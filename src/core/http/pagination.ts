@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { InvalidInputError } from '../errors/domain-error';
+import { toBoolean } from './query-transforms';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -24,9 +25,7 @@ export class PageQuery {
 
   /** Adds `total` (a count over all matching rows: opt-in, it costs a query). */
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    value === 'true' ? true : value === 'false' ? false : value,
-  )
+  @Transform(toBoolean)
   @IsBoolean()
   include_total?: boolean;
 }

@@ -2,11 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../core/http/pagination';
+import { toBoolean } from '../../../core/http/query-transforms';
 import { type Role, ROLES } from '../../../core/hub/actor';
 import { UserDto } from './user.dto';
-
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 export class ListUsersQuery extends PageQuery {
   @IsOptional()
