@@ -76,9 +76,11 @@ export class ApiKeysService {
     const match = KEY_FORMAT.exec(key);
     if (!match) throw new InvalidApiKeyError();
     const credential = await this.credential(match[1]);
-    const expired =
-      credential?.expiresAt !== null && new Date(credential?.expiresAt ?? 0) <= new Date();
-    if (!credential?.active || expired || !sameHash(credential.keyHash, sha256(key))) {
+    if (
+      !credential?.active ||
+      isExpired(credential.expiresAt) ||
+      !sameHash(credential.keyHash, sha256(key))
+    ) {
       throw new InvalidApiKeyError();
     }
     this.keys.touch(credential.id).catch((error: unknown) => {
@@ -101,6 +103,10 @@ export class ApiKeysService {
     if (credential) await this.cache.set(CACHE, prefix, credential, TTL_SECONDS);
     return credential;
   }
+}
+
+function isExpired(expiresAt: string | null): boolean {
+  return expiresAt !== null && new Date(expiresAt) <= new Date();
 }
 
 function sameHash(a: string, b: string): boolean {
