@@ -19,7 +19,7 @@ import { MetricsHook } from './metrics.hook';
 
 const cacheRequests = makeCounterProvider({
   name: CACHE_REQUESTS_TOTAL,
-  help: 'Cache lookups by cache name and result (hit, miss)',
+  help: 'Cache lookups by cache name and result (hit, miss, error)',
   labelNames: ['cache', 'result'],
 });
 
