@@ -64,35 +64,16 @@ export class ApiKeysRepository {
   }
 
   async findCredential(prefix: string): Promise<ApiKeyCredential | undefined> {
-    const rows = await this.txHost.tx.query<
-      {
-        id: string;
-        user_id: string;
-        role: Role;
-        key_hash: string;
-        scopes: ApiKeyScope[];
-        expires_at: Date | null;
-        active: boolean;
-      }[]
-    >(
-      `SELECT k.id, k.user_id, u.role, k.key_hash, k.scopes, k.expires_at,
+    // expiresAt as ISO text: the credential is cached as JSON, so it is a string either way
+    const [row] = await this.txHost.tx.query<ApiKeyCredential[]>(
+      `SELECT k.id, k.user_id AS "userId", u.role, k.key_hash AS "keyHash", k.scopes,
+              to_char(k.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt",
               (k.revoked_at IS NULL AND u.is_active) AS active
          FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.prefix = $1`,
       [prefix],
     );
-    const row = rows[0];
-    return (
-      row && {
-        id: row.id,
-        userId: row.user_id,
-        role: row.role,
-        keyHash: row.key_hash,
-        scopes: row.scopes,
-        expiresAt: row.expires_at?.toISOString() ?? null,
-        active: row.active,
-      }
-    );
+    return row;
   }
 
   /** At most once a minute per key, so a busy key does not write on every request. */

@@ -57,19 +57,10 @@ export class LoginsRepository {
 
   /** The token with its login and user, locked, so two refreshes of one token run in turn. */
   async findRefreshTokenForUpdate(tokenHash: string): Promise<RefreshTokenRow | undefined> {
-    const rows = await this.txHost.tx.query<
-      {
-        id: string;
-        login_id: string;
-        user_id: string;
-        expires_at: Date;
-        used_at: Date | null;
-        login_revoked: boolean;
-        user_active: boolean;
-      }[]
-    >(
-      `SELECT rt.id, rt.login_id, l.user_id, rt.expires_at, rt.used_at,
-              l.revoked_at IS NOT NULL AS login_revoked, u.is_active AS user_active
+    const [row] = await this.txHost.tx.query<RefreshTokenRow[]>(
+      `SELECT rt.id, rt.login_id AS "loginId", l.user_id AS "userId", rt.expires_at AS "expiresAt",
+              rt.used_at AS "usedAt", l.revoked_at IS NOT NULL AS "loginRevoked",
+              u.is_active AS "userActive"
          FROM refresh_tokens rt
          JOIN auth_logins l ON l.id = rt.login_id
          JOIN users u ON u.id = l.user_id
@@ -77,18 +68,7 @@ export class LoginsRepository {
         FOR UPDATE OF rt`,
       [tokenHash],
     );
-    const row = rows[0];
-    return (
-      row && {
-        id: row.id,
-        loginId: row.login_id,
-        userId: row.user_id,
-        expiresAt: row.expires_at,
-        usedAt: row.used_at,
-        loginRevoked: row.login_revoked,
-        userActive: row.user_active,
-      }
-    );
+    return row;
   }
 
   async markRefreshTokenUsed(id: string): Promise<void> {
@@ -131,23 +111,13 @@ export class LoginsRepository {
   }
 
   async loadState(loginId: string): Promise<LoginState | undefined> {
-    const rows = await this.txHost.tx.query<
-      { user_id: string; role: Role; second_factor: boolean; active: boolean }[]
-    >(
-      `SELECT l.user_id, u.role, l.second_factor,
+    const [row] = await this.txHost.tx.query<LoginState[]>(
+      `SELECT l.user_id AS "userId", u.role, l.second_factor AS "secondFactor",
               (l.revoked_at IS NULL AND u.is_active) AS active
          FROM auth_logins l JOIN users u ON u.id = l.user_id
         WHERE l.id = $1`,
       [loginId],
     );
-    const row = rows[0];
-    return (
-      row && {
-        userId: row.user_id,
-        role: row.role,
-        secondFactor: row.second_factor,
-        active: row.active,
-      }
-    );
+    return row;
   }
 }
