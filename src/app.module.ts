@@ -16,6 +16,7 @@ import { AdminModule } from './modules/admin/admin.module';
 import { AuditHook } from './modules/audit/audit.hook';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CasefilesModule } from './modules/casefiles/casefiles.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -49,6 +50,7 @@ export class AppModule {
           hookModules: [MetricsModule, AuditModule],
         }),
         AuthModule,
+        CasefilesModule,
         AdminModule,
       ],
     };

@@ -15,8 +15,19 @@ describe('cursors', () => {
     ['JSON of the wrong shape', Buffer.from('{"s":"-created_at"}').toString('base64url')],
     ['a non-uuid id', encodeCursor('-created_at', { key: 'x', id: "1' OR '1'='1" })],
     ['JSON null', Buffer.from('null').toString('base64url')],
+    ['a timestamp key that is not a time', encodeCursor('-created_at', { key: "now()'", id })],
   ])('refuses a cursor %s with VAL_INVALID_CURSOR', (_case, cursor) => {
     expect(() => decodeCursor('-created_at', cursor)).toThrow(InvalidCursorError);
+  });
+
+  it('accepts timestamps as PostgreSQL prints them and as ISO 8601', () => {
+    for (const key of [
+      '2026-11-22 10:00:00.123456+00',
+      '2026-11-22T10:00:00.000Z',
+      '2026-11-22 10:00:00+05:30',
+    ]) {
+      expect(decodeCursor('-at', encodeCursor('-at', { key, id }))).toEqual({ key, id });
+    }
   });
 
   it('toPage uses the extra row only to know there is more', () => {
@@ -30,7 +41,7 @@ describe('cursors', () => {
     );
     expect(page.items).toEqual([1, 2]);
     expect(page.has_more).toBe(true);
-    expect(decodeCursor('n', page.next_cursor!)).toEqual({ key: '2', id });
+    expect(decodeCursor('n', page.next_cursor!, 'text')).toEqual({ key: '2', id });
     const last = toPage(
       rows,
       3,

@@ -59,7 +59,18 @@ export function encodeCursor(sort: string, position: CursorPosition): string {
   );
 }
 
-export function decodeCursor(sort: string, cursor: string): CursorPosition {
+/** A timestamp as PostgreSQL prints it (`2026-11-22 10:00:00.123456+00`) or as ISO 8601. */
+const TIMESTAMP_KEY = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/**
+ * `keyKind` says what the sort key is: a timestamp key that is not one would reach the database
+ * as a bad cast (a 500), so it is refused here as a bad cursor.
+ */
+export function decodeCursor(
+  sort: string,
+  cursor: string,
+  keyKind: 'timestamp' | 'text' = 'timestamp',
+): CursorPosition {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -68,7 +79,13 @@ export function decodeCursor(sort: string, cursor: string): CursorPosition {
   }
   const { s, k, i } = (parsed ?? {}) as { s?: unknown; k?: unknown; i?: unknown };
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (s !== sort || typeof k !== 'string' || typeof i !== 'string' || !uuid.test(i)) {
+  if (
+    s !== sort ||
+    typeof k !== 'string' ||
+    (keyKind === 'timestamp' && !TIMESTAMP_KEY.test(k)) ||
+    typeof i !== 'string' ||
+    !uuid.test(i)
+  ) {
     throw new InvalidCursorError();
   }
   return { key: k, id: i };

@@ -91,3 +91,42 @@ export class AuditVerifyDto {
   })
   first_bad_event_id!: string | null;
 }
+
+/**
+ * An event on a casefile's timeline, for anyone who can read the casefile: who did what and when,
+ * without the client's address or user agent (those stay in the admin log).
+ */
+export class CasefileEventDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() request_id!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) user_id!: string | null;
+  @ApiProperty({ example: 'update_casefile' }) operation!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'casefile' }) resource_type!: string | null;
+  @ApiProperty({ type: String, nullable: true }) resource_id!: string | null;
+  @ApiProperty({ enum: STATUSES }) status!: AuditStatus;
+  @ApiProperty({ example: 200 }) http_status!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+}
+
+export class CasefileEventPageDto {
+  @ApiProperty({ type: [CasefileEventDto] }) items!: CasefileEventDto[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+  @ApiProperty() has_more!: boolean;
+  @ApiPropertyOptional() total?: number;
+}
+
+export function toCasefileEventDto(event: AuditEventEntity): CasefileEventDto {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    request_id: event.requestId,
+    user_id: event.userId,
+    operation: event.operation,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    status: event.status,
+    http_status: event.httpStatus,
+    details: event.details,
+  };
+}

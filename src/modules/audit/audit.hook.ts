@@ -6,10 +6,14 @@ import { AuditService } from './audit.service';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Denials on a read are audited too: someone reached for a casefile they may not see. */
+const DENIALS = new Set(['AUTH_FORBIDDEN', 'NF_CASEFILE']);
+
 /**
  * The `audit` hook: one event per mutating operation. A success is written in post(), inside the
  * operation's transaction, so there is never a change without its event nor an event without its
- * change; a failure is written in error(), after the rollback, with the code it answered.
+ * change; a failure is written in error(), after the rollback, with the code it answered. Reads
+ * write nothing unless the access check refused them (the AccessService notes the casefile).
  */
 @Injectable()
 export class AuditHook implements RequestHook {
@@ -18,15 +22,17 @@ export class AuditHook implements RequestHook {
   constructor(private readonly audit: AuditService) {}
 
   appliesTo(ctx: RequestContext): boolean {
-    return MUTATING.has(ctx.method);
+    return MUTATING.has(ctx.method) || ctx.actor !== undefined;
   }
 
-  post(ctx: RequestContext): Promise<void> {
-    return this.audit.record(ctx, 'success', ctx.successStatus);
+  async post(ctx: RequestContext): Promise<void> {
+    if (MUTATING.has(ctx.method)) await this.audit.record(ctx, 'success', ctx.successStatus);
   }
 
-  error(ctx: RequestContext, error: unknown): Promise<void> {
+  async error(ctx: RequestContext, error: unknown): Promise<void> {
     const failure = toDomainError(error, { method: ctx.method, path: ctx.route });
-    return this.audit.record(ctx, 'failure', failure.status, { code: failure.code });
+    const deniedRead = DENIALS.has(failure.code) && ctx.audit?.casefileId !== undefined;
+    if (!MUTATING.has(ctx.method) && !deniedRead) return;
+    await this.audit.record(ctx, 'failure', failure.status, { code: failure.code });
   }
 }

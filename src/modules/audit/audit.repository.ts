@@ -26,26 +26,20 @@ export class AuditRepository {
       .insert(event as QueryDeepPartialEntity<AuditEventEntity>);
   }
 
+  count(filters: AuditFilters): Promise<number> {
+    return this.filtered(filters).getCount();
+  }
+
   async listPage(
     filters: AuditFilters,
     limit: number,
     after: CursorPosition | undefined,
   ): Promise<(AuditEventEntity & { cursorKey: string })[]> {
-    const query = this.txHost.tx
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('e')
+    const query = this.filtered(filters)
       .addSelect('e.at::text', 'cursor_key')
       .orderBy('e.at', 'DESC')
       .addOrderBy('e.id', 'DESC')
       .limit(limit + 1);
-    if (filters.userId) query.andWhere('e.user_id = :userId', { userId: filters.userId });
-    if (filters.operation)
-      query.andWhere('e.operation = :operation', { operation: filters.operation });
-    if (filters.casefileId)
-      query.andWhere('e.casefile_id = :casefileId', { casefileId: filters.casefileId });
-    if (filters.status) query.andWhere('e.status = :status', { status: filters.status });
-    if (filters.after) query.andWhere('e.at > :afterTime', { afterTime: filters.after });
-    if (filters.before) query.andWhere('e.at < :beforeTime', { beforeTime: filters.before });
     if (after) {
       query.andWhere('(e.at, e.id) < (:cursorKey::timestamptz, :cursorId::uuid)', {
         cursorKey: after.key,
@@ -56,5 +50,18 @@ export class AuditRepository {
     return entities.map((entity, index) =>
       Object.assign(entity, { cursorKey: raw[index].cursor_key }),
     );
+  }
+
+  private filtered(filters: AuditFilters) {
+    const query = this.txHost.tx.getRepository(AuditEventEntity).createQueryBuilder('e');
+    if (filters.userId) query.andWhere('e.user_id = :userId', { userId: filters.userId });
+    if (filters.operation)
+      query.andWhere('e.operation = :operation', { operation: filters.operation });
+    if (filters.casefileId)
+      query.andWhere('e.casefile_id = :casefileId', { casefileId: filters.casefileId });
+    if (filters.status) query.andWhere('e.status = :status', { status: filters.status });
+    if (filters.after) query.andWhere('e.at > :afterTime', { afterTime: filters.after });
+    if (filters.before) query.andWhere('e.at < :beforeTime', { beforeTime: filters.before });
+    return query;
   }
 }

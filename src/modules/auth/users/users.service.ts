@@ -23,6 +23,12 @@ import { UsersRepository } from './users.repository';
 const SORT = '-created_at';
 const PRIVILEGED: ReadonlySet<Role> = new Set(['admin', 'super_admin']);
 
+export interface UserReference {
+  id: string;
+  username: string;
+  isActive: boolean;
+}
+
 /** User administration (API.md §8): the rules behind /admin/users and the super_admin bootstrap. */
 @Injectable()
 export class UsersService {
@@ -37,6 +43,17 @@ export class UsersService {
     private readonly afterCommit: AfterCommit,
     private readonly auditTrail: AuditTrail,
   ) {}
+
+  /** A user named by id or by email (case-insensitive), for other modules (grants, transfers). */
+  async findByReference(reference: { id?: string; email?: string }): Promise<UserReference> {
+    const user = reference.id
+      ? await this.users.findById(reference.id)
+      : reference.email
+        ? await this.users.findByEmail(reference.email)
+        : null;
+    if (!user) throw new UserNotFoundError();
+    return { id: user.id, username: user.username, isActive: user.isActive };
+  }
 
   async list(query: ListUsersQuery): Promise<Page<UserDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

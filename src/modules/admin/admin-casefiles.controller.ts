@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
+import { IdParam } from '../../core/http/id.param';
+import type { Page } from '../../core/http/pagination';
+import type { Actor } from '../../core/hub/actor';
+import { Operation } from '../../core/hub/operation.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { Roles } from '../auth/roles.decorator';
+import { CasefilesService } from '../casefiles/casefiles.service';
+import { TransferCasefileDto } from '../casefiles/dto/create-casefile.dto';
+import { AdminCasefilePageDto, AdminCasefileResponse } from '../casefiles/dto/casefile.response';
+import { AdminListCasefilesQuery } from '../casefiles/dto/list-casefiles.query';
+
+@ApiTags('Admin')
+@Roles('admin', 'super_admin')
+@Controller('admin/casefiles')
+export class AdminCasefilesController {
+  constructor(private readonly casefiles: CasefilesService) {}
+
+  @Get()
+  @Operation('admin_list_casefiles', { summary: 'Every casefile; deleted ones on request' })
+  @ApiEnvelopeResponse(AdminCasefilePageDto)
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: AdminListCasefilesQuery,
+  ): Promise<Page<AdminCasefileResponse>> {
+    return this.casefiles.adminList(actor, query);
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  @Operation('admin_transfer_casefile', {
+    summary: 'Give the casefile a new owner; the old owner becomes manager',
+  })
+  @ApiEnvelopeResponse(AdminCasefileResponse)
+  transfer(
+    @CurrentActor() actor: Actor,
+    @Param() { id }: IdParam,
+    @Body() dto: TransferCasefileDto,
+  ): Promise<AdminCasefileResponse> {
+    return this.casefiles.transfer(actor, id, dto.new_owner_id);
+  }
+}

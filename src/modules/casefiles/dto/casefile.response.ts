@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PERMISSION_LEVELS, type PermissionLevel } from '../../access/permission-level';
+import { ToolSessionDto } from '../../tool-sessions/dto/tool-session.dto';
+
+export class CasefileCountsDto {
+  @ApiProperty() tool_sessions!: number;
+  @ApiProperty() chat_sessions!: number;
+  @ApiProperty() gmail_messages!: number;
+  @ApiProperty() drive_files!: number;
+  @ApiProperty() sheets!: number;
+}
+
+export class CasefileResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: [String] }) tags!: string[];
+  @ApiProperty({ format: 'uuid' }) owner_id!: string;
+  @ApiProperty({ description: 'Bumped by every change; GET answers it as ETag' }) version!: number;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiProperty({ type: CasefileCountsDto }) counts!: CasefileCountsDto;
+  @ApiProperty({
+    enum: PERMISSION_LEVELS,
+    type: String,
+    nullable: true,
+    description: "The caller's level (null: an administrator without a grant)",
+  })
+  my_permission!: PermissionLevel | null;
+}
+
+export class AdminCasefileResponse extends CasefileResponse {
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deleted_at!: string | null;
+}
+
+export class CasefilePageDto {
+  @ApiProperty({ type: [CasefileResponse] }) items!: CasefileResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+  @ApiProperty() has_more!: boolean;
+  @ApiPropertyOptional({ description: 'Only with include_total=true' }) total?: number;
+}
+
+export class AdminCasefilePageDto {
+  @ApiProperty({ type: [AdminCasefileResponse] }) items!: AdminCasefileResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+  @ApiProperty() has_more!: boolean;
+  @ApiPropertyOptional({ description: 'Only with include_total=true' }) total?: number;
+}
+
+export class CasefileWithSessionResponse {
+  @ApiProperty({ type: CasefileResponse }) casefile!: CasefileResponse;
+  @ApiProperty({ type: ToolSessionDto }) tool_session!: ToolSessionDto;
+}
