@@ -29,6 +29,13 @@ const MAX_TEXT = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** ISO 8601 with a day that exists (JavaScript would quietly turn Feb 30 into Mar 2). */
+function isCalendarDate(value: string): boolean {
+  if (!ISO_INSTANT.test(value)) return false;
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day && month >= 1 && month <= 12;
+}
+
 const OPERATORS_OF: Record<QueryField, readonly QueryOperator[]> = {
   title: QUERY_OPERATORS,
   tags: ['eq', 'ne', 'in', 'nin', 'like'],
@@ -47,7 +54,7 @@ function parseScalar(field: QueryField, value: unknown): Scalar | string[] {
         : [`must be a string of at most ${MAX_TEXT} characters`];
     case 'created_at':
     case 'updated_at': {
-      const date = typeof value === 'string' && ISO_INSTANT.test(value) ? new Date(value) : null;
+      const date = typeof value === 'string' && isCalendarDate(value) ? new Date(value) : null;
       return date && !Number.isNaN(date.getTime()) ? date : ['must be an ISO 8601 date-time'];
     }
     case 'owner_id':

@@ -30,4 +30,3 @@ export class SessionExpiredError extends RuleViolationError {
     super('BR_SESSION_EXPIRED', 'The session has expired');
   }
 }
-
