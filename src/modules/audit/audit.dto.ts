@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQuery } from '../../core/http/pagination';
 import type { AuditEventEntity, AuditStatus } from './audit-event.entity';
@@ -92,22 +92,13 @@ export class AuditVerifyDto {
   first_bad_event_id!: string | null;
 }
 
+const HIDDEN_FROM_TIMELINE = ['casefile_id', 'ip', 'user_agent'] as const;
+
 /**
  * An event on a casefile's timeline, for anyone who can read the casefile: who did what and when,
  * without the client's address or user agent (those stay in the admin log).
  */
-export class CasefileEventDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'date-time' }) at!: string;
-  @ApiProperty() request_id!: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) user_id!: string | null;
-  @ApiProperty({ example: 'update_casefile' }) operation!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'casefile' }) resource_type!: string | null;
-  @ApiProperty({ type: String, nullable: true }) resource_id!: string | null;
-  @ApiProperty({ enum: STATUSES }) status!: AuditStatus;
-  @ApiProperty({ example: 200 }) http_status!: number;
-  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
-}
+export class CasefileEventDto extends OmitType(AuditEventDto, HIDDEN_FROM_TIMELINE) {}
 
 export class CasefileEventPageDto {
   @ApiProperty({ type: [CasefileEventDto] }) items!: CasefileEventDto[];
@@ -117,16 +108,8 @@ export class CasefileEventPageDto {
 }
 
 export function toCasefileEventDto(event: AuditEventEntity): CasefileEventDto {
-  return {
-    id: event.id,
-    at: event.at.toISOString(),
-    request_id: event.requestId,
-    user_id: event.userId,
-    operation: event.operation,
-    resource_type: event.resourceType,
-    resource_id: event.resourceId,
-    status: event.status,
-    http_status: event.httpStatus,
-    details: event.details,
-  };
+  const hidden: readonly string[] = HIDDEN_FROM_TIMELINE;
+  return Object.fromEntries(
+    Object.entries(toAuditEventDto(event)).filter(([field]) => !hidden.includes(field)),
+  ) as CasefileEventDto;
 }

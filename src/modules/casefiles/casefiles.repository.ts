@@ -42,6 +42,12 @@ const COLUMNS = `c.id, c.owner_id AS "ownerId", c.title, c.description, c.tags, 
 const COUNTS = (alias: string) =>
   `(SELECT count(*)::int FROM tool_sessions s WHERE s.casefile_id = ${alias}.id) AS "toolSessions"`;
 
+/** The reader's level on casefile `c`: owner by owner_id, else their grant (null: none). */
+const READER_GRANT = (reader: string) =>
+  `LEFT JOIN casefile_permissions p ON p.casefile_id = c.id AND p.user_id = ${reader}`;
+const READER_LEVEL = (reader: string) =>
+  `CASE WHEN c.owner_id = ${reader} THEN 'owner' ELSE p.level END AS "myPermission"`;
+
 const SORT_COLUMN: Record<SortKey, { column: string; alias: string; type: string }> = {
   created_at: { column: 'created_at', alias: '"createdAt"', type: 'timestamptz' },
   updated_at: { column: 'updated_at', alias: '"updatedAt"', type: 'timestamptz' },
@@ -176,25 +182,10 @@ export class CasefilesRepository {
    */
   async findWithLevel(id: string, userId: string): Promise<CasefileRow | undefined> {
     const rows = await this.query<CasefileRow[]>(
-      `SELECT ${COLUMNS}, ${COUNTS('c')},
-              CASE WHEN c.owner_id = $2 THEN 'owner' ELSE p.level END AS "myPermission"
-         FROM casefiles c
-         LEFT JOIN casefile_permissions p ON p.casefile_id = c.id AND p.user_id = $2
+      `SELECT ${COLUMNS}, ${COUNTS('c')}, ${READER_LEVEL('$2')}
+         FROM casefiles c ${READER_GRANT('$2')}
         WHERE c.id = $1 AND c.deleted_at IS NULL`,
       [id, userId],
-    );
-    return rows[0];
-  }
-
-  /** Any casefile, deleted or not (admin); `myPermission` is the reader's own level. */
-  async findAny(id: string, readerId: string): Promise<CasefileRow | undefined> {
-    const rows = await this.query<CasefileRow[]>(
-      `SELECT ${COLUMNS}, ${COUNTS('c')},
-              CASE WHEN c.owner_id = $2 THEN 'owner' ELSE p.level END AS "myPermission"
-         FROM casefiles c
-         LEFT JOIN casefile_permissions p ON p.casefile_id = c.id AND p.user_id = $2
-        WHERE c.id = $1`,
-      [id, readerId],
     );
     return rows[0];
   }
@@ -334,11 +325,9 @@ export class CasefilesRepository {
     const reader = params.bind(readerId);
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
     return this.query<ListedCasefileRow[]>(
-      `SELECT ${COLUMNS}, ${COUNTS('c')},
-              c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey",
-              CASE WHEN c.owner_id = ${reader} THEN 'owner' ELSE p.level END AS "myPermission"
-         FROM casefiles c
-         LEFT JOIN casefile_permissions p ON p.casefile_id = c.id AND p.user_id = ${reader}
+      `SELECT ${COLUMNS}, ${COUNTS('c')}, ${READER_LEVEL(reader)},
+              c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"
+         FROM casefiles c ${READER_GRANT(reader)}
         ${where(terms)}
         ORDER BY ${orderSql(sort, 'c')}
         LIMIT ${params.bind(limit + 1)}`,

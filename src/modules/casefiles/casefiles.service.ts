@@ -219,7 +219,8 @@ export class CasefilesService {
       await this.access.afterOwnerChange(id, previousOwnerId, newOwner.id, actor.userId);
     }
     this.auditTrail.note({ details: { previous_owner_id: previousOwnerId } });
-    const row = await this.casefiles.findAny(id, actor.userId);
+    // still live: the row has been locked since lockOwner()
+    const row = await this.casefiles.findWithLevel(id, actor.userId);
     return toAdminCasefileResponse(row as CasefileRow);
   }
 
