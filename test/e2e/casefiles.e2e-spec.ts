@@ -264,6 +264,16 @@ describe('Casefiles (API.md §4)', () => {
 
   describe('lists', () => {
     let carol: User;
+    /** Everything carol can see, newest first: two shared with her by bob, then her own five. */
+    const CAROL_SEES = [
+      'Bob shared 2',
+      'Bob shared 1',
+      'Carol 4',
+      'Carol 3',
+      'Carol 2',
+      'Carol 1',
+      'Carol 0',
+    ];
     const titles = (res: request.Response) =>
       (res.body.data.items as Casefile[]).map((c) => c.title);
 
@@ -286,15 +296,7 @@ describe('Casefiles (API.md §4)', () => {
 
     it('lists owned and shared casefiles, newest first, with my_permission', async () => {
       const res = await as(carol).get('/v1/casefiles').expect(200);
-      expect(titles(res)).toEqual([
-        'Bob shared 2',
-        'Bob shared 1',
-        'Carol 4',
-        'Carol 3',
-        'Carol 2',
-        'Carol 1',
-        'Carol 0',
-      ]);
+      expect(titles(res)).toEqual(CAROL_SEES);
       const items = res.body.data.items as Casefile[];
       expect(items.map((c) => c.my_permission)).toEqual([
         'viewer',
@@ -323,15 +325,7 @@ describe('Casefiles (API.md §4)', () => {
         pages += 1;
       } while (cursor);
       expect(pages).toBe(3);
-      expect(seen).toEqual([
-        'Bob shared 2',
-        'Bob shared 1',
-        'Carol 4',
-        'Carol 3',
-        'Carol 2',
-        'Carol 1',
-        'Carol 0',
-      ]);
+      expect(seen).toEqual(CAROL_SEES);
     });
 
     it('stays stable when rows are inserted between pages', async () => {

@@ -8,7 +8,7 @@ import { Operation } from '../../core/hub/operation.decorator';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { CasefilesService } from '../casefiles/casefiles.service';
-import { TransferCasefileDto } from '../casefiles/dto/create-casefile.dto';
+import { TransferCasefileDto } from '../casefiles/dto/casefile-actions.dto';
 import { AdminCasefilePageDto, AdminCasefileResponse } from '../casefiles/dto/casefile.response';
 import { AdminListCasefilesQuery } from '../casefiles/dto/list-casefiles.query';
 

@@ -23,8 +23,8 @@ import { CasefileEventDto, CasefileEventPageDto } from '../audit/audit.dto';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { ToolSessionDto } from '../tool-sessions/dto/tool-session.dto';
 import { CasefilesService } from './casefiles.service';
+import { AddSessionDto } from './dto/casefile-actions.dto';
 import {
-  AddSessionDto,
   CreateCasefileDto,
   CreateCasefileWithSessionDto,
   UpdateCasefileDto,

@@ -153,6 +153,28 @@ function orderSql(sort: CasefileSort, alias: string, useAliases = false): string
 
 const where = (terms: string[]) => (terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '');
 
+/**
+ * Where the casefiles a user sees come from, each as `FROM …` text on alias `c` with `terms`
+ * applied: the ones they own, and the ones granted to them.
+ */
+function visibleSources(relation: Relation, me: string, terms: string[]) {
+  const sources: { level: string; from: string }[] = [];
+  if (relation !== 'shared') {
+    sources.push({
+      level: "'owner'",
+      from: `casefiles c ${where([`c.owner_id = ${me}`, ...terms])}`,
+    });
+  }
+  if (relation !== 'owned') {
+    sources.push({
+      level: 'p.level',
+      from: `casefile_permissions p JOIN casefiles c ON c.id = p.casefile_id
+             ${where([`p.user_id = ${me}`, ...terms])}`,
+    });
+  }
+  return sources;
+}
+
 @Injectable()
 export class CasefilesRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
@@ -271,19 +293,11 @@ export class CasefilesRepository {
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
     const take = params.bind(limit + 1);
     const cursorKey = `c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"`;
-    const branches: string[] = [];
-    if (relation !== 'shared') {
-      branches.push(`(SELECT ${COLUMNS}, ${cursorKey}, 'owner' AS "myPermission"
-          FROM casefiles c
-         ${where([`c.owner_id = ${me}`, ...terms])}
-         ORDER BY ${orderSql(sort, 'c')} LIMIT ${take})`);
-    }
-    if (relation !== 'owned') {
-      branches.push(`(SELECT ${COLUMNS}, ${cursorKey}, p.level AS "myPermission"
-          FROM casefile_permissions p JOIN casefiles c ON c.id = p.casefile_id
-         ${where([`p.user_id = ${me}`, ...terms])}
-         ORDER BY ${orderSql(sort, 'c')} LIMIT ${take})`);
-    }
+    const branches = visibleSources(relation, me, terms).map(
+      (source) => `(SELECT ${COLUMNS}, ${cursorKey}, ${source.level} AS "myPermission"
+          FROM ${source.from}
+         ORDER BY ${orderSql(sort, 'c')} LIMIT ${take})`,
+    );
     return this.query<ListedCasefileRow[]>(
       `SELECT v.*, ${COUNTS('v')}
          FROM (SELECT * FROM (${branches.join(' UNION ALL ')}) u
@@ -301,11 +315,9 @@ export class CasefilesRepository {
     const params = new Params();
     const me = params.bind(userId);
     const terms = criteriaSql(criteria, params);
-    const owned = `(SELECT count(*) FROM casefiles c ${where([`c.owner_id = ${me}`, ...terms])})`;
-    const shared = `(SELECT count(*) FROM casefile_permissions p JOIN casefiles c ON c.id = p.casefile_id
-                     ${where([`p.user_id = ${me}`, ...terms])})`;
-    const sum =
-      relation === 'owned' ? owned : relation === 'shared' ? shared : `${owned} + ${shared}`;
+    const sum = visibleSources(relation, me, terms)
+      .map((source) => `(SELECT count(*) FROM ${source.from})`)
+      .join(' + ');
     const [row] = await this.query<{ total: number }[]>(
       `SELECT (${sum})::int AS total`,
       params.values,

@@ -6,7 +6,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Max,
   MaxLength,
@@ -77,16 +76,4 @@ export class CreateCasefileWithSessionDto extends CreateCasefileDto {
   @Max(86_400)
   @ApiPropertyOptional({ minimum: 60, maximum: 86_400 })
   session_ttl_seconds?: number;
-}
-
-export class AddSessionDto {
-  @IsUUID('all')
-  @ApiProperty({ format: 'uuid', description: "The caller's own unattached tool session" })
-  session_id!: string;
-}
-
-export class TransferCasefileDto {
-  @IsUUID('all')
-  @ApiProperty({ format: 'uuid' })
-  new_owner_id!: string;
 }
