@@ -17,6 +17,8 @@ import { AuditHook } from './modules/audit/audit.hook';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CasefilesModule } from './modules/casefiles/casefiles.module';
+import { toolSessionContent } from './modules/tool-sessions/tool-session.content';
+import { ToolSessionsModule } from './modules/tool-sessions/tool-sessions.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -50,7 +52,8 @@ export class AppModule {
           hookModules: [MetricsModule, AuditModule],
         }),
         AuthModule,
-        CasefilesModule,
+        CasefilesModule.forRoot({ contents: [toolSessionContent] }),
+        ToolSessionsModule,
         AdminModule,
       ],
     };

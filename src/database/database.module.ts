@@ -3,12 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { migrateDatabase } from './migrate';
-
-export const DATABASE_URL = Symbol('DATABASE_URL');
+import { Sql } from './sql';
 
 /**
- * TypeORM on the given database. Pending migrations are applied before the pool opens, so the
- * app never serves a request against an old schema.
+ * TypeORM on the given database, and `Sql` for every repository (hence global). Pending migrations
+ * are applied before the pool opens, so the app never serves a request against an old schema.
  */
 @Module({})
 export class DatabaseModule {
@@ -31,8 +30,9 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DATABASE_URL, useValue: url }],
-      exports: [DATABASE_URL],
+      providers: [Sql],
+      exports: [Sql],
+      global: true,
     };
   }
 }

@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { InvalidInputError } from '../errors/domain-error';
@@ -91,22 +92,72 @@ export function decodeCursor(
   return { key: k, id: i };
 }
 
+/** A row of a keyset list: its id and its sort key as text (both go into the cursor). */
+export interface KeysetRow {
+  id: string;
+  cursorKey: string;
+}
+
+/** How one list reads its rows; `paginate()` does the rest. */
+export interface KeysetSource<Row extends KeysetRow> {
+  /** The sort the list is in (`-created_at`, `title`, …): a cursor works only for its own sort. */
+  sort: string;
+  /** What the sort key is, so a forged timestamp key is refused before it reaches SQL. */
+  keyKind?: 'timestamp' | 'text';
+  /** Up to `take` rows after `after` (from the start when undefined), in the list's order. */
+  fetch(take: number, after: CursorPosition | undefined): Promise<Row[]>;
+  /** Every row the list's filters match (only asked for with `include_total`). */
+  count(): Promise<number>;
+}
+
 /**
- * Builds a page from `limit + 1` fetched rows: the extra row only says whether there is more.
+ * Every list of the API (§1.1): limit → cursor → keyset query for `limit + 1` rows (the extra
+ * one only says whether there is more) → page, plus `total` when asked for.
  */
-export function toPage<Row, Item>(
-  rows: Row[],
-  limit: number,
-  sort: string,
-  positionOf: (row: Row) => CursorPosition,
+export async function paginate<Row, Item>(
+  request: PageQuery,
+  source: KeysetSource<Row & KeysetRow>,
   toItem: (row: Row) => Item,
-): Page<Item> {
+): Promise<Page<Item>> {
+  const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+  const after = request.cursor
+    ? decodeCursor(source.sort, request.cursor, source.keyKind)
+    : undefined;
+  const rows = await source.fetch(limit + 1, after);
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows.at(-1);
-  return {
+  const page: Page<Item> = {
     items: pageRows.map(toItem),
-    next_cursor: hasMore && last ? encodeCursor(sort, positionOf(last)) : null,
+    next_cursor:
+      hasMore && last ? encodeCursor(source.sort, { key: last.cursorKey, id: last.id }) : null,
     has_more: hasMore,
   };
+  if (request.include_total) page.total = await source.count();
+  return page;
+}
+
+/** A list that is never paged (it is short by nature): one page, no cursor. */
+export function singlePage<Item>(items: Item[]): Page<Item> {
+  return { items, next_cursor: null, has_more: false };
+}
+
+const pageDtos = new Map<Class, Class>();
+
+/**
+ * The OpenAPI model of a page of `item`, named after it (`UserDto` → `UserPageDto`); one class
+ * per item type, so each schema is registered once.
+ */
+export function PageDto<Item>(item: Class<Item>): Class<Page<Item>> {
+  const known = pageDtos.get(item) as Class<Page<Item>> | undefined;
+  if (known) return known;
+  class ItemPage implements Page<Item> {
+    @ApiProperty({ type: [item] }) items!: Item[];
+    @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+    @ApiProperty() has_more!: boolean;
+    @ApiPropertyOptional({ description: 'Only with include_total=true' }) total?: number;
+  }
+  Object.defineProperty(ItemPage, 'name', { value: `${item.name.replace(/Dto$/, '')}PageDto` });
+  pageDtos.set(item, ItemPage);
+  return ItemPage;
 }

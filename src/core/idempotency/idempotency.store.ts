@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../database/sql';
+import type { IdempotencyKeyEntity } from './idempotency-key.entity';
 
 export const KEY_TTL_SECONDS = 24 * 60 * 60;
 /** A claim whose request died (crash, kill) can be taken over after this long. */
@@ -11,21 +12,15 @@ export type ClaimOutcome =
   | { kind: 'reused' }
   | { kind: 'replay'; status: number; body: unknown };
 
-interface Row {
-  request_hash: string;
-  status: 'in_progress' | 'completed';
-  response_status: number | null;
-  response_body: unknown;
-}
+type Row = Pick<IdempotencyKeyEntity, 'requestHash' | 'status' | 'responseStatus' | 'responseBody'>;
 
 /**
- * The records behind Idempotency-Key, written on the DataSource directly (autocommit), never in
- * the request's transaction: a claim must be visible to concurrent requests at once, and must
+ * The records behind Idempotency-Key, written with autocommit, never in the request's transaction: a claim must be visible to concurrent requests at once, and must
  * outlive a rollback.
  */
 @Injectable()
 export class IdempotencyStore {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   /** One statement decides the race: exactly one request inserts (or takes over) the claim. */
   async claim(
@@ -34,7 +29,7 @@ export class IdempotencyStore {
     key: string,
     requestHash: string,
   ): Promise<ClaimOutcome> {
-    const claimed = await this.db.query<unknown[]>(
+    const claimed = await this.sql.autocommit.count(
       `INSERT INTO idempotency_keys (scope, route, key, request_hash, status, locked_until, expires_at)
        VALUES ($1, $2, $3, $4, 'in_progress', now() + make_interval(secs => $5), now() + make_interval(secs => $6))
        ON CONFLICT (scope, route, key) DO UPDATE
@@ -43,19 +38,20 @@ export class IdempotencyStore {
              created_at = now()
          WHERE idempotency_keys.expires_at < now()
             OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.locked_until < now())
-       RETURNING 1`,
+`,
       [scope, route, key, requestHash, LOCK_SECONDS, KEY_TTL_SECONDS],
     );
-    if (claimed.length > 0) return { kind: 'claimed' };
-    const [row] = await this.db.query<Row[]>(
-      `SELECT request_hash, status, response_status, response_body
+    if (claimed > 0) return { kind: 'claimed' };
+    const row = await this.sql.autocommit.one<Row>(
+      `SELECT request_hash AS "requestHash", status, response_status AS "responseStatus",
+              response_body AS "responseBody"
          FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3`,
       [scope, route, key],
     );
     // gone between the two statements (released by a failure): the client may simply retry
     if (!row || row.status === 'in_progress') return { kind: 'in_progress' };
-    if (row.request_hash !== requestHash) return { kind: 'reused' };
-    return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body };
+    if (row.requestHash !== requestHash) return { kind: 'reused' };
+    return { kind: 'replay', status: row.responseStatus ?? 200, body: row.responseBody };
   }
 
   async complete(
@@ -65,7 +61,7 @@ export class IdempotencyStore {
     status: number,
     body: unknown,
   ): Promise<void> {
-    await this.db.query(
+    await this.sql.autocommit.count(
       `UPDATE idempotency_keys SET status = 'completed', response_status = $4, response_body = $5
         WHERE scope = $1 AND route = $2 AND key = $3`,
       [scope, route, key, status, JSON.stringify(body ?? null)],
@@ -74,7 +70,7 @@ export class IdempotencyStore {
 
   /** A failed request leaves nothing behind: the client may retry with the same key. */
   async release(scope: string, route: string, key: string): Promise<void> {
-    await this.db.query(
+    await this.sql.autocommit.count(
       `DELETE FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3 AND status = 'in_progress'`,
       [scope, route, key],
     );

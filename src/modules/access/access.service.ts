@@ -16,7 +16,7 @@ import type {
   PermissionListDto,
 } from './dto/permissions.dto';
 import { includesLevel, type PermissionLevel } from './permission-level';
-import { type AccessEntry, PermissionsRepository } from './permissions.repository';
+import { type AccessEntry, AccessRepository } from './access.repository';
 
 function toPermissionDto(entry: AccessEntry): PermissionDto {
   return {
@@ -29,14 +29,17 @@ function toPermissionDto(entry: AccessEntry): PermissionDto {
 }
 
 /**
- * Casefile access for every module: `require(actor, casefileId, 'editor')` before anything is read
- * or changed. Roles grant nothing here (admins use the admin routes). Strangers learn nothing:
- * a casefile they cannot see answers exactly like one that does not exist.
+ * Casefile access for every module, and for everything that lives in a casefile (sessions,
+ * workspace data, sync jobs): `require(actor, casefileId, 'editor')` before anything is read or
+ * changed, `requireAll`/`allowed` for many casefiles at once. Roles grant nothing here (admins use
+ * the admin routes). Strangers learn nothing: a casefile they cannot see answers exactly like one
+ * that does not exist. Reads that fetch a casefile and the caller's level in one statement (see
+ * `casefileLevelSql`) hand that level to `assertIncludes`.
  */
 @Injectable()
 export class AccessService {
   constructor(
-    private readonly permissions: PermissionsRepository,
+    private readonly permissions: AccessRepository,
     private readonly users: UsersService,
     private readonly auditTrail: AuditTrail,
   ) {}
@@ -50,6 +53,31 @@ export class AccessService {
     const actual = await this.permissions.levelOf(actor.userId, casefileId);
     this.assertIncludes(casefileId, actual ?? null, required);
     return actual as PermissionLevel;
+  }
+
+  /** The bulk form of `require`: every casefile must allow `required`, or the first one that does
+   * not answers as `require` would. */
+  async requireAll(
+    actor: Actor,
+    casefileIds: readonly string[],
+    required: PermissionLevel,
+  ): Promise<Map<string, PermissionLevel>> {
+    const unique = [...new Set(casefileIds)];
+    const levels = await this.permissions.levelsOf(actor.userId, unique);
+    for (const id of unique) this.assertIncludes(id, levels.get(id) ?? null, required);
+    return levels as Map<string, PermissionLevel>;
+  }
+
+  /** Of `casefileIds`, the ones on which the actor has `required` (for filtering lists). */
+  async allowed(
+    actor: Actor,
+    casefileIds: readonly string[],
+    required: PermissionLevel,
+  ): Promise<Set<string>> {
+    const levels = await this.permissions.levelsOf(actor.userId, [...new Set(casefileIds)]);
+    return new Set(
+      [...levels].filter(([, level]) => includesLevel(level, required)).map(([id]) => id),
+    );
   }
 
   /** Throws the contract's answer for a level that does not include `required`. */

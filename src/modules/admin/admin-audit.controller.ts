@@ -1,15 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import type { Page } from '../../core/http/pagination';
+import { type Page, PageDto } from '../../core/http/pagination';
 import { Operation } from '../../core/hub/operation.decorator';
 import { AuditChain } from '../audit/audit-chain';
-import {
-  AuditEventDto,
-  AuditEventPageDto,
-  AuditVerifyDto,
-  ListAuditEventsQuery,
-} from '../audit/audit.dto';
+import { AuditEventDto, AuditVerifyDto, ListAuditEventsQuery } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { Roles } from '../auth/roles.decorator';
 
@@ -33,7 +28,7 @@ export class AdminAuditController {
 
   @Get()
   @Operation('admin_list_audit_events')
-  @ApiEnvelopeResponse(AuditEventPageDto)
+  @ApiEnvelopeResponse(PageDto(AuditEventDto))
   list(@Query() query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
     return this.audit.list(query);
   }

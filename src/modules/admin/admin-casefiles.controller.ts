@@ -2,14 +2,14 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { IdParam } from '../../core/http/id.param';
-import type { Page } from '../../core/http/pagination';
+import { type Page, PageDto } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { CasefilesService } from '../casefiles/casefiles.service';
 import { TransferCasefileDto } from '../casefiles/dto/casefile-actions.dto';
-import { AdminCasefilePageDto, AdminCasefileResponse } from '../casefiles/dto/casefile.response';
+import { AdminCasefileDto } from '../casefiles/dto/casefile.dto';
 import { AdminListCasefilesQuery } from '../casefiles/dto/list-casefiles.query';
 
 @ApiTags('Admin')
@@ -20,11 +20,11 @@ export class AdminCasefilesController {
 
   @Get()
   @Operation('admin_list_casefiles', { summary: 'Every casefile; deleted ones on request' })
-  @ApiEnvelopeResponse(AdminCasefilePageDto)
+  @ApiEnvelopeResponse(PageDto(AdminCasefileDto))
   list(
     @CurrentActor() actor: Actor,
     @Query() query: AdminListCasefilesQuery,
-  ): Promise<Page<AdminCasefileResponse>> {
+  ): Promise<Page<AdminCasefileDto>> {
     return this.casefiles.adminList(actor, query);
   }
 
@@ -33,12 +33,12 @@ export class AdminCasefilesController {
   @Operation('admin_transfer_casefile', {
     summary: 'Give the casefile a new owner; the old owner becomes manager',
   })
-  @ApiEnvelopeResponse(AdminCasefileResponse)
+  @ApiEnvelopeResponse(AdminCasefileDto)
   transfer(
     @CurrentActor() actor: Actor,
     @Param() { id }: IdParam,
     @Body() dto: TransferCasefileDto,
-  ): Promise<AdminCasefileResponse> {
+  ): Promise<AdminCasefileDto> {
     return this.casefiles.transfer(actor, id, dto.new_owner_id);
   }
 }

@@ -2,11 +2,11 @@ import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { IdParam } from '../../core/http/id.param';
-import type { Page } from '../../core/http/pagination';
+import { type Page, PageDto } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { CurrentActor } from '../auth/current-actor.decorator';
-import { ListUsersQuery, UpdateUserDto, UserPageDto } from '../auth/dto/admin-users.dto';
+import { ListUsersQuery, UpdateUserDto } from '../auth/dto/admin-users.dto';
 import { UserDto } from '../auth/dto/user.dto';
 import { Roles } from '../auth/roles.decorator';
 import { UsersService } from '../auth/users/users.service';
@@ -19,7 +19,7 @@ export class AdminUsersController {
 
   @Get()
   @Operation('admin_list_users')
-  @ApiEnvelopeResponse(UserPageDto)
+  @ApiEnvelopeResponse(PageDto(UserDto))
   list(@Query() query: ListUsersQuery): Promise<Page<UserDto>> {
     return this.users.list(query);
   }

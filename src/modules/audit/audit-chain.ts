@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { DataSource, type EntityManager } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Sql } from '../../database/sql';
+import type { AuditChainHeadEntity } from './audit-chain-head.entity';
 
 /** The chain's first link points at this instead of a previous hash. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,7 +39,10 @@ export interface ChainVerdict {
 export class AuditChain {
   private readonly logger = new Logger('AuditChain');
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
 
   @Interval('audit-seal', 5000)
   async sealOnSchedule(): Promise<void> {
@@ -51,43 +57,41 @@ export class AuditChain {
   async sealPending(): Promise<number> {
     let total = 0;
     for (;;) {
-      const sealed = await this.db.transaction((manager) => this.sealBatch(manager));
+      const sealed = await this.txHost.withTransaction(() => this.sealBatch());
       if (sealed === undefined) return total; // another instance holds the lock
       total += sealed;
       if (sealed < SEAL_BATCH) return total;
     }
   }
 
-  private async sealBatch(manager: EntityManager): Promise<number | undefined> {
-    const [{ locked }] = await manager.query<{ locked: boolean }[]>(
+  private async sealBatch(): Promise<number | undefined> {
+    const lock = await this.sql.one<{ locked: boolean }>(
       'SELECT pg_try_advisory_xact_lock($1) AS locked',
       [SEAL_LOCK_KEY],
     );
-    if (!locked) return undefined;
-    const [head] = await manager.query<{ last_seq: string; last_hash: string }[]>(
-      'SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1',
-    );
-    const events = await manager.query<{ id: string; canonical: string }[]>(
+    if (!lock?.locked) return undefined;
+    const head = await this.readHead();
+    const events = await this.sql.rows<{ id: string; canonical: string }>(
       `SELECT e.id, ${CANONICAL_EVENT} AS canonical FROM audit_events e
         WHERE e.seq IS NULL ORDER BY e.at, e.id LIMIT $1`,
       [SEAL_BATCH],
     );
     if (events.length === 0) return 0;
-    let seq = Number(head?.last_seq ?? 0);
-    let previous = head?.last_hash ?? GENESIS_HASH;
+    let seq = Number(head?.lastSeq ?? 0);
+    let previous = head?.lastHash ?? GENESIS_HASH;
     const links = events.map((event) => {
       const hash = linkHash(previous, event.canonical);
       const link = { id: event.id, seq: ++seq, prev_hash: previous, hash };
       previous = hash;
       return link;
     });
-    await manager.query(
+    await this.sql.count(
       `UPDATE audit_events e SET seq = l.seq, prev_hash = l.prev_hash, hash = l.hash, sealed_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS l(id uuid, seq bigint, prev_hash text, hash text)
         WHERE e.id = l.id`,
       [JSON.stringify(links)],
     );
-    await manager.query(
+    await this.sql.count(
       `INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, $1, $2)
        ON CONFLICT (id) DO UPDATE SET last_seq = $1, last_hash = $2, updated_at = now()`,
       [seq, previous],
@@ -100,16 +104,18 @@ export class AuditChain {
    * a gap in seq (the event after it is named), deleting the newest ones falls short of the head.
    */
   async verify(): Promise<ChainVerdict> {
-    const [head] = await this.db.query<{ last_seq: string; last_hash: string }[]>(
-      'SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1',
-    );
+    const head = await this.readHead();
     let expectedSeq = 1;
     let previous = GENESIS_HASH;
     let checked = 0;
     for (;;) {
-      const rows = await this.db.query<
-        { id: string; seq: string; prev_hash: string; hash: string; canonical: string }[]
-      >(
+      const rows = await this.sql.rows<{
+        id: string;
+        seq: string;
+        prev_hash: string;
+        hash: string;
+        canonical: string;
+      }>(
         `SELECT e.id, e.seq, e.prev_hash, e.hash, ${CANONICAL_EVENT} AS canonical
            FROM audit_events e WHERE e.seq >= $1 ORDER BY e.seq LIMIT $2`,
         [expectedSeq, VERIFY_BATCH],
@@ -127,8 +133,14 @@ export class AuditChain {
       if (rows.length < VERIFY_BATCH) break;
     }
     const headIntact = head
-      ? Number(head.last_seq) === expectedSeq - 1 && head.last_hash === previous
+      ? Number(head.lastSeq) === expectedSeq - 1 && head.lastHash === previous
       : checked === 0;
     return { ok: headIntact, checked, first_bad_event_id: null };
+  }
+
+  private readHead() {
+    return this.sql.one<Pick<AuditChainHeadEntity, 'lastSeq' | 'lastHash'>>(
+      'SELECT last_seq AS "lastSeq", last_hash AS "lastHash" FROM audit_chain_head WHERE id = 1',
+    );
   }
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQuery } from '../../core/http/pagination';
-import type { AuditEventEntity, AuditStatus } from './audit-event.entity';
+import type { AuditStatus } from './audit-event.entity';
+import type { AuditEventRow } from './audit.repository';
 
 const STATUSES = ['success', 'failure'] as const;
 
@@ -51,14 +52,7 @@ export class AuditEventDto {
   @ApiProperty({ type: String, nullable: true }) user_agent!: string | null;
 }
 
-export class AuditEventPageDto {
-  @ApiProperty({ type: [AuditEventDto] }) items!: AuditEventDto[];
-  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
-  @ApiProperty() has_more!: boolean;
-  @ApiPropertyOptional() total?: number;
-}
-
-export function toAuditEventDto(event: AuditEventEntity): AuditEventDto {
+export function toAuditEventDto(event: AuditEventRow): AuditEventDto {
   return {
     id: event.id,
     at: event.at.toISOString(),
@@ -100,14 +94,7 @@ const HIDDEN_FROM_TIMELINE = ['casefile_id', 'ip', 'user_agent'] as const;
  */
 export class CasefileEventDto extends OmitType(AuditEventDto, HIDDEN_FROM_TIMELINE) {}
 
-export class CasefileEventPageDto {
-  @ApiProperty({ type: [CasefileEventDto] }) items!: CasefileEventDto[];
-  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
-  @ApiProperty() has_more!: boolean;
-  @ApiPropertyOptional() total?: number;
-}
-
-export function toCasefileEventDto(event: AuditEventEntity): CasefileEventDto {
+export function toCasefileEventDto(event: AuditEventRow): CasefileEventDto {
   const hidden: readonly string[] = HIDDEN_FROM_TIMELINE;
   return Object.fromEntries(
     Object.entries(toAuditEventDto(event)).filter(([field]) => !hidden.includes(field)),

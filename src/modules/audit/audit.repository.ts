@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { CursorPosition } from '../../core/http/pagination';
-import { AuditEventEntity, type AuditStatus } from './audit-event.entity';
+import { Sql, SqlParams, where } from '../../database/sql';
+import type { AuditEventEntity, AuditStatus } from './audit-event.entity';
+
+/** An event as recorded; the sealing columns belong to the chain (audit-chain.ts). */
+export type AuditEventRow = Omit<AuditEventEntity, 'seq' | 'prevHash' | 'hash' | 'sealedAt'>;
 
 export interface AuditFilters {
   userId?: string;
@@ -14,54 +15,74 @@ export interface AuditFilters {
   before?: Date;
 }
 
+const EVENT = `e.id, e.at, e.request_id AS "requestId", e.user_id AS "userId", e.operation,
+  e.resource_type AS "resourceType", e.resource_id AS "resourceId", e.casefile_id AS "casefileId",
+  e.status, e.http_status AS "httpStatus", e.details, e.ip, e.user_agent AS "userAgent"`;
+
+function filterTerms(filters: AuditFilters, params: SqlParams): string[] {
+  const terms: string[] = [];
+  if (filters.userId) terms.push(`e.user_id = ${params.bind(filters.userId)}`);
+  if (filters.operation) terms.push(`e.operation = ${params.bind(filters.operation)}`);
+  if (filters.casefileId) terms.push(`e.casefile_id = ${params.bind(filters.casefileId)}`);
+  if (filters.status) terms.push(`e.status = ${params.bind(filters.status)}`);
+  if (filters.after) terms.push(`e.at > ${params.bind(filters.after)}`);
+  if (filters.before) terms.push(`e.at < ${params.bind(filters.before)}`);
+  return terms;
+}
+
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Joins the request's transaction when there is one: no change without its event. */
-  async insert(event: Omit<AuditEventEntity, 'at'>): Promise<void> {
-    // jsonb `details` trips TypeORM's deep-partial typing; the shape is the entity's own.
-    await this.txHost.tx
-      .getRepository(AuditEventEntity)
-      .insert(event as QueryDeepPartialEntity<AuditEventEntity>);
-  }
-
-  count(filters: AuditFilters): Promise<number> {
-    return this.filtered(filters).getCount();
-  }
-
-  async listPage(
-    filters: AuditFilters,
-    limit: number,
-    after: CursorPosition | undefined,
-  ): Promise<(AuditEventEntity & { cursorKey: string })[]> {
-    const query = this.filtered(filters)
-      .addSelect('e.at::text', 'cursor_key')
-      .orderBy('e.at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(limit + 1);
-    if (after) {
-      query.andWhere('(e.at, e.id) < (:cursorKey::timestamptz, :cursorId::uuid)', {
-        cursorKey: after.key,
-        cursorId: after.id,
-      });
-    }
-    const { entities, raw } = await query.getRawAndEntities<{ cursor_key: string }>();
-    return entities.map((entity, index) =>
-      Object.assign(entity, { cursorKey: raw[index].cursor_key }),
+  async insert(event: Omit<AuditEventRow, 'at'>): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO audit_events (id, request_id, user_id, operation, resource_type, resource_id,
+                                 casefile_id, status, http_status, details, ip, user_agent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        event.id,
+        event.requestId,
+        event.userId,
+        event.operation,
+        event.resourceType,
+        event.resourceId,
+        event.casefileId,
+        event.status,
+        event.httpStatus,
+        JSON.stringify(event.details),
+        event.ip,
+        event.userAgent,
+      ],
     );
   }
 
-  private filtered(filters: AuditFilters) {
-    const query = this.txHost.tx.getRepository(AuditEventEntity).createQueryBuilder('e');
-    if (filters.userId) query.andWhere('e.user_id = :userId', { userId: filters.userId });
-    if (filters.operation)
-      query.andWhere('e.operation = :operation', { operation: filters.operation });
-    if (filters.casefileId)
-      query.andWhere('e.casefile_id = :casefileId', { casefileId: filters.casefileId });
-    if (filters.status) query.andWhere('e.status = :status', { status: filters.status });
-    if (filters.after) query.andWhere('e.at > :afterTime', { afterTime: filters.after });
-    if (filters.before) query.andWhere('e.at < :beforeTime', { beforeTime: filters.before });
-    return query;
+  async count(filters: AuditFilters): Promise<number> {
+    const params = new SqlParams();
+    const row = await this.sql.one<{ total: number }>(
+      `SELECT count(*)::int AS total FROM audit_events e ${where(filterTerms(filters, params))}`,
+      params.values,
+    );
+    return row?.total ?? 0;
+  }
+
+  /** Newest first (keyset on at, id). */
+  listPage(
+    filters: AuditFilters,
+    take: number,
+    after: CursorPosition | undefined,
+  ): Promise<(AuditEventRow & { cursorKey: string })[]> {
+    const params = new SqlParams();
+    const terms = filterTerms(filters, params);
+    if (after) {
+      terms.push(
+        `(e.at, e.id) < (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
+      );
+    }
+    return this.sql.rows(
+      `SELECT ${EVENT}, e.at::text AS "cursorKey" FROM audit_events e ${where(terms)}
+        ORDER BY e.at DESC, e.id DESC LIMIT ${params.bind(take)}`,
+      params.values,
+    );
   }
 }

@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import {
-  DEFAULT_PAGE_SIZE,
-  decodeCursor,
-  type Page,
-  type PageQuery,
-  toPage,
-} from '../../core/http/pagination';
+import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
 import type { RequestContext } from '../../core/hub/request-context';
 import type { AuditStatus } from './audit-event.entity';
 import {
@@ -16,9 +10,7 @@ import {
   toAuditEventDto,
   toCasefileEventDto,
 } from './audit.dto';
-import { AuditRepository } from './audit.repository';
-
-const SORT = '-at';
+import { type AuditEventRow, type AuditFilters, AuditRepository } from './audit.repository';
 
 @Injectable()
 export class AuditService {
@@ -54,25 +46,11 @@ export class AuditService {
 
   /** A casefile's timeline: what was done to it, newest first (successes only; denials and
    * failures stay in the admin log). */
-  async listForCasefile(casefileId: string, page: PageQuery): Promise<Page<CasefileEventDto>> {
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const after = page.cursor ? decodeCursor(SORT, page.cursor) : undefined;
-    const filters = { casefileId, status: 'success' as const };
-    const rows = await this.events.listPage(filters, limit, after);
-    const result = toPage(
-      rows,
-      limit,
-      SORT,
-      (e) => ({ key: e.cursorKey, id: e.id }),
-      toCasefileEventDto,
-    );
-    if (page.include_total) result.total = await this.events.count(filters);
-    return result;
+  listForCasefile(casefileId: string, page: PageQuery): Promise<Page<CasefileEventDto>> {
+    return this.page(page, { casefileId, status: 'success' }, toCasefileEventDto);
   }
 
-  async list(query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? decodeCursor(SORT, query.cursor) : undefined;
+  list(query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
     const filters = {
       userId: query.user_id,
       operation: query.operation,
@@ -81,15 +59,22 @@ export class AuditService {
       after: query.after ? new Date(query.after) : undefined,
       before: query.before ? new Date(query.before) : undefined,
     };
-    const rows = await this.events.listPage(filters, limit, after);
-    const page = toPage(
-      rows,
-      limit,
-      SORT,
-      (e) => ({ key: e.cursorKey, id: e.id }),
-      toAuditEventDto,
+    return this.page(query, filters, toAuditEventDto);
+  }
+
+  private page<Item>(
+    request: PageQuery,
+    filters: AuditFilters,
+    toItem: (event: AuditEventRow) => Item,
+  ): Promise<Page<Item>> {
+    return paginate(
+      request,
+      {
+        sort: '-at',
+        fetch: (take, after) => this.events.listPage(filters, take, after),
+        count: () => this.events.count(filters),
+      },
+      toItem,
     );
-    if (query.include_total) page.total = await this.events.count(filters);
-    return page;
   }
 }

@@ -15,25 +15,15 @@ import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { IdParam } from '../../core/http/id.param';
-import { type Page, PageQuery } from '../../core/http/pagination';
+import { type Page, PageDto, PageQuery } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
-import { CasefileEventDto, CasefileEventPageDto } from '../audit/audit.dto';
+import { CasefileEventDto } from '../audit/audit.dto';
 import { CurrentActor } from '../auth/current-actor.decorator';
-import { ToolSessionDto } from '../tool-sessions/dto/tool-session.dto';
 import { CasefilesService } from './casefiles.service';
-import { AddSessionDto } from './dto/casefile-actions.dto';
-import {
-  CreateCasefileDto,
-  CreateCasefileWithSessionDto,
-  UpdateCasefileDto,
-} from './dto/create-casefile.dto';
-import {
-  CasefilePageDto,
-  CasefileResponse,
-  CasefileWithSessionResponse,
-} from './dto/casefile.response';
+import { CreateCasefileDto, UpdateCasefileDto } from './dto/create-casefile.dto';
+import { CasefileDto } from './dto/casefile.dto';
 import { ListCasefilesQuery, QueryCasefilesDto } from './dto/list-casefiles.query';
 import { etagOf, parseIfMatch } from './etag';
 
@@ -45,31 +35,18 @@ export class CasefilesController {
   @Post()
   @Idempotent()
   @Operation('create_casefile')
-  @ApiEnvelopeResponse(CasefileResponse, { status: 201 })
-  create(@CurrentActor() actor: Actor, @Body() dto: CreateCasefileDto): Promise<CasefileResponse> {
+  @ApiEnvelopeResponse(CasefileDto, { status: 201 })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateCasefileDto): Promise<CasefileDto> {
     return this.casefiles.create(actor, dto);
-  }
-
-  @Post('with-session')
-  @Idempotent()
-  @Operation('create_casefile_with_session', {
-    summary: 'Create a casefile and a tool session in it, both or neither',
-  })
-  @ApiEnvelopeResponse(CasefileWithSessionResponse, { status: 201 })
-  createWithSession(
-    @CurrentActor() actor: Actor,
-    @Body() dto: CreateCasefileWithSessionDto,
-  ): Promise<CasefileWithSessionResponse> {
-    return this.casefiles.createWithSession(actor, dto);
   }
 
   @Get()
   @Operation('list_casefiles', { summary: 'Casefiles the caller owns or has been granted' })
-  @ApiEnvelopeResponse(CasefilePageDto)
+  @ApiEnvelopeResponse(PageDto(CasefileDto))
   list(
     @CurrentActor() actor: Actor,
     @Query() query: ListCasefilesQuery,
-  ): Promise<Page<CasefileResponse>> {
+  ): Promise<Page<CasefileDto>> {
     return this.casefiles.list(actor, query);
   }
 
@@ -78,22 +55,19 @@ export class CasefilesController {
   @Operation('query_casefiles', {
     summary: 'Filter visible casefiles by field/operator/value (AND), keyset-paginated',
   })
-  @ApiEnvelopeResponse(CasefilePageDto)
-  query(
-    @CurrentActor() actor: Actor,
-    @Body() dto: QueryCasefilesDto,
-  ): Promise<Page<CasefileResponse>> {
+  @ApiEnvelopeResponse(PageDto(CasefileDto))
+  query(@CurrentActor() actor: Actor, @Body() dto: QueryCasefilesDto): Promise<Page<CasefileDto>> {
     return this.casefiles.query(actor, dto);
   }
 
   @Get(':id')
   @Operation('get_casefile', { summary: 'One casefile (viewer); ETag is its version' })
-  @ApiEnvelopeResponse(CasefileResponse)
+  @ApiEnvelopeResponse(CasefileDto)
   async get(
     @CurrentActor() actor: Actor,
     @Param() { id }: IdParam,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<CasefileResponse> {
+  ): Promise<CasefileDto> {
     const casefile = await this.casefiles.get(actor, id);
     res.setHeader('ETag', etagOf(casefile.version));
     return casefile;
@@ -106,14 +80,14 @@ export class CasefilesController {
     required: false,
     description: 'The ETag of GET ("<version>"); a stale one → 412 CF_VERSION_MISMATCH',
   })
-  @ApiEnvelopeResponse(CasefileResponse)
+  @ApiEnvelopeResponse(CasefileDto)
   async update(
     @CurrentActor() actor: Actor,
     @Param() { id }: IdParam,
     @Body() dto: UpdateCasefileDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<CasefileResponse> {
+  ): Promise<CasefileDto> {
     const casefile = await this.casefiles.update(actor, id, dto, parseIfMatch(ifMatch));
     res.setHeader('ETag', etagOf(casefile.version));
     return casefile;
@@ -126,23 +100,9 @@ export class CasefilesController {
     return this.casefiles.remove(actor, id);
   }
 
-  @Post(':id/sessions')
-  @HttpCode(200)
-  @Operation('add_session_to_casefile', {
-    summary: "Attach the caller's own unattached tool session (editor)",
-  })
-  @ApiEnvelopeResponse(ToolSessionDto)
-  addSession(
-    @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
-    @Body() dto: AddSessionDto,
-  ): Promise<ToolSessionDto> {
-    return this.casefiles.addSession(actor, id, dto.session_id);
-  }
-
   @Get(':id/events')
   @Operation('list_casefile_events', { summary: "The casefile's audit timeline, newest first" })
-  @ApiEnvelopeResponse(CasefileEventPageDto)
+  @ApiEnvelopeResponse(PageDto(CasefileEventDto))
   events(
     @CurrentActor() actor: Actor,
     @Param() { id }: IdParam,

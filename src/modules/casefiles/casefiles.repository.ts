@@ -1,26 +1,24 @@
-import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition } from '../../core/http/pagination';
+import { escapeLike, Sql, SqlParams, where } from '../../database/sql';
+import { casefileLevelSql, visibleCasefileSources } from '../access/access.repository';
 import type { PermissionLevel } from '../access/permission-level';
+import type { CasefileEntity } from './casefile.entity';
+import {
+  CASEFILE_CONTENTS,
+  type CasefileContent,
+  type CasefileCountKey,
+} from './casefile-contents';
 import type { CasefileSort, QueryCondition, SortKey } from './casefile-conditions';
 import type { Relation } from './dto/list-casefiles.query';
 
 /** A casefile as the API shows it: the row, what sits in it, and the reader's level. */
-export interface CasefileRow {
-  id: string;
-  ownerId: string;
-  title: string;
-  description: string | null;
-  tags: string[];
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  deletedAt: Date | null;
-  toolSessions: number;
+export type CasefileRow = Omit<CasefileEntity, 'ownerSince'> & {
+  /** What each domain keeps in it (a domain that is not there yet counts nothing). */
+  counts: Partial<Record<CasefileCountKey, number>>;
   myPermission: PermissionLevel | null;
-}
+};
 
 export type ListedCasefileRow = CasefileRow & { cursorKey: string };
 
@@ -38,15 +36,7 @@ export interface CasefileCriteria {
 const COLUMNS = `c.id, c.owner_id AS "ownerId", c.title, c.description, c.tags, c.version,
   c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.deleted_at AS "deletedAt"`;
 
-/** What a casefile holds; the chat and workspace tables join this list when they land. */
-const COUNTS = (alias: string) =>
-  `(SELECT count(*)::int FROM tool_sessions s WHERE s.casefile_id = ${alias}.id) AS "toolSessions"`;
-
-/** The reader's level on casefile `c`: owner by owner_id, else their grant (null: none). */
-const READER_GRANT = (reader: string) =>
-  `LEFT JOIN casefile_permissions p ON p.casefile_id = c.id AND p.user_id = ${reader}`;
-const READER_LEVEL = (reader: string) =>
-  `CASE WHEN c.owner_id = ${reader} THEN 'owner' ELSE p.level END AS "myPermission"`;
+const READER_LEVEL = (reader: string) => `${casefileLevelSql(reader)} AS "myPermission"`;
 
 const SORT_COLUMN: Record<SortKey, { column: string; alias: string; type: string }> = {
   created_at: { column: 'created_at', alias: '"createdAt"', type: 'timestamptz' },
@@ -54,18 +44,7 @@ const SORT_COLUMN: Record<SortKey, { column: string; alias: string; type: string
   title: { column: 'title', alias: 'title', type: 'text' },
 };
 
-/** Collects bind parameters; SQL text never contains a value, only `$n`. */
-class Params {
-  readonly values: unknown[] = [];
-  bind(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-const LIKE_ESCAPE = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-function conditionSql(condition: QueryCondition, params: Params): string {
+function conditionSql(condition: QueryCondition, params: SqlParams): string {
   const { field, operator, value } = condition;
   if (field === 'tags') {
     switch (operator) {
@@ -118,13 +97,13 @@ function conditionSql(condition: QueryCondition, params: Params): string {
 }
 
 /** WHERE terms on alias `c`, shared by every branch of a list query. */
-function criteriaSql(criteria: CasefileCriteria, params: Params): string[] {
+function criteriaSql(criteria: CasefileCriteria, params: SqlParams): string[] {
   const terms: string[] = [];
   if (!criteria.includeDeleted) terms.push('c.deleted_at IS NULL');
   if (criteria.tag !== undefined) terms.push(`c.tags @> ARRAY[${params.bind(criteria.tag)}::text]`);
   if (criteria.q) {
     terms.push(
-      `(c.title || ' ' || coalesce(c.description, '')) ILIKE ${params.bind(`%${LIKE_ESCAPE(criteria.q)}%`)}`,
+      `(c.title || ' ' || coalesce(c.description, '')) ILIKE ${params.bind(`%${escapeLike(criteria.q)}%`)}`,
     );
   }
   if (criteria.createdAfter) terms.push(`c.created_at > ${params.bind(criteria.createdAfter)}`);
@@ -134,7 +113,7 @@ function criteriaSql(criteria: CasefileCriteria, params: Params): string[] {
   return terms;
 }
 
-function keysetSql(sort: CasefileSort, after: CursorPosition | undefined, params: Params) {
+function keysetSql(sort: CasefileSort, after: CursorPosition | undefined, params: SqlParams) {
   if (!after) return [];
   const { column, type } = SORT_COLUMN[sort.key];
   const comparison = sort.direction === 'desc' ? '<' : '>';
@@ -151,36 +130,19 @@ function orderSql(sort: CasefileSort, alias: string, useAliases = false): string
   return `${column} ${direction}, ${alias}.id ${direction}`;
 }
 
-const where = (terms: string[]) => (terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '');
-
-/**
- * Where the casefiles a user sees come from, each as `FROM …` text on alias `c` with `terms`
- * applied: the ones they own, and the ones granted to them.
- */
-function visibleSources(relation: Relation, me: string, terms: string[]) {
-  const sources: { level: string; from: string }[] = [];
-  if (relation !== 'shared') {
-    sources.push({
-      level: "'owner'",
-      from: `casefiles c ${where([`c.owner_id = ${me}`, ...terms])}`,
-    });
-  }
-  if (relation !== 'owned') {
-    sources.push({
-      level: 'p.level',
-      from: `casefile_permissions p JOIN casefiles c ON c.id = p.casefile_id
-             ${where([`p.user_id = ${me}`, ...terms])}`,
-    });
-  }
-  return sources;
-}
-
 @Injectable()
 export class CasefilesRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  /** `counts` of casefile alias `c`, from what each domain says it keeps in a casefile. */
+  private readonly counts: (alias: string) => string;
 
-  private query<T>(sql: string, params: unknown[]): Promise<T> {
-    return this.txHost.tx.query<T>(sql, params);
+  constructor(
+    private readonly sql: Sql,
+    @Inject(CASEFILE_CONTENTS) contents: readonly CasefileContent[],
+  ) {
+    this.counts = (alias) =>
+      `json_build_object(${contents
+        .map((content) => `'${content.key}', ${content.countSql(`${alias}.id`)}`)
+        .join(', ')}) AS counts`;
   }
 
   async insert(casefile: {
@@ -189,27 +151,25 @@ export class CasefilesRepository {
     description: string | null;
     tags: string[];
   }): Promise<CasefileRow> {
-    const [row] = await this.query<CasefileRow[]>(
+    const row = await this.sql.one<Omit<CasefileRow, 'counts'>>(
       `INSERT INTO casefiles AS c (id, owner_id, title, description, tags)
        VALUES ($1, $2, $3, $4, $5)
-       RETURNING ${COLUMNS}, 0 AS "toolSessions", 'owner' AS "myPermission"`,
+       RETURNING ${COLUMNS}, 'owner' AS "myPermission"`,
       [uuidv7(), casefile.ownerId, casefile.title, casefile.description, casefile.tags],
     );
-    return row;
+    return { ...(row as Omit<CasefileRow, 'counts'>), counts: {} };
   }
 
   /**
    * A live casefile with the reader's level, in one query (the hot path of GET): `myPermission`
    * is null when the reader has no access; undefined means no such live casefile.
    */
-  async findWithLevel(id: string, userId: string): Promise<CasefileRow | undefined> {
-    const rows = await this.query<CasefileRow[]>(
-      `SELECT ${COLUMNS}, ${COUNTS('c')}, ${READER_LEVEL('$2')}
-         FROM casefiles c ${READER_GRANT('$2')}
-        WHERE c.id = $1 AND c.deleted_at IS NULL`,
+  findWithLevel(id: string, userId: string): Promise<CasefileRow | undefined> {
+    return this.sql.one<CasefileRow>(
+      `SELECT ${COLUMNS}, ${this.counts('c')}, ${READER_LEVEL('$2')}
+         FROM casefiles c WHERE c.id = $1 AND c.deleted_at IS NULL`,
       [id, userId],
     );
-    return rows[0];
   }
 
   /**
@@ -217,12 +177,12 @@ export class CasefilesRepository {
    * part of that statement, so of two writers holding the same version exactly one succeeds.
    * Undefined when nothing was updated (gone, or another version).
    */
-  async update(
+  update(
     id: string,
     patch: { title?: string; description?: string | null; tags?: string[] },
     expectedVersion: number | undefined,
   ): Promise<Omit<CasefileRow, 'myPermission'> | undefined> {
-    const params = new Params();
+    const params = new SqlParams();
     const sets = ['version = c.version + 1', 'updated_at = now()'];
     if (patch.title !== undefined) sets.push(`title = ${params.bind(patch.title)}`);
     if (patch.description !== undefined) {
@@ -231,25 +191,24 @@ export class CasefilesRepository {
     if (patch.tags !== undefined) sets.push(`tags = ${params.bind(patch.tags)}::text[]`);
     const terms = [`c.id = ${params.bind(id)}`, 'c.deleted_at IS NULL'];
     if (expectedVersion !== undefined) terms.push(`c.version = ${params.bind(expectedVersion)}`);
-    const [rows] = await this.query<[Omit<CasefileRow, 'myPermission'>[], number]>(
+    return this.sql.one<Omit<CasefileRow, 'myPermission'>>(
       `UPDATE casefiles AS c SET ${sets.join(', ')} ${where(terms)}
-       RETURNING ${COLUMNS}, ${COUNTS('c')}`,
+       RETURNING ${COLUMNS}, ${this.counts('c')}`,
       params.values,
     );
-    return rows[0];
   }
 
   async currentVersion(id: string): Promise<number | undefined> {
-    const rows = await this.query<{ version: number }[]>(
+    const row = await this.sql.one<{ version: number }>(
       'SELECT version FROM casefiles WHERE id = $1 AND deleted_at IS NULL',
       [id],
     );
-    return rows[0]?.version;
+    return row?.version;
   }
 
   /** Soft delete: the row stays for the audit trail, every read skips it. */
   async softDelete(id: string): Promise<boolean> {
-    const [, count] = await this.query<[unknown[], number]>(
+    const count = await this.sql.count(
       `UPDATE casefiles SET deleted_at = now(), updated_at = now(), version = version + 1
         WHERE id = $1 AND deleted_at IS NULL`,
       [id],
@@ -259,15 +218,15 @@ export class CasefilesRepository {
 
   /** The owner of a live casefile, with the row locked until the transaction ends. */
   async lockOwner(id: string): Promise<string | undefined> {
-    const rows = await this.query<{ owner_id: string }[]>(
-      'SELECT owner_id FROM casefiles WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
+    const row = await this.sql.one<{ ownerId: string }>(
+      'SELECT owner_id AS "ownerId" FROM casefiles WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
       [id],
     );
-    return rows[0]?.owner_id;
+    return row?.ownerId;
   }
 
   async setOwner(id: string, ownerId: string): Promise<void> {
-    await this.query(
+    await this.sql.count(
       `UPDATE casefiles SET owner_id = $2, owner_since = now(), updated_at = now(),
               version = version + 1
         WHERE id = $1`,
@@ -285,23 +244,23 @@ export class CasefilesRepository {
     relation: Relation,
     criteria: CasefileCriteria,
     sort: CasefileSort,
-    limit: number,
+    take: number,
     after: CursorPosition | undefined,
   ): Promise<ListedCasefileRow[]> {
-    const params = new Params();
+    const params = new SqlParams();
     const me = params.bind(userId);
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
-    const take = params.bind(limit + 1);
+    const limit = params.bind(take);
     const cursorKey = `c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"`;
-    const branches = visibleSources(relation, me, terms).map(
+    const branches = visibleCasefileSources(relation, me, terms).map(
       (source) => `(SELECT ${COLUMNS}, ${cursorKey}, ${source.level} AS "myPermission"
           FROM ${source.from}
-         ORDER BY ${orderSql(sort, 'c')} LIMIT ${take})`,
+         ORDER BY ${orderSql(sort, 'c')} LIMIT ${limit})`,
     );
-    return this.query<ListedCasefileRow[]>(
-      `SELECT v.*, ${COUNTS('v')}
+    return this.sql.rows<ListedCasefileRow>(
+      `SELECT v.*, ${this.counts('v')}
          FROM (SELECT * FROM (${branches.join(' UNION ALL ')}) u
-                ORDER BY ${orderSql(sort, 'u', true)} LIMIT ${take}) v
+                ORDER BY ${orderSql(sort, 'u', true)} LIMIT ${limit}) v
         ORDER BY ${orderSql(sort, 'v', true)}`,
       params.values,
     );
@@ -312,17 +271,17 @@ export class CasefilesRepository {
     relation: Relation,
     criteria: CasefileCriteria,
   ): Promise<number> {
-    const params = new Params();
+    const params = new SqlParams();
     const me = params.bind(userId);
     const terms = criteriaSql(criteria, params);
-    const sum = visibleSources(relation, me, terms)
+    const sum = visibleCasefileSources(relation, me, terms)
       .map((source) => `(SELECT count(*) FROM ${source.from})`)
       .join(' + ');
-    const [row] = await this.query<{ total: number }[]>(
+    const row = await this.sql.one<{ total: number }>(
       `SELECT (${sum})::int AS total`,
       params.values,
     );
-    return row.total;
+    return row?.total ?? 0;
   }
 
   /** One page of every casefile (admin), with the reader's own level on each. */
@@ -330,29 +289,29 @@ export class CasefilesRepository {
     readerId: string,
     criteria: CasefileCriteria,
     sort: CasefileSort,
-    limit: number,
+    take: number,
     after: CursorPosition | undefined,
   ): Promise<ListedCasefileRow[]> {
-    const params = new Params();
+    const params = new SqlParams();
     const reader = params.bind(readerId);
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
-    return this.query<ListedCasefileRow[]>(
-      `SELECT ${COLUMNS}, ${COUNTS('c')}, ${READER_LEVEL(reader)},
+    return this.sql.rows<ListedCasefileRow>(
+      `SELECT ${COLUMNS}, ${this.counts('c')}, ${READER_LEVEL(reader)},
               c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"
-         FROM casefiles c ${READER_GRANT(reader)}
+         FROM casefiles c
         ${where(terms)}
         ORDER BY ${orderSql(sort, 'c')}
-        LIMIT ${params.bind(limit + 1)}`,
+        LIMIT ${params.bind(take)}`,
       params.values,
     );
   }
 
   async countAll(criteria: CasefileCriteria): Promise<number> {
-    const params = new Params();
-    const [row] = await this.query<{ total: number }[]>(
+    const params = new SqlParams();
+    const row = await this.sql.one<{ total: number }>(
       `SELECT count(*)::int AS total FROM casefiles c ${where(criteriaSql(criteria, params))}`,
       params.values,
     );
-    return row.total;
+    return row?.total ?? 0;
   }
 }

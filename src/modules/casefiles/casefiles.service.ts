@@ -1,24 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { DEFAULT_PAGE_SIZE, decodeCursor, type Page, toPage } from '../../core/http/pagination';
+import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
 import { RequestValidationError } from '../../core/errors/system.errors';
 import type { Actor } from '../../core/hub/actor';
 import { AccessService } from '../access/access.service';
 import { AuditTrail } from '../audit/audit-trail';
-import { ToolSessionsService } from '../tool-sessions/tool-sessions.service';
-import type { ToolSessionDto } from '../tool-sessions/dto/tool-session.dto';
 import { type CasefileSort, validateConditions } from './casefile-conditions';
 import { CasefileNotFoundError, VersionMismatchError } from './casefiles.errors';
 import {
   type CasefileCriteria,
   type CasefileRow,
   CasefilesRepository,
-  type ListedCasefileRow,
 } from './casefiles.repository';
-import type {
-  CreateCasefileDto,
-  CreateCasefileWithSessionDto,
-  UpdateCasefileDto,
-} from './dto/create-casefile.dto';
+import type { CreateCasefileDto, UpdateCasefileDto } from './dto/create-casefile.dto';
 import type {
   AdminListCasefilesQuery,
   CasefileFiltersQuery,
@@ -26,17 +19,20 @@ import type {
   ListSort,
   QueryCasefilesDto,
 } from './dto/list-casefiles.query';
-import type {
-  AdminCasefileResponse,
-  CasefileResponse,
-  CasefileWithSessionResponse,
-} from './dto/casefile.response';
+import type { AdminCasefileDto, CasefileDto } from './dto/casefile.dto';
 import type { CasefileEventDto } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../auth/users/users.service';
-import type { PageQuery } from '../../core/http/pagination';
 
-export function toCasefileResponse(row: CasefileRow): CasefileResponse {
+const NO_CONTENTS = {
+  tool_sessions: 0,
+  chat_sessions: 0,
+  gmail_messages: 0,
+  drive_files: 0,
+  sheets: 0,
+} as const satisfies CasefileDto['counts'];
+
+export function toCasefileDto(row: CasefileRow): CasefileDto {
   return {
     id: row.id,
     title: row.title,
@@ -46,19 +42,13 @@ export function toCasefileResponse(row: CasefileRow): CasefileResponse {
     version: row.version,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
-    counts: {
-      tool_sessions: row.toolSessions,
-      chat_sessions: 0,
-      gmail_messages: 0,
-      drive_files: 0,
-      sheets: 0,
-    },
+    counts: { ...NO_CONTENTS, ...row.counts },
     my_permission: row.myPermission,
   };
 }
 
-export function toAdminCasefileResponse(row: CasefileRow): AdminCasefileResponse {
-  return { ...toCasefileResponse(row), deleted_at: row.deletedAt?.toISOString() ?? null };
+export function toAdminCasefileDto(row: CasefileRow): AdminCasefileDto {
+  return { ...toCasefileDto(row), deleted_at: row.deletedAt?.toISOString() ?? null };
 }
 
 export function sortOf(sort: ListSort | undefined): CasefileSort {
@@ -69,11 +59,11 @@ export function sortOf(sort: ListSort | undefined): CasefileSort {
   };
 }
 
-/** The cursor of a sort: `-created_at`, `title`, … (a cursor only works for its own sort). */
-export const sortName = (sort: CasefileSort) =>
-  `${sort.direction === 'desc' ? '-' : ''}${sort.key}`;
-
-const keyKindOf = (sort: CasefileSort) => (sort.key === 'title' ? 'text' : 'timestamp');
+/** A sort as a cursor knows it: `-created_at`, `title`, … (a cursor only works for its own sort). */
+const keysetOf = (sort: CasefileSort) => ({
+  sort: `${sort.direction === 'desc' ? '-' : ''}${sort.key}`,
+  keyKind: sort.key === 'title' ? ('text' as const) : ('timestamp' as const),
+});
 
 export function criteriaOf(query: CasefileFiltersQuery): CasefileCriteria {
   return {
@@ -90,13 +80,12 @@ export class CasefilesService {
   constructor(
     private readonly casefiles: CasefilesRepository,
     private readonly access: AccessService,
-    private readonly toolSessions: ToolSessionsService,
     private readonly auditTrail: AuditTrail,
     private readonly audit: AuditService,
     private readonly users: UsersService,
   ) {}
 
-  async create(actor: Actor, dto: CreateCasefileDto): Promise<CasefileResponse> {
+  async create(actor: Actor, dto: CreateCasefileDto): Promise<CasefileDto> {
     const row = await this.casefiles.insert({
       ownerId: actor.userId,
       title: dto.title,
@@ -104,28 +93,13 @@ export class CasefilesService {
       tags: dto.tags ?? [],
     });
     this.noteCasefile(row.id, { title: row.title });
-    return toCasefileResponse(row);
+    return toCasefileDto(row);
   }
 
-  /** Casefile and tool session together: the hub's transaction makes it both or neither. */
-  async createWithSession(
-    actor: Actor,
-    dto: CreateCasefileWithSessionDto,
-  ): Promise<CasefileWithSessionResponse> {
-    const { session_ttl_seconds: ttlSeconds, ...casefileDto } = dto;
-    const casefile = await this.create(actor, casefileDto);
-    const session = await this.toolSessions.create(actor, {
-      casefileId: casefile.id,
-      ttlSeconds,
-    });
-    casefile.counts.tool_sessions = 1;
-    return { casefile, tool_session: session };
-  }
-
-  async get(actor: Actor, id: string): Promise<CasefileResponse> {
+  async get(actor: Actor, id: string): Promise<CasefileDto> {
     const row = await this.casefiles.findWithLevel(id, actor.userId);
     this.access.assertIncludes(id, row?.myPermission ?? null, 'viewer');
-    return toCasefileResponse(row as CasefileRow);
+    return toCasefileDto(row as CasefileRow);
   }
 
   async update(
@@ -133,7 +107,7 @@ export class CasefilesService {
     id: string,
     dto: UpdateCasefileDto,
     expectedVersion: number | undefined,
-  ): Promise<CasefileResponse> {
+  ): Promise<CasefileDto> {
     if (dto.title === undefined && dto.description === undefined && dto.tags === undefined) {
       throw new RequestValidationError([
         { field: 'body', message: 'give at least one of title, description, tags' },
@@ -148,7 +122,7 @@ export class CasefilesService {
       throw new VersionMismatchError(current);
     }
     this.auditTrail.note({ details: { version: row.version } });
-    return toCasefileResponse({ ...row, myPermission: level });
+    return toCasefileDto({ ...row, myPermission: level });
   }
 
   async remove(actor: Actor, id: string): Promise<void> {
@@ -157,7 +131,7 @@ export class CasefilesService {
     if (!(await this.casefiles.softDelete(id))) throw new CasefileNotFoundError();
   }
 
-  async list(actor: Actor, query: ListCasefilesQuery): Promise<Page<CasefileResponse>> {
+  async list(actor: Actor, query: ListCasefilesQuery): Promise<Page<CasefileDto>> {
     return this.listVisible(
       actor,
       query.relation ?? 'all',
@@ -167,19 +141,13 @@ export class CasefilesService {
     );
   }
 
-  async query(actor: Actor, dto: QueryCasefilesDto): Promise<Page<CasefileResponse>> {
+  async query(actor: Actor, dto: QueryCasefilesDto): Promise<Page<CasefileDto>> {
     const conditions = validateConditions(dto.filters ?? []);
     const sort: CasefileSort = {
       key: dto.sort_by ?? 'created_at',
       direction: dto.sort_order ?? 'desc',
     };
     return this.listVisible(actor, 'all', { conditions }, sort, dto);
-  }
-
-  async addSession(actor: Actor, id: string, sessionId: string): Promise<ToolSessionDto> {
-    await this.access.require(actor, id, 'editor');
-    this.noteCasefile(id, { tool_session_id: sessionId });
-    return this.toolSessions.attachToCasefile(actor, sessionId, id);
   }
 
   /** The casefile's audit timeline, newest first (viewer). */
@@ -189,27 +157,26 @@ export class CasefilesService {
   }
 
   /** Every casefile, deleted ones on request (admin routes; roles are checked by the guard). */
-  async adminList(
-    actor: Actor,
-    query: AdminListCasefilesQuery,
-  ): Promise<Page<AdminCasefileResponse>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  async adminList(actor: Actor, query: AdminListCasefilesQuery): Promise<Page<AdminCasefileDto>> {
     const sort = sortOf(query.sort);
-    const name = sortName(sort);
-    const after = query.cursor ? decodeCursor(name, query.cursor, keyKindOf(sort)) : undefined;
     const criteria: CasefileCriteria = {
       ...criteriaOf(query),
       ownerId: query.owner_id,
       includeDeleted: query.include_deleted ?? false,
     };
-    const rows = await this.casefiles.listAll(actor.userId, criteria, sort, limit, after);
-    const result = toPage(rows, limit, name, positionOf, toAdminCasefileResponse);
-    if (query.include_total) result.total = await this.casefiles.countAll(criteria);
-    return result;
+    return paginate(
+      query,
+      {
+        ...keysetOf(sort),
+        fetch: (take, after) => this.casefiles.listAll(actor.userId, criteria, sort, take, after),
+        count: () => this.casefiles.countAll(criteria),
+      },
+      toAdminCasefileDto,
+    );
   }
 
   /** Moves ownership (admin); the previous owner keeps the casefile as a manager. */
-  async transfer(actor: Actor, id: string, newOwnerId: string): Promise<AdminCasefileResponse> {
+  async transfer(actor: Actor, id: string, newOwnerId: string): Promise<AdminCasefileDto> {
     this.noteCasefile(id, { new_owner_id: newOwnerId });
     const previousOwnerId = await this.casefiles.lockOwner(id);
     if (previousOwnerId === undefined) throw new CasefileNotFoundError();
@@ -221,37 +188,29 @@ export class CasefilesService {
     this.auditTrail.note({ details: { previous_owner_id: previousOwnerId } });
     // still live: the row has been locked since lockOwner()
     const row = await this.casefiles.findWithLevel(id, actor.userId);
-    return toAdminCasefileResponse(row as CasefileRow);
+    return toAdminCasefileDto(row as CasefileRow);
   }
 
-  private async listVisible(
+  private listVisible(
     actor: Actor,
     relation: 'all' | 'owned' | 'shared',
     criteria: CasefileCriteria,
     sort: CasefileSort,
-    page: { limit?: number; cursor?: string; include_total?: boolean },
-  ): Promise<Page<CasefileResponse>> {
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const name = sortName(sort);
-    const after = page.cursor ? decodeCursor(name, page.cursor, keyKindOf(sort)) : undefined;
-    const rows = await this.casefiles.listVisible(
-      actor.userId,
-      relation,
-      criteria,
-      sort,
-      limit,
-      after,
+    page: PageQuery,
+  ): Promise<Page<CasefileDto>> {
+    return paginate(
+      page,
+      {
+        ...keysetOf(sort),
+        fetch: (take, after) =>
+          this.casefiles.listVisible(actor.userId, relation, criteria, sort, take, after),
+        count: () => this.casefiles.countVisible(actor.userId, relation, criteria),
+      },
+      toCasefileDto,
     );
-    const result = toPage(rows, limit, name, positionOf, toCasefileResponse);
-    if (page.include_total) {
-      result.total = await this.casefiles.countVisible(actor.userId, relation, criteria);
-    }
-    return result;
   }
 
   private noteCasefile(id: string, details?: Record<string, unknown>): void {
     this.auditTrail.note({ resourceType: 'casefile', resourceId: id, casefileId: id, details });
   }
 }
-
-export const positionOf = (row: ListedCasefileRow) => ({ key: row.cursorKey, id: row.id });

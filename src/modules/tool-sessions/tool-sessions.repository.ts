@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { uuidv7 } from 'uuidv7';
-import { ToolSessionEntity } from './tool-session.entity';
+import { Sql } from '../../database/sql';
+import type { ToolSessionEntity } from './tool-session.entity';
+
+const SESSION = `s.id, s.user_id AS "userId", s.casefile_id AS "casefileId", s.status,
+  s.ttl_seconds AS "ttlSeconds", s.created_at AS "createdAt", s.last_activity_at AS "lastActivityAt",
+  s.expires_at AS "expiresAt", s.closed_at AS "closedAt", s.request_count AS "requestCount"`;
 
 @Injectable()
 export class ToolSessionsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
-
-  private get repo() {
-    return this.txHost.tx.getRepository(ToolSessionEntity);
-  }
+  constructor(private readonly sql: Sql) {}
 
   /** A new active session; `expires_at` is now + ttl, never past the absolute cap. */
   async insert(session: {
@@ -19,34 +18,37 @@ export class ToolSessionsRepository {
     ttlSeconds: number;
     maxTtlSeconds: number;
   }): Promise<ToolSessionEntity> {
-    const id = uuidv7();
-    await this.txHost.tx.query(
-      `INSERT INTO tool_sessions (id, user_id, casefile_id, ttl_seconds, expires_at)
-       VALUES ($1, $2, $3, $4::int, now() + make_interval(secs => least($4::int, $5::int)))`,
-      [id, session.userId, session.casefileId, session.ttlSeconds, session.maxTtlSeconds],
+    const row = await this.sql.one<ToolSessionEntity>(
+      `INSERT INTO tool_sessions AS s (id, user_id, casefile_id, ttl_seconds, expires_at)
+       VALUES ($1, $2, $3, $4::int, now() + make_interval(secs => least($4::int, $5::int)))
+       RETURNING ${SESSION}`,
+      [uuidv7(), session.userId, session.casefileId, session.ttlSeconds, session.maxTtlSeconds],
     );
-    return this.repo.findOneByOrFail({ id });
+    return row as ToolSessionEntity;
   }
 
-  findById(id: string): Promise<ToolSessionEntity | null> {
-    return this.repo.findOneBy({ id });
+  findById(id: string): Promise<ToolSessionEntity | undefined> {
+    return this.sql.one<ToolSessionEntity>(
+      `SELECT ${SESSION} FROM tool_sessions s WHERE s.id = $1`,
+      [id],
+    );
   }
 
   /**
    * Attaches the user's own active, unattached session in one statement, so two casefiles can
-   * never both claim it. `null` when it was not eligible (the caller then explains why).
+   * never both claim it. Undefined when it was not eligible (the caller then explains why).
    */
-  async attachToCasefile(
+  attachToCasefile(
     id: string,
     userId: string,
     casefileId: string,
-  ): Promise<ToolSessionEntity | null> {
-    const [, count] = await this.txHost.tx.query<[unknown[], number]>(
-      `UPDATE tool_sessions SET casefile_id = $3
-        WHERE id = $1 AND user_id = $2 AND casefile_id IS NULL
-          AND status = 'active' AND expires_at > now()`,
+  ): Promise<ToolSessionEntity | undefined> {
+    return this.sql.one<ToolSessionEntity>(
+      `UPDATE tool_sessions AS s SET casefile_id = $3
+        WHERE s.id = $1 AND s.user_id = $2 AND s.casefile_id IS NULL
+          AND s.status = 'active' AND s.expires_at > now()
+       RETURNING ${SESSION}`,
       [id, userId, casefileId],
     );
-    return count > 0 ? this.repo.findOneByOrFail({ id }) : null;
   }
 }

@@ -1,12 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
+import { type Page, PageDto } from '../../../core/http/pagination';
 import { IdParam } from '../../../core/http/id.param';
 import { Idempotent } from '../../../core/idempotency/idempotent.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
 import { CurrentActor } from '../current-actor.decorator';
-import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 
 @ApiTags('Auth')
@@ -24,8 +25,8 @@ export class ApiKeysController {
 
   @Get()
   @Operation('list_api_keys')
-  @ApiEnvelopeResponse(ApiKeyListDto)
-  list(@CurrentActor() actor: Actor): Promise<ApiKeyListDto> {
+  @ApiEnvelopeResponse(PageDto(ApiKeyDto))
+  list(@CurrentActor() actor: Actor): Promise<Page<ApiKeyDto>> {
     return this.apiKeys.list(actor);
   }
 

@@ -60,17 +60,6 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   key!: string;
 }
 
-export class ApiKeyListDto {
-  @ApiProperty({ type: [ApiKeyDto] })
-  items!: ApiKeyDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Always null: every key is listed' })
-  next_cursor!: null;
-
-  @ApiProperty()
-  has_more!: boolean;
-}
-
 export function toApiKeyDto(key: ApiKeyEntity): ApiKeyDto {
   return {
     id: key.id,

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { IsNull } from 'typeorm';
 import { uuidv7 } from 'uuidv7';
 import type { ApiKeyScope, Role } from '../../../core/hub/actor';
-import { ApiKeyEntity } from './api-key.entity';
+import { Sql } from '../../../database/sql';
+import type { ApiKeyEntity } from './api-key.entity';
 
 /** What the guard needs to authenticate a key (cached by prefix). */
 export interface ApiKeyCredential {
@@ -18,13 +16,13 @@ export interface ApiKeyCredential {
   active: boolean;
 }
 
+const API_KEY = `k.id, k.user_id AS "userId", k.name, k.prefix, k.key_hash AS "keyHash", k.scopes,
+  k.expires_at AS "expiresAt", k.revoked_at AS "revokedAt", k.last_used_at AS "lastUsedAt",
+  k.created_at AS "createdAt"`;
+
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
-
-  private get repo() {
-    return this.txHost.tx.getRepository(ApiKeyEntity);
-  }
+  constructor(private readonly sql: Sql) {}
 
   async insert(key: {
     userId: string;
@@ -34,38 +32,43 @@ export class ApiKeysRepository {
     scopes: ApiKeyScope[];
     expiresAt: Date | null;
   }): Promise<ApiKeyEntity> {
-    const id = uuidv7();
-    await this.repo.insert({ id, ...key });
-    return this.repo.findOneByOrFail({ id });
+    const row = await this.sql.one<ApiKeyEntity>(
+      `INSERT INTO api_keys AS k (id, user_id, name, prefix, key_hash, scopes, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${API_KEY}`,
+      [uuidv7(), key.userId, key.name, key.prefix, key.keyHash, key.scopes, key.expiresAt],
+    );
+    return row as ApiKeyEntity;
   }
 
   listActiveOf(userId: string): Promise<ApiKeyEntity[]> {
-    return this.repo.find({
-      where: { userId, revokedAt: IsNull() },
-      order: { createdAt: 'DESC', id: 'DESC' },
-    });
+    return this.sql.rows<ApiKeyEntity>(
+      `SELECT ${API_KEY} FROM api_keys k WHERE k.user_id = $1 AND k.revoked_at IS NULL
+        ORDER BY k.created_at DESC, k.id DESC`,
+      [userId],
+    );
   }
 
   /** Revokes the user's key; returns its prefix, or undefined when there is no such active key. */
   async revoke(userId: string, id: string): Promise<string | undefined> {
-    const result = await this.txHost.tx
-      .createQueryBuilder()
-      .update(ApiKeyEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('id = :id AND user_id = :userId AND revoked_at IS NULL', { id, userId })
-      .returning(['prefix'])
-      .execute();
-    return (result.raw as { prefix: string }[])[0]?.prefix;
+    const row = await this.sql.one<{ prefix: string }>(
+      `UPDATE api_keys SET revoked_at = now()
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING prefix`,
+      [id, userId],
+    );
+    return row?.prefix;
   }
 
   async prefixesOfUser(userId: string): Promise<string[]> {
-    const rows = await this.repo.find({ select: { prefix: true }, where: { userId } });
+    const rows = await this.sql.rows<{ prefix: string }>(
+      'SELECT prefix FROM api_keys WHERE user_id = $1',
+      [userId],
+    );
     return rows.map((row) => row.prefix);
   }
 
-  async findCredential(prefix: string): Promise<ApiKeyCredential | undefined> {
+  findCredential(prefix: string): Promise<ApiKeyCredential | undefined> {
     // expiresAt as ISO text: the credential is cached as JSON, so it is a string either way
-    const [row] = await this.txHost.tx.query<ApiKeyCredential[]>(
+    return this.sql.one<ApiKeyCredential>(
       `SELECT k.id, k.user_id AS "userId", u.role, k.key_hash AS "keyHash", k.scopes,
               to_char(k.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt",
               (k.revoked_at IS NULL AND u.is_active) AS active
@@ -73,12 +76,11 @@ export class ApiKeysRepository {
         WHERE k.prefix = $1`,
       [prefix],
     );
-    return row;
   }
 
   /** At most once a minute per key, so a busy key does not write on every request. */
   async touch(id: string): Promise<void> {
-    await this.txHost.tx.query(
+    await this.sql.count(
       `UPDATE api_keys SET last_used_at = now()
         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
       [id],

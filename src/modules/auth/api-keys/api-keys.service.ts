@@ -1,3 +1,4 @@
+import { type Page, singlePage } from '../../../core/http/pagination';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { SharedCache } from '../../../core/cache/shared-cache';
@@ -7,7 +8,7 @@ import type { Actor } from '../../../core/hub/actor';
 import { ApiKeyNotFoundError, InvalidApiKeyError } from '../auth.errors';
 import { newOpaqueSecret, sha256 } from '../tokens/token-hash';
 import {
-  type ApiKeyListDto,
+  type ApiKeyDto,
   type CreateApiKeyDto,
   type CreatedApiKeyDto,
   toApiKeyDto,
@@ -53,9 +54,9 @@ export class ApiKeysService {
     return { ...toApiKeyDto(saved), key };
   }
 
-  async list(actor: Actor): Promise<ApiKeyListDto> {
+  async list(actor: Actor): Promise<Page<ApiKeyDto>> {
     const keys = await this.keys.listActiveOf(actor.userId);
-    return { items: keys.map(toApiKeyDto), next_cursor: null, has_more: false };
+    return singlePage(keys.map(toApiKeyDto));
   }
 
   /** Runs outside a request transaction so the cache is cleared after the revocation commits. */

@@ -1,10 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../core/http/pagination';
 import { toBoolean } from '../../../core/http/query-transforms';
 import { type Role, ROLES } from '../../../core/hub/actor';
-import { UserDto } from './user.dto';
 
 export class ListUsersQuery extends PageQuery {
   @IsOptional()
@@ -35,18 +34,4 @@ export class UpdateUserDto {
   @IsOptional()
   @IsBoolean()
   is_active?: boolean;
-}
-
-export class UserPageDto {
-  @ApiProperty({ type: [UserDto] })
-  items!: UserDto[];
-
-  @ApiProperty({ type: String, nullable: true })
-  next_cursor!: string | null;
-
-  @ApiProperty()
-  has_more!: boolean;
-
-  @ApiPropertyOptional({ description: 'Only with include_total=true' })
-  total?: number;
 }

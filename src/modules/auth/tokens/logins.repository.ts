@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { uuidv7 } from 'uuidv7';
 import type { Role } from '../../../core/hub/actor';
-import { LoginEntity } from './login.entity';
-import { RefreshTokenEntity } from './refresh-token.entity';
+import { Sql } from '../../../database/sql';
 
 /** What the auth guard needs to know about a login on every request (cached). */
 export interface LoginState {
@@ -27,7 +24,7 @@ export interface RefreshTokenRow {
 
 @Injectable()
 export class LoginsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly sql: Sql) {}
 
   async createLogin(login: {
     userId: string;
@@ -36,13 +33,17 @@ export class LoginsRepository {
     userAgent: string | undefined;
   }): Promise<string> {
     const id = uuidv7();
-    await this.txHost.tx.getRepository(LoginEntity).insert({
-      id,
-      userId: login.userId,
-      secondFactor: login.secondFactor,
-      ip: login.ip ?? null,
-      userAgent: login.userAgent?.slice(0, 512) ?? null,
-    });
+    await this.sql.count(
+      `INSERT INTO auth_logins (id, user_id, second_factor, ip, user_agent)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [
+        id,
+        login.userId,
+        login.secondFactor,
+        login.ip ?? null,
+        login.userAgent?.slice(0, 512) ?? null,
+      ],
+    );
     return id;
   }
 
@@ -52,12 +53,16 @@ export class LoginsRepository {
     tokenHash: string;
     expiresAt: Date;
   }): Promise<void> {
-    await this.txHost.tx.getRepository(RefreshTokenEntity).insert({ id: uuidv7(), ...token });
+    await this.sql.count(
+      `INSERT INTO refresh_tokens (id, login_id, parent_id, token_hash, expires_at)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [uuidv7(), token.loginId, token.parentId, token.tokenHash, token.expiresAt],
+    );
   }
 
   /** The token with its login and user, locked, so two refreshes of one token run in turn. */
-  async findRefreshTokenForUpdate(tokenHash: string): Promise<RefreshTokenRow | undefined> {
-    const [row] = await this.txHost.tx.query<RefreshTokenRow[]>(
+  findRefreshTokenForUpdate(tokenHash: string): Promise<RefreshTokenRow | undefined> {
+    return this.sql.one<RefreshTokenRow>(
       `SELECT rt.id, rt.login_id AS "loginId", l.user_id AS "userId", rt.expires_at AS "expiresAt",
               rt.used_at AS "usedAt", l.revoked_at IS NOT NULL AS "loginRevoked",
               u.is_active AS "userActive"
@@ -68,56 +73,47 @@ export class LoginsRepository {
         FOR UPDATE OF rt`,
       [tokenHash],
     );
-    return row;
   }
 
   async markRefreshTokenUsed(id: string): Promise<void> {
-    await this.txHost.tx
-      .getRepository(RefreshTokenEntity)
-      .update({ id }, { usedAt: () => 'now()' });
+    await this.sql.count('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [id]);
   }
 
   /** Revokes one login; returns whether it was still active. */
   async revokeLogin(loginId: string, reason: string): Promise<boolean> {
-    const result = await this.txHost.tx
-      .createQueryBuilder()
-      .update(LoginEntity)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('id = :loginId AND revoked_at IS NULL', { loginId })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    const count = await this.sql.count(
+      `UPDATE auth_logins SET revoked_at = now(), revoked_reason = $2
+        WHERE id = $1 AND revoked_at IS NULL`,
+      [loginId, reason],
+    );
+    return count > 0;
   }
 
   /** Revokes every active login of a user; returns their ids (to invalidate caches). */
   async revokeAllLogins(userId: string, reason: string): Promise<string[]> {
-    const result = await this.txHost.tx
-      .createQueryBuilder()
-      .update(LoginEntity)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('user_id = :userId AND revoked_at IS NULL', { userId })
-      .returning(['id'])
-      .execute();
-    return (result.raw as { id: string }[]).map((row) => row.id);
-  }
-
-  async activeLoginIds(userId: string): Promise<string[]> {
-    const rows = await this.txHost.tx
-      .getRepository(LoginEntity)
-      .createQueryBuilder('l')
-      .select('l.id', 'id')
-      .where('l.user_id = :userId AND l.revoked_at IS NULL', { userId })
-      .getRawMany<{ id: string }>();
+    const rows = await this.sql.rows<{ id: string }>(
+      `UPDATE auth_logins SET revoked_at = now(), revoked_reason = $2
+        WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, reason],
+    );
     return rows.map((row) => row.id);
   }
 
-  async loadState(loginId: string): Promise<LoginState | undefined> {
-    const [row] = await this.txHost.tx.query<LoginState[]>(
+  async activeLoginIds(userId: string): Promise<string[]> {
+    const rows = await this.sql.rows<{ id: string }>(
+      'SELECT id FROM auth_logins WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  loadState(loginId: string): Promise<LoginState | undefined> {
+    return this.sql.one<LoginState>(
       `SELECT l.user_id AS "userId", u.role, l.second_factor AS "secondFactor",
               (l.revoked_at IS NULL AND u.is_active) AS active
          FROM auth_logins l JOIN users u ON u.id = l.user_id
         WHERE l.id = $1`,
       [loginId],
     );
-    return row;
   }
 }

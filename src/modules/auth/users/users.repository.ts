@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { QueryFailedError } from 'typeorm';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition } from '../../../core/http/pagination';
 import type { Role } from '../../../core/hub/actor';
+import { escapeLike, Sql, SqlParams, violatedUniqueConstraint, where } from '../../../database/sql';
 import { DuplicateEmailError, DuplicateUsernameError } from '../auth.errors';
-import { UserEntity } from './user.entity';
+import type { UserEntity } from './user.entity';
 
 export interface UserFilters {
   role?: Role;
@@ -22,50 +20,61 @@ export interface NewUser {
   role?: Role;
 }
 
-function constraintOf(error: unknown): string | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const driver = error.driverError as { code?: string; constraint?: string };
-  return driver.code === '23505' ? driver.constraint : undefined;
+const USER = `u.id, u.email, u.username, u.display_name AS "displayName",
+  u.password_hash AS "passwordHash", u.role, u.is_active AS "isActive",
+  u.two_factor_secret AS "twoFactorSecret", u.two_factor_enabled AS "twoFactorEnabled",
+  u.failed_login_count AS "failedLoginCount", u.failed_login_window_start AS "failedLoginWindowStart",
+  u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
+
+function filterTerms(filters: UserFilters, params: SqlParams): string[] {
+  const terms: string[] = [];
+  if (filters.role) terms.push(`u.role = ${params.bind(filters.role)}`);
+  if (filters.isActive !== undefined) terms.push(`u.is_active = ${params.bind(filters.isActive)}`);
+  if (filters.q) {
+    terms.push(
+      `(u.email || ' ' || u.username || ' ' || coalesce(u.display_name, '')) ILIKE ${params.bind(`%${escapeLike(filters.q)}%`)}`,
+    );
+  }
+  return terms;
 }
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
-
-  private get repo() {
-    return this.txHost.tx.getRepository(UserEntity);
-  }
+  constructor(private readonly sql: Sql) {}
 
   /** Inserts a user; a taken email or username becomes its 409 (the unique indexes decide). */
   async insert(user: NewUser): Promise<UserEntity> {
-    const entity = this.repo.create({
-      id: uuidv7(),
-      ...user,
-      role: user.role ?? 'user',
-      isActive: true,
-      twoFactorEnabled: false,
-      failedLoginCount: 0,
-    });
     try {
-      await this.repo.insert(entity);
+      const row = await this.sql.one<UserEntity>(
+        `INSERT INTO users AS u (id, email, username, display_name, password_hash, role)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${USER}`,
+        [
+          uuidv7(),
+          user.email,
+          user.username,
+          user.displayName,
+          user.passwordHash,
+          user.role ?? 'user',
+        ],
+      );
+      return row as UserEntity;
     } catch (error) {
-      const constraint = constraintOf(error);
+      const constraint = violatedUniqueConstraint(error);
       if (constraint === 'users_email_key') throw new DuplicateEmailError();
       if (constraint === 'users_username_key') throw new DuplicateUsernameError();
       throw error;
     }
-    return this.repo.findOneByOrFail({ id: entity.id });
   }
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.repo.findOneBy({ id });
+  findById(id: string): Promise<UserEntity | undefined> {
+    return this.sql.one<UserEntity>(`SELECT ${USER} FROM users u WHERE u.id = $1`, [id]);
   }
 
-  findByEmail(email: string): Promise<UserEntity | null> {
-    return this.repo
-      .createQueryBuilder('u')
-      .where('lower(u.email) = lower(:email)', { email })
-      .getOne();
+  findByEmail(email: string): Promise<UserEntity | undefined> {
+    return this.sql.one<UserEntity>(
+      `SELECT ${USER} FROM users u WHERE lower(u.email) = lower($1)`,
+      [email],
+    );
   }
 
   /**
@@ -76,101 +85,86 @@ export class UsersRepository {
     id: string,
     windowSeconds: number,
   ): Promise<{ count: number; windowStart: Date }> {
-    // TypeORM answers UPDATE … RETURNING with [rows, rowCount]
-    const [[row]] = await this.txHost.tx.query<
-      [{ failed_login_count: number; failed_login_window_start: Date }[], number]
-    >(
+    const row = await this.sql.one<{ count: number; windowStart: Date }>(
       `UPDATE users SET
          failed_login_count = CASE WHEN failed_login_window_start > now() - make_interval(secs => $2)
                                    THEN failed_login_count + 1 ELSE 1 END,
          failed_login_window_start = CASE WHEN failed_login_window_start > now() - make_interval(secs => $2)
                                           THEN failed_login_window_start ELSE now() END
        WHERE id = $1
-       RETURNING failed_login_count, failed_login_window_start`,
+       RETURNING failed_login_count AS count, failed_login_window_start AS "windowStart"`,
       [id, windowSeconds],
     );
-    return { count: row.failed_login_count, windowStart: row.failed_login_window_start };
+    return row as { count: number; windowStart: Date };
   }
 
   /** One page of the admin list, newest first (keyset on created_at, id). */
-  async listPage(
+  listPage(
     filters: UserFilters,
-    limit: number,
+    take: number,
     after: CursorPosition | undefined,
   ): Promise<(UserEntity & { cursorKey: string })[]> {
-    const query = this.filtered(filters)
-      .addSelect('u.created_at::text', 'cursor_key')
-      .orderBy('u.created_at', 'DESC')
-      .addOrderBy('u.id', 'DESC')
-      .limit(limit + 1);
+    const params = new SqlParams();
+    const terms = filterTerms(filters, params);
     if (after) {
-      query.andWhere('(u.created_at, u.id) < (:afterKey::timestamptz, :afterId::uuid)', {
-        afterKey: after.key,
-        afterId: after.id,
-      });
+      terms.push(
+        `(u.created_at, u.id) < (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
+      );
     }
-    const { entities, raw } = await query.getRawAndEntities<{ cursor_key: string }>();
-    return entities.map((entity, index) =>
-      Object.assign(entity, { cursorKey: raw[index].cursor_key }),
+    return this.sql.rows(
+      `SELECT ${USER}, u.created_at::text AS "cursorKey" FROM users u ${where(terms)}
+        ORDER BY u.created_at DESC, u.id DESC LIMIT ${params.bind(take)}`,
+      params.values,
     );
   }
 
-  count(filters: UserFilters): Promise<number> {
-    return this.filtered(filters).getCount();
-  }
-
-  private filtered(filters: UserFilters) {
-    const query = this.repo.createQueryBuilder('u');
-    if (filters.role) query.andWhere('u.role = :role', { role: filters.role });
-    if (filters.isActive !== undefined) {
-      query.andWhere('u.is_active = :isActive', { isActive: filters.isActive });
-    }
-    if (filters.q) {
-      query.andWhere(
-        "(u.email || ' ' || u.username || ' ' || coalesce(u.display_name, '')) ILIKE :pattern ESCAPE '\\'",
-        { pattern: `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` },
-      );
-    }
-    return query;
+  async count(filters: UserFilters): Promise<number> {
+    const params = new SqlParams();
+    const row = await this.sql.one<{ total: number }>(
+      `SELECT count(*)::int AS total FROM users u ${where(filterTerms(filters, params))}`,
+      params.values,
+    );
+    return row?.total ?? 0;
   }
 
   /** The user, locked for the rest of the transaction. */
-  findByIdForUpdate(id: string): Promise<UserEntity | null> {
-    return this.repo
-      .createQueryBuilder('u')
-      .setLock('pessimistic_write')
-      .where('u.id = :id', { id })
-      .getOne();
+  findByIdForUpdate(id: string): Promise<UserEntity | undefined> {
+    return this.sql.one<UserEntity>(`SELECT ${USER} FROM users u WHERE u.id = $1 FOR UPDATE`, [id]);
   }
 
   /** Locks every active super_admin row and counts them: two demotions cannot both pass. */
   async lockActiveSuperAdmins(): Promise<number> {
-    const rows = await this.repo
-      .createQueryBuilder('u')
-      .select('u.id')
-      .setLock('pessimistic_write')
-      .where("u.role = 'super_admin' AND u.is_active")
-      .orderBy('u.id')
-      .getMany();
+    const rows = await this.sql.rows(
+      `SELECT id FROM users WHERE role = 'super_admin' AND is_active ORDER BY id FOR UPDATE`,
+    );
     return rows.length;
   }
 
   async updateAccess(id: string, patch: { role?: Role; isActive?: boolean }): Promise<UserEntity> {
-    await this.repo.update({ id }, patch);
-    return this.repo.findOneByOrFail({ id });
+    const row = await this.sql.one<UserEntity>(
+      `UPDATE users AS u SET role = coalesce($2, u.role), is_active = coalesce($3, u.is_active),
+              updated_at = now()
+        WHERE u.id = $1 RETURNING ${USER}`,
+      [id, patch.role ?? null, patch.isActive ?? null],
+    );
+    return row as UserEntity;
   }
 
   async updateTwoFactor(
     id: string,
     state: { secret: string | null; enabled: boolean },
   ): Promise<void> {
-    await this.repo.update(
-      { id },
-      { twoFactorSecret: state.secret, twoFactorEnabled: state.enabled },
+    await this.sql.count(
+      `UPDATE users SET two_factor_secret = $2, two_factor_enabled = $3, updated_at = now()
+        WHERE id = $1`,
+      [id, state.secret, state.enabled],
     );
   }
 
   async clearFailedLogins(id: string): Promise<void> {
-    await this.repo.update({ id }, { failedLoginCount: 0, failedLoginWindowStart: null });
+    await this.sql.count(
+      'UPDATE users SET failed_login_count = 0, failed_login_window_start = NULL WHERE id = $1',
+      [id],
+    );
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeCursor, type Page, toPage } from '../../../core/http/pagination';
-import { DEFAULT_PAGE_SIZE } from '../../../core/http/pagination';
+import { type Page, paginate } from '../../../core/http/pagination';
 import { AfterCommit } from '../../../core/hub/after-commit';
 import { AuditTrail } from '../../audit/audit-trail';
 import type { Actor, Role } from '../../../core/hub/actor';
@@ -20,7 +19,6 @@ import { LoginsRepository } from '../tokens/logins.repository';
 import type { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
-const SORT = '-created_at';
 const PRIVILEGED: ReadonlySet<Role> = new Set(['admin', 'super_admin']);
 
 export interface UserReference {
@@ -56,13 +54,16 @@ export class UsersService {
   }
 
   async list(query: ListUsersQuery): Promise<Page<UserDto>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const filters = { role: query.role, isActive: query.is_active, q: query.q };
-    const after = query.cursor ? decodeCursor(SORT, query.cursor) : undefined;
-    const rows = await this.users.listPage(filters, limit, after);
-    const page = toPage(rows, limit, SORT, (u) => ({ key: u.cursorKey, id: u.id }), toUserDto);
-    if (query.include_total) page.total = await this.users.count(filters);
-    return page;
+    return paginate(
+      query,
+      {
+        sort: '-created_at',
+        fetch: (take, after) => this.users.listPage(filters, take, after),
+        count: () => this.users.count(filters),
+      },
+      toUserDto,
+    );
   }
 
   /**

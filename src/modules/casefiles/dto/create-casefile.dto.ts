@@ -1,16 +1,6 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -66,14 +56,4 @@ export class UpdateCasefileDto {
   @Length(1, 50, { each: true })
   @ApiPropertyOptional({ type: [String], maxItems: 20 })
   tags?: string[];
-}
-
-export class CreateCasefileWithSessionDto extends CreateCasefileDto {
-  /** The tool session's idle TTL; `SESSION_IDLE_TTL_SECONDS` when omitted. */
-  @IsOptional()
-  @IsInt()
-  @Min(60)
-  @Max(86_400)
-  @ApiPropertyOptional({ minimum: 60, maximum: 86_400 })
-  session_ttl_seconds?: number;
 }

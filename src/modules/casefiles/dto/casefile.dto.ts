@@ -1,6 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { PERMISSION_LEVELS, type PermissionLevel } from '../../access/permission-level';
-import { ToolSessionDto } from '../../tool-sessions/dto/tool-session.dto';
 
 export class CasefileCountsDto {
   @ApiProperty() tool_sessions!: number;
@@ -10,7 +9,7 @@ export class CasefileCountsDto {
   @ApiProperty() sheets!: number;
 }
 
-export class CasefileResponse {
+export class CasefileDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() title!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
@@ -29,25 +28,6 @@ export class CasefileResponse {
   my_permission!: PermissionLevel | null;
 }
 
-export class AdminCasefileResponse extends CasefileResponse {
+export class AdminCasefileDto extends CasefileDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) deleted_at!: string | null;
-}
-
-export class CasefilePageDto {
-  @ApiProperty({ type: [CasefileResponse] }) items!: CasefileResponse[];
-  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
-  @ApiProperty() has_more!: boolean;
-  @ApiPropertyOptional({ description: 'Only with include_total=true' }) total?: number;
-}
-
-export class AdminCasefilePageDto {
-  @ApiProperty({ type: [AdminCasefileResponse] }) items!: AdminCasefileResponse[];
-  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
-  @ApiProperty() has_more!: boolean;
-  @ApiPropertyOptional({ description: 'Only with include_total=true' }) total?: number;
-}
-
-export class CasefileWithSessionResponse {
-  @ApiProperty({ type: CasefileResponse }) casefile!: CasefileResponse;
-  @ApiProperty({ type: ToolSessionDto }) tool_session!: ToolSessionDto;
 }

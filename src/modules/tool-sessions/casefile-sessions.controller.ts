@@ -1,0 +1,49 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
+import { IdParam } from '../../core/http/id.param';
+import type { Actor } from '../../core/hub/actor';
+import { Operation } from '../../core/hub/operation.decorator';
+import { Idempotent } from '../../core/idempotency/idempotent.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import {
+  AddSessionDto,
+  CasefileWithSessionDto,
+  CreateCasefileWithSessionDto,
+} from './dto/casefile-session.dto';
+import { ToolSessionDto } from './dto/tool-session.dto';
+import { ToolSessionsService } from './tool-sessions.service';
+
+/** The casefile routes that are about sessions: this module owns them, casefiles knows no sessions. */
+@ApiTags('Casefiles')
+@Controller('casefiles')
+export class CasefileSessionsController {
+  constructor(private readonly sessions: ToolSessionsService) {}
+
+  @Post('with-session')
+  @Idempotent()
+  @Operation('create_casefile_with_session', {
+    summary: 'Create a casefile and a tool session in it, both or neither',
+  })
+  @ApiEnvelopeResponse(CasefileWithSessionDto, { status: 201 })
+  createWithSession(
+    @CurrentActor() actor: Actor,
+    @Body() dto: CreateCasefileWithSessionDto,
+  ): Promise<CasefileWithSessionDto> {
+    return this.sessions.createWithCasefile(actor, dto);
+  }
+
+  @Post(':id/sessions')
+  @HttpCode(200)
+  @Operation('add_session_to_casefile', {
+    summary: "Attach the caller's own unattached tool session (editor)",
+  })
+  @ApiEnvelopeResponse(ToolSessionDto)
+  addSession(
+    @CurrentActor() actor: Actor,
+    @Param() { id }: IdParam,
+    @Body() dto: AddSessionDto,
+  ): Promise<ToolSessionDto> {
+    return this.sessions.attachToCasefile(actor, id, dto.session_id);
+  }
+}

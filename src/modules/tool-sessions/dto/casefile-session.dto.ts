@@ -1,0 +1,26 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { CasefileDto } from '../../casefiles/dto/casefile.dto';
+import { CreateCasefileDto } from '../../casefiles/dto/create-casefile.dto';
+import { ToolSessionDto } from './tool-session.dto';
+
+export class CreateCasefileWithSessionDto extends CreateCasefileDto {
+  /** The tool session's idle TTL; `SESSION_IDLE_TTL_SECONDS` when omitted. */
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  @ApiPropertyOptional({ minimum: 60, maximum: 86_400 })
+  session_ttl_seconds?: number;
+}
+
+export class CasefileWithSessionDto {
+  @ApiProperty({ type: CasefileDto }) casefile!: CasefileDto;
+  @ApiProperty({ type: ToolSessionDto }) tool_session!: ToolSessionDto;
+}
+
+export class AddSessionDto {
+  @IsUUID('all')
+  @ApiProperty({ format: 'uuid', description: "The caller's own unattached tool session" })
+  session_id!: string;
+}

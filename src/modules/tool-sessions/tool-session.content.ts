@@ -1,0 +1,8 @@
+import type { CasefileContent } from '../casefiles/casefile-contents';
+
+/** Tool sessions in a casefile, for its `counts.tool_sessions`. */
+export const toolSessionContent: CasefileContent = {
+  key: 'tool_sessions',
+  countSql: (casefileId) =>
+    `(SELECT count(*)::int FROM tool_sessions s WHERE s.casefile_id = ${casefileId})`,
+};
