@@ -12,6 +12,12 @@ const transform: Config['transform'] = {
   ],
 };
 
+const PROCESS_SUITES = [
+  'test/e2e/startup.e2e-spec.ts',
+  'test/e2e/cli.e2e-spec.ts',
+  'test/e2e/migrations.e2e-spec.ts',
+];
+
 const config: Config = {
   projects: [
     {
@@ -26,10 +32,23 @@ const config: Config = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: PROCESS_SUITES,
       transform,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       slowTestThreshold: 20,
+    },
+    {
+      // Suites that spawn the service, the CLI or npm scripts as processes: slow by nature, so
+      // they are a project of their own (`npm run test:process`); `npm test` runs them too.
+      displayName: 'process',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: PROCESS_SUITES.map((suite) => `<rootDir>/${suite}`),
+      transform,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      slowTestThreshold: 60,
     },
   ],
   testTimeout: 60_000,

@@ -738,7 +738,7 @@ describe('Casefiles (API.md §4)', () => {
       expect(reused.body.errors[0].code).toBe('CF_IDEMPOTENCY_KEY_REUSED');
     });
 
-    it('makes with-session idempotent too, and all-or-nothing when the session cannot be created', async () => {
+    it('makes with-session idempotent too: the replay creates no second casefile or session', async () => {
       const owner = await newUser();
       const a = await as(owner)
         .post('/v1/casefiles/with-session')
@@ -755,18 +755,26 @@ describe('Casefiles (API.md §4)', () => {
       expect(
         await countRows('SELECT count(*) AS n FROM tool_sessions WHERE user_id = $1', [owner.id]),
       ).toBe(1);
+      expect(
+        await countRows('SELECT count(*) AS n FROM casefiles WHERE owner_id = $1', [owner.id]),
+      ).toBe(1);
     });
   });
 
   describe('both or neither', () => {
     let broken: TestApp;
+    /** The casefiles the failing session insert was asked to join: each had been inserted. */
+    const attemptedFor: (string | null)[] = [];
     beforeAll(async () => {
       broken = await createTestApp({
         overrides: [
           {
             token: ToolSessionsRepository,
             factory: () => ({
-              insert: () => Promise.reject(new Error('tool_sessions is unavailable')),
+              insert: (session: { casefileId: string | null }) => {
+                attemptedFor.push(session.casefileId);
+                return Promise.reject(new Error('tool_sessions is unavailable'));
+              },
             }),
           },
         ],
@@ -785,6 +793,12 @@ describe('Casefiles (API.md §4)', () => {
         .expect(500);
       expect(res.body.errors[0].code).toBe('SYS_INTERNAL');
       expect(JSON.stringify(res.body)).not.toContain('tool_sessions is unavailable');
+      // the casefile was written before the session failed, and the rollback took it away
+      expect(attemptedFor).toHaveLength(1);
+      expect(attemptedFor[0]).toEqual(expect.any(String));
+      expect(
+        await countRows('SELECT count(*) AS n FROM casefiles WHERE id = $1', [attemptedFor[0]]),
+      ).toBe(0);
       expect(
         await countRows('SELECT count(*) AS n FROM casefiles WHERE owner_id = $1', [owner.id]),
       ).toBe(0);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -41,8 +41,16 @@ describe('migrations', () => {
     return `${rest}${timestamp}`;
   });
 
-  it('has at least the baseline migration', () => {
-    expect(MIGRATION_FILES.length).toBeGreaterThanOrEqual(1);
+  it('names each migration class and its recorded name after its file, oldest first', () => {
+    // TypeORM orders and records migrations by the class's `name`: a file whose class says
+    // another timestamp would run out of order or be recorded under a name no file has
+    expect(MIGRATION_FILES[0]).toMatch(/-Baseline\.ts$/);
+    for (const [index, file] of MIGRATION_FILES.entries()) {
+      const source = readFileSync(join(ROOT, 'migrations', file), 'utf8');
+      expect(source).toContain(`export class ${expected[index]} implements MigrationInterface`);
+      expect(source).toContain(`name = '${expected[index]}';`);
+    }
+    expect([...MIGRATION_FILES].sort()).toEqual(MIGRATION_FILES);
   });
 
   it('applies every migration once even when several instances start together', async () => {
@@ -67,6 +75,27 @@ describe('migrations', () => {
 
       await run('npm', ['run', '--silent', 'migration:run'], { cwd: ROOT, env });
       expect(await appliedMigrations(url)).toEqual(expected);
+    });
+  });
+
+  it('npm run typeorm -- migration:generate --dryrun finds nothing to do on a migrated database', async () => {
+    await withFreshDatabase('casefile_hub_test_migrate_generate', async (url) => {
+      await migrateDatabase(url, { connectTimeoutMs: 5000 });
+      const env = { ...process.env, DATABASE_URL: url, NODE_ENV: 'test' };
+      // TypeORM exits 1 when there is nothing to generate, 0 (printing the SQL) when there is
+      const generate = run(
+        'npm',
+        ['run', '--silent', 'typeorm', '--', 'migration:generate', '--dryrun', 'migrations/Drift'],
+        { cwd: ROOT, env },
+      );
+      const failure = await generate.then(
+        (output) => new Error(`migration:generate found drift:\n${output.stdout}`),
+        (error: { code?: number; stdout?: string }) => error,
+      );
+      expect(failure).toMatchObject({ code: 1 });
+      expect((failure as { stdout?: string }).stdout).toContain(
+        'No changes in database schema were found',
+      );
     });
   });
 });

@@ -57,8 +57,17 @@ describe('RequestHub', () => {
   });
 
   it('runs pre then error when the handler throws, and the error still reaches the client', async () => {
-    await http.get('/v1/probe/errors/NF_CASEFILE').set('X-Request-ID', 'order-err').expect(404);
-    expect(eventsOf('order-err').map((e) => e.phase)).toEqual(['pre', 'error']);
+    const res = await http
+      .get('/v1/probe/errors/NF_CASEFILE')
+      .set('X-Request-ID', 'order-err')
+      .expect(404);
+    expect(eventsOf('order-err')).toMatchObject([
+      { phase: 'pre' },
+      { phase: 'error', errorCode: 'NF_CASEFILE' },
+    ]);
+    expect(res.body.data).toBeNull();
+    expect(res.body.errors).toEqual([expect.objectContaining({ code: 'NF_CASEFILE' })]);
+    expect(res.body.meta.request_id).toBe('order-err');
   });
 
   describe('transactions', () => {

@@ -8,6 +8,8 @@ export interface ProbeHookEvent {
   operation: string;
   requestId: string;
   inTransaction: boolean;
+  /** The domain error code the `error` hook was handed. */
+  errorCode?: string;
 }
 
 /** Records what the RequestHub made of each request; can be told to fail in post(). */
@@ -28,16 +30,17 @@ export class ProbeHook implements RequestHook {
     if (this.failPostFor.delete(ctx.requestId)) throw new Error('probe hook failed in post');
   }
 
-  error(ctx: RequestContext): void {
-    this.record('error', ctx);
+  error(ctx: RequestContext, error: unknown): void {
+    this.record('error', ctx, (error as { code?: string }).code);
   }
 
-  private record(phase: ProbeHookEvent['phase'], ctx: RequestContext): void {
+  private record(phase: ProbeHookEvent['phase'], ctx: RequestContext, errorCode?: string): void {
     this.events.push({
       phase,
       operation: ctx.operation,
       requestId: ctx.requestId,
       inTransaction: this.txHost.isTransactionActive(),
+      ...(errorCode !== undefined && { errorCode }),
     });
   }
 }
