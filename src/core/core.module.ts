@@ -7,11 +7,17 @@ import {
   RequestMethod,
   type Type,
 } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import {
+  APP_FILTER,
+  APP_INTERCEPTOR,
+  APP_PIPE,
+  DiscoveryModule,
+  DiscoveryService,
+} from '@nestjs/core';
 import { SharedCacheModule } from './cache/cache.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
-import { jsonBody } from './http/json-body.middleware';
+import { bodyLimitRoutes, jsonBody } from './http/json-body.middleware';
 import { createValidationPipe } from './http/validation';
 import { HubContextModule } from './hub/hub-context.module';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -41,6 +47,7 @@ export class CoreModule implements NestModule {
       // themselves; as a plain module, the body parser below runs after pino-http (global).
       module: CoreModule,
       imports: [
+        DiscoveryModule,
         RedisModule,
         MetricsModule,
         SharedCacheModule,
@@ -67,11 +74,21 @@ export class CoreModule implements NestModule {
     };
   }
 
+  constructor(private readonly discovery: DiscoveryService) {}
+
   configure(consumer: MiddlewareConsumer): void {
     // Mounted after the global modules' middleware (CLS, pino-http), so a turned-away or
     // unparsable request is still logged with its request id.
-    consumer
-      .apply(ShutdownGateMiddleware, jsonBody())
-      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    const everything = { path: '{*path}', method: RequestMethod.ALL };
+    consumer.apply(ShutdownGateMiddleware).forRoutes(everything);
+    // Operations with a limit of their own parse first; the default parser skips a parsed body.
+    const controllers = this.discovery
+      .getControllers()
+      .map((wrapper) => wrapper.metatype)
+      .filter((metatype): metatype is Type => typeof metatype === 'function');
+    for (const route of bodyLimitRoutes(controllers)) {
+      consumer.apply(jsonBody(route.limitBytes)).forRoutes(route);
+    }
+    consumer.apply(jsonBody()).forRoutes(everything);
   }
 }

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { ERROR_CODES, type ErrorCode } from '../../src/core/errors/error-codes';
 import { withProbe } from '../support/probe';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { PROBE_UPLOAD_LIMIT_BYTES } from '../support/probe/probe.controller';
 
 const MIB = 1024 * 1024;
 
@@ -158,6 +159,35 @@ describe('error envelope and codes', () => {
       const overhead = JSON.stringify({ title: 'near limit', padding: '' }).length;
       const padding = 'x'.repeat(MIB - overhead);
       await http.post('/v1/probe/items').send({ title: 'near limit', padding }).expect(201);
+    });
+
+    describe('an operation that declares its own limit (@Operation bodyLimitBytes)', () => {
+      const overhead = JSON.stringify({ title: 'upload', padding: '' }).length;
+
+      it('takes bodies up to its limit, well past the default', async () => {
+        const padding = 'x'.repeat(PROBE_UPLOAD_LIMIT_BYTES - overhead);
+        const res = await http.post('/v1/probe/uploads').send({ title: 'upload', padding });
+        expect(res.status).toBe(200);
+        expect(res.body.data).toEqual({ bytes: padding.length });
+      });
+
+      it('refuses one byte more with its own limit in the error', async () => {
+        const padding = 'x'.repeat(PROBE_UPLOAD_LIMIT_BYTES - overhead + 1);
+        const res = await http
+          .post('/v1/probe/uploads')
+          .send({ title: 'upload', padding })
+          .expect(413);
+        expect(res.body.errors[0]).toMatchObject({
+          code: 'VAL_PAYLOAD_TOO_LARGE',
+          details: { limit_bytes: PROBE_UPLOAD_LIMIT_BYTES },
+        });
+      });
+
+      it('leaves every other route at the default limit', async () => {
+        const padding = 'x'.repeat(2 * MIB);
+        const res = await http.post('/v1/probe/items').send({ title: 'big', padding }).expect(413);
+        expect(res.body.errors[0].details).toEqual({ limit_bytes: MIB });
+      });
     });
   });
 

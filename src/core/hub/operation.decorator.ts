@@ -12,6 +12,11 @@ export interface OperationOptions {
    * DELETE, off for reads. Long-lived handlers (SSE) turn it off and manage their own.
    */
   transaction?: boolean;
+  /**
+   * The largest JSON body this operation takes, in bytes (default `JSON_BODY_LIMIT_BYTES`,
+   * 1 MiB); the import routes take 10 MiB. Larger → `413 VAL_PAYLOAD_TOO_LARGE`.
+   */
+  bodyLimitBytes?: number;
   summary?: string;
 }
 

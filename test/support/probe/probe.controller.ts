@@ -13,6 +13,8 @@ import { Public } from '../../../src/core/http/public.decorator';
 import { CreateProbeItemDto } from './probe.dto';
 import { ProbeHook } from './probe.hook';
 
+export const PROBE_UPLOAD_LIMIT_BYTES = 3 * 1024 * 1024;
+
 class ProbeDomainError extends DomainError {
   constructor(code: ErrorCode) {
     super(code, `probe ${code}`, { probe: true });
@@ -38,6 +40,14 @@ export class ProbeController {
     private readonly cls: ClsService<HubClsStore>,
     private readonly hook: ProbeHook,
   ) {}
+
+  /** An operation with a body limit of its own (as the import routes will have). */
+  @Post('uploads')
+  @HttpCode(200)
+  @Operation('probe_upload', { bodyLimitBytes: PROBE_UPLOAD_LIMIT_BYTES })
+  upload(@Body() body: CreateProbeItemDto): { bytes: number } {
+    return { bytes: body.padding?.length ?? 0 };
+  }
 
   @Post('items')
   @Operation('probe_create_item')

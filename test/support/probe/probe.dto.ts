@@ -36,7 +36,7 @@ export class CreateProbeItemDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2_000_000)
+  @MaxLength(4_000_000)
   padding?: string;
 
   /** Where to fail after the insert: in the handler, or in the probe hook's post(). */
