@@ -1,8 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** Process and platform helpers of the embedded PostgreSQL lifecycle (embedded-postgres.ts). */
 
@@ -23,7 +32,7 @@ export interface Binaries {
  * process-wide SIGINT/SIGTERM handlers that stop PostgreSQL and exit at once, which would cut off
  * in-flight requests during a graceful shutdown.
  */
-export function resolveBinaries(): Binaries {
+export function installedDistribution(): string {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`;
   let entry: string;
   try {
@@ -31,8 +40,55 @@ export function resolveBinaries(): Binaries {
   } catch {
     throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: run npm ci`);
   }
-  const bin = resolve(dirname(entry), '..', 'native', 'bin');
-  return { initdb: join(bin, 'initdb'), pgCtl: join(bin, 'pg_ctl') };
+  return resolve(dirname(entry), '..', 'native');
+}
+
+/** Where root keeps what the `postgres` user cannot reach inside a private folder. */
+export const SHARED_ROOT = '/var/lib/casefile-hub';
+
+/** Whether `user` may enter `dir` (every folder above it must let them through). */
+export function canEnter(user: RunAs, dir: string): boolean {
+  return spawnSync('/bin/sh', ['-c', 'cd -- "$1"', 'sh', dir], user).status === 0;
+}
+
+/**
+ * initdb and pg_ctl of a distribution folder (`bin/`, `lib/`, `share/`). As root the server runs
+ * as `postgres`, which cannot execute binaries inside a private folder (a clone in /root, whose
+ * node_modules holds them): the distribution is then copied once to the shared folder, keyed by
+ * its path and size, and run from there.
+ */
+export function resolveBinaries(
+  distribution: string,
+  runAs: RunAs | undefined,
+  log: (message: string) => void,
+): Binaries {
+  const root =
+    runAs && !canEnter(runAs, join(distribution, 'bin'))
+      ? sharedCopyOf(distribution, log)
+      : distribution;
+  return { initdb: join(root, 'bin', 'initdb'), pgCtl: join(root, 'bin', 'pg_ctl') };
+}
+
+function sharedCopyOf(distribution: string, log: (message: string) => void): string {
+  const initdb = readFileSync(join(distribution, 'bin', 'initdb'));
+  const key = createHash('sha256').update(distribution).update(initdb).digest('hex').slice(0, 12);
+  const target = join(SHARED_ROOT, `postgres-${key}`);
+  const complete = join(target, '.complete');
+  if (existsSync(complete)) return target;
+  log(`user postgres cannot reach ${distribution}; running PostgreSQL from a copy in ${target}`);
+  mkdirSync(SHARED_ROOT, { recursive: true, mode: 0o755 });
+  // copied aside and renamed into place, so a concurrent start never runs a half-made copy
+  const staging = `${target}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  cpSync(distribution, staging, { recursive: true, verbatimSymlinks: true });
+  writeFileSync(join(staging, '.complete'), basename(distribution));
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(complete)) throw error; // another start put it there first: use theirs
+  }
+  return target;
 }
 
 /** PostgreSQL refuses to run as root: as root we run it as the `postgres` user (made if missing). */

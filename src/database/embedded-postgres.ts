@@ -4,12 +4,16 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import {
+  type Binaries,
+  canEnter,
   freePort,
+  installedDistribution,
   isAlive,
   isNodeProcess,
   readPid,
   resolveBinaries,
   resolveRunAs,
+  SHARED_ROOT,
 } from './embedded-postgres.platform';
 
 export interface EmbeddedPostgresOptions {
@@ -25,6 +29,8 @@ export interface EmbeddedPostgresOptions {
    */
   attach?: boolean;
   log?: (message: string) => void;
+  /** A PostgreSQL distribution folder (bin/, lib/, share/); the installed npm package's by default. */
+  distribution?: string;
 }
 
 /**
@@ -33,8 +39,8 @@ export interface EmbeddedPostgresOptions {
  * was killed is found through postmaster.pid and our owner file, stopped, and started again.
  */
 export class EmbeddedPostgres {
-  private readonly bins = resolveBinaries();
   private readonly runAs = resolveRunAs();
+  private readonly bins: Binaries;
   private readonly log: (message: string) => void;
   /** Where the cluster lives: options.dir, unless the postgres user cannot reach it (see start). */
   private dir: string;
@@ -45,6 +51,11 @@ export class EmbeddedPostgres {
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.dir = resolve(options.dir);
     this.log = options.log ?? (() => undefined);
+    this.bins = resolveBinaries(
+      options.distribution ?? installedDistribution(),
+      this.runAs,
+      this.log,
+    );
   }
 
   private get pgdata(): string {
@@ -120,10 +131,9 @@ export class EmbeddedPostgres {
     const wanted = resolve(this.options.dir);
     if (!this.runAs) return wanted;
     mkdirSync(dirname(wanted), { recursive: true });
-    const probe = spawnSync('/bin/sh', ['-c', 'cd -- "$1"', 'sh', dirname(wanted)], this.runAs);
-    if (probe.status === 0) return wanted;
+    if (canEnter(this.runAs, dirname(wanted))) return wanted;
     const hash = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
-    const fallback = join('/var/lib/casefile-hub', `${basename(dirname(wanted))}-${hash}`);
+    const fallback = join(SHARED_ROOT, `${basename(dirname(wanted))}-${hash}`);
     this.log(`user postgres cannot reach ${wanted}; keeping the cluster in ${fallback}`);
     return fallback;
   }
