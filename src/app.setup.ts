@@ -9,7 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { version } from '../package.json';
 import { AppConfig } from './config/app-config';
 import { ErrorEnvelopeDto } from './core/http/api-envelope.dto';
-import { OPENAPI_PUBLIC_EXTENSION } from './core/http/public.decorator';
+import { completeOperations } from './core/http/openapi-errors';
 import { requestIdMiddleware, requestIdOf } from './core/http/request-id';
 import { HttpMetrics } from './core/metrics/http-metrics';
 
@@ -84,6 +84,8 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
         'envelope `{data, meta, errors}`; errors carry a stable `code` (see docs/ERROR_CODES.md).',
     )
     .setVersion(version)
+    .setLicense('Proprietary', '')
+    .addServer('/', 'This server')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api_key')
     .addSecurityRequirements('bearer')
@@ -93,23 +95,7 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
     extraModels: [ErrorEnvelopeDto],
     operationIdFactory: (_controller, method) => method,
   });
-  for (const pathItem of Object.values(document.paths)) {
-    for (const operation of Object.values(pathItem) as Record<string, unknown>[]) {
-      if (typeof operation !== 'object' || !('responses' in operation)) continue;
-      // Public routes need no credentials: say so instead of inheriting the global requirement.
-      if (operation[OPENAPI_PUBLIC_EXTENSION]) {
-        operation.security = [];
-        delete operation[OPENAPI_PUBLIC_EXTENSION];
-      }
-      const responses = operation.responses as Record<string, unknown>;
-      responses.default ??= {
-        description: 'Error envelope (see docs/ERROR_CODES.md for the codes)',
-        content: {
-          'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
-        },
-      };
-    }
-  }
+  completeOperations(document);
   return document;
 }
 

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { listRoutes, type RouteInfo } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -15,6 +20,15 @@ interface OpenApiDocument {
     securitySchemes: Record<string, Record<string, string>>;
     schemas: Record<string, unknown>;
   };
+}
+
+const run = promisify(execFile);
+
+interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: { pointer: string }[];
 }
 
 describe('contract', () => {
@@ -91,12 +105,19 @@ describe('contract', () => {
     });
 
     it('documents the envelope on success and the error envelope on every operation', () => {
+      const envelope = {
+        content: {
+          'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
+        },
+      };
       for (const { op } of operations()) {
-        expect(op.responses.default).toMatchObject({
-          content: {
-            'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
-          },
-        });
+        expect(op.responses['500']).toMatchObject(envelope);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (status.startsWith('4')) expect(response).toMatchObject(envelope);
+        }
+        if (op.security === undefined) {
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
+        }
       }
       expect(doc.components.schemas).toHaveProperty('ErrorEnvelopeDto');
       expect(doc.components.schemas).toHaveProperty('ResponseMetaDto');
@@ -119,6 +140,40 @@ describe('contract', () => {
         .expect(200);
       expect(init.text).toContain('SwaggerUIBundle');
       expect(init.text).toContain('"operationId": "health"');
+    });
+  });
+
+  describe('the OpenAPI document passes redocly lint (recommended rules)', () => {
+    let report: { totals: { errors: number }; problems: LintProblem[] };
+    beforeAll(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'casefile-hub-openapi-'));
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc));
+      try {
+        // redocly exits 1 on errors and still prints its JSON report
+        const { stdout } = await run('npx', ['redocly', 'lint', file, '--format=json']).catch(
+          (error: { stdout: string }) => error,
+        );
+        report = JSON.parse(stdout) as typeof report;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('with no errors', () => {
+      expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      expect(report.totals.errors).toBe(0);
+    });
+
+    it('with error responses on every operation that can fail with a 4xx', () => {
+      // /health and /health/live take no input, need no credentials and are not rate-limited
+      const without = report.problems
+        .filter((p) => p.ruleId === 'operation-4xx-response')
+        .map((p) => p.location[0].pointer);
+      expect(without.sort()).toEqual([
+        '#/paths/~1health/get/responses',
+        '#/paths/~1health~1live/get/responses',
+      ]);
     });
   });
 });

@@ -8,8 +8,8 @@ export function renderErrorCodesMarkdown(): string {
   return [
     '# Error codes',
     '',
-    'Every error response is the envelope `{"data": null, "meta": {…}, "errors": [{code, message, details?}]}`',
-    '(API.md §1.2). Clients branch on `code`, never on `message`.',
+    'Every error response is the envelope `{"data": null, "meta": {…}, "errors": [{code, message, details?}]}`.',
+    'Clients branch on `code`, never on `message`; the OpenAPI document lists the codes each status can carry.',
     '',
     'Generated from `src/core/errors/error-codes.ts` by `npm run docs:errors`; a unit test fails when',
     'this file and the code drift apart.',

@@ -34,7 +34,13 @@ export class ErrorObjectDto {
 }
 
 export class ErrorEnvelopeDto {
-  @ApiProperty({ type: 'null', nullable: true, example: null })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: false,
+    nullable: true,
+    example: null,
+    description: 'Always null',
+  })
   data!: null;
 
   @ApiProperty({ type: ResponseMetaDto })

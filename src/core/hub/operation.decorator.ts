@@ -17,7 +17,8 @@ export interface OperationOptions {
    * 1 MiB); the import routes take 10 MiB. Larger → `413 VAL_PAYLOAD_TOO_LARGE`.
    */
   bodyLimitBytes?: number;
-  summary?: string;
+  /** One line for Swagger UI and the OpenAPI document (required: every operation has one). */
+  summary: string;
 }
 
 export interface OperationMetadata extends OperationOptions {
@@ -30,7 +31,7 @@ export const OPERATION_METADATA = 'casefile-hub:operation';
  * Names a handler's operation (the names of API.md). The one name is used by `meta.operation`,
  * the Swagger `operationId`, metrics and the audit log. Every route must carry one.
  */
-export function Operation(name: string, options: OperationOptions = {}): MethodDecorator {
+export function Operation(name: string, options: OperationOptions): MethodDecorator {
   const metadata: OperationMetadata = { name, ...options };
   return applyDecorators(
     SetMetadata(OPERATION_METADATA, metadata),

@@ -11,17 +11,17 @@ import { RequestHubInterceptor } from './request-hub.interceptor';
 import type { RequestHook } from './request-hook';
 
 class Handlers {
-  @Operation('read_thing')
+  @Operation('read_thing', { summary: 't' })
   read(): void {}
 
-  @Operation('make_thing')
+  @Operation('make_thing', { summary: 't' })
   make(): void {}
 
   @HttpCode(204)
-  @Operation('remove_thing')
+  @Operation('remove_thing', { summary: 't' })
   remove(): void {}
 
-  @Operation('stream_thing', { envelope: false })
+  @Operation('stream_thing', { summary: 't', envelope: false })
   stream(): void {}
 
   unnamed(): void {}

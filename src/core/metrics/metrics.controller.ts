@@ -21,7 +21,10 @@ export class MetricsController extends PrometheusController {
 
   @Get()
   @Public()
-  @Operation('get_metrics', { envelope: false })
+  @Operation('get_metrics', {
+    summary: 'Prometheus metrics (text exposition format)',
+    envelope: false,
+  })
   override async index(@Res({ passthrough: true }) response: Response): Promise<string> {
     this.moduleRef.get(DbPoolMetrics, { strict: false }).refresh();
     return super.index(response);

@@ -27,7 +27,7 @@ export class AdminAuditController {
   }
 
   @Get()
-  @Operation('admin_list_audit_events')
+  @Operation('admin_list_audit_events', { summary: 'The audit log, newest first, with filters' })
   @ApiEnvelopeResponse(PageDto(AuditEventDto))
   list(@Query() query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
     return this.audit.list(query);

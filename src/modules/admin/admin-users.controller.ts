@@ -18,14 +18,14 @@ export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @Operation('admin_list_users')
+  @Operation('admin_list_users', { summary: 'Every user, newest first, with filters (admin)' })
   @ApiEnvelopeResponse(PageDto(UserDto))
   list(@Query() query: ListUsersQuery): Promise<Page<UserDto>> {
     return this.users.list(query);
   }
 
   @Patch(':id')
-  @Operation('admin_update_user')
+  @Operation('admin_update_user', { summary: "Change a user's role or active state (admin)" })
   @ApiEnvelopeResponse(UserDto)
   update(
     @CurrentActor() actor: Actor,

@@ -29,7 +29,7 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Idempotent()
-  @Operation('register')
+  @Operation('register', { summary: 'Create an account' })
   @ApiEnvelopeResponse(UserDto, { status: 201 })
   register(@Body() dto: RegisterDto): Promise<UserDto> {
     return this.auth.register(dto);
@@ -39,7 +39,10 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @AuthRateLimited()
-  @Operation('login', { transaction: false })
+  @Operation('login', {
+    summary: 'Log in with email and password (and a TOTP code when 2FA is on)',
+    transaction: false,
+  })
   @ApiEnvelopeResponse(TokenPairDto)
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPairDto> {
     return this.auth.login(dto, clientOf(req));
@@ -49,7 +52,10 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @AuthRateLimited()
-  @Operation('refresh_token', { transaction: false })
+  @Operation('refresh_token', {
+    summary: 'Trade a refresh token for a new token pair',
+    transaction: false,
+  })
   @ApiEnvelopeResponse(TokenPairDto)
   refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
     return this.auth.refresh(dto.refresh_token);
@@ -57,14 +63,17 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(200)
-  @Operation('logout', { transaction: false })
+  @Operation('logout', {
+    summary: 'End the current login: its refresh and access tokens stop working',
+    transaction: false,
+  })
   @ApiEnvelopeResponse(LogoutResultDto)
   logout(@CurrentActor() actor: Actor): Promise<LogoutResultDto> {
     return this.auth.logout(actor);
   }
 
   @Get('me')
-  @Operation('get_me')
+  @Operation('get_me', { summary: 'The current user' })
   @ApiEnvelopeResponse(UserDto)
   me(@CurrentActor() actor: Actor): Promise<UserDto> {
     return this.auth.me(actor);

@@ -34,7 +34,7 @@ export class CasefilesController {
 
   @Post()
   @Idempotent()
-  @Operation('create_casefile')
+  @Operation('create_casefile', { summary: 'Create a casefile (the caller owns it)' })
   @ApiEnvelopeResponse(CasefileDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateCasefileDto): Promise<CasefileDto> {
     return this.casefiles.create(actor, dto);

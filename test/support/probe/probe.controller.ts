@@ -44,13 +44,13 @@ export class ProbeController {
   /** An operation with a body limit of its own (as the import routes will have). */
   @Post('uploads')
   @HttpCode(200)
-  @Operation('probe_upload', { bodyLimitBytes: PROBE_UPLOAD_LIMIT_BYTES })
+  @Operation('probe_upload', { summary: 'probe', bodyLimitBytes: PROBE_UPLOAD_LIMIT_BYTES })
   upload(@Body() body: CreateProbeItemDto): { bytes: number } {
     return { bytes: body.padding?.length ?? 0 };
   }
 
   @Post('items')
-  @Operation('probe_create_item')
+  @Operation('probe_create_item', { summary: 'probe' })
   async create(@Body() body: CreateProbeItemDto): Promise<ProbeItemRow> {
     const id = uuidv7();
     await this.txHost.tx.query('INSERT INTO probe_items (id, title) VALUES ($1, $2)', [
@@ -63,7 +63,7 @@ export class ProbeController {
   }
 
   @Get('items/:id')
-  @Operation('probe_get_item')
+  @Operation('probe_get_item', { summary: 'probe' })
   async get(@Param() { id }: IdParam): Promise<ProbeItemRow> {
     const rows = await this.txHost.tx.query<ProbeItemRow[]>(
       'SELECT id, title FROM probe_items WHERE id = $1',
@@ -74,14 +74,14 @@ export class ProbeController {
   }
 
   @Get('context')
-  @Operation('probe_context')
+  @Operation('probe_context', { summary: 'probe' })
   context(): unknown {
     this.logger.log('probe handler log line');
     return { context: this.cls.get('requestContext'), cls_id: this.cls.getId() };
   }
 
   @Get('errors/:code')
-  @Operation('probe_error')
+  @Operation('probe_error', { summary: 'probe' })
   fail(@Param('code') code: string): never {
     if (!(code in ERROR_CODES)) throw new Error(`unknown code ${code}`);
     if (code === 'RATE_LIMIT_EXCEEDED' || code === 'AUTH_TOO_MANY_ATTEMPTS') {
@@ -91,26 +91,26 @@ export class ProbeController {
   }
 
   @Get('boom')
-  @Operation('probe_boom')
+  @Operation('probe_boom', { summary: 'probe' })
   boom(): never {
     throw new Error('internal detail: password=hunter2 at SELECT * FROM users');
   }
 
   @Get('sql-error')
-  @Operation('probe_sql_error')
+  @Operation('probe_sql_error', { summary: 'probe' })
   async sqlError(): Promise<unknown> {
     return this.txHost.tx.query('SELECT secret_column FROM table_that_does_not_exist');
   }
 
   @Get('db')
-  @Operation('probe_db')
+  @Operation('probe_db', { summary: 'probe' })
   async db(): Promise<{ now: string }> {
     const [row] = await this.txHost.tx.query<{ now: Date }[]>('SELECT now() AS now');
     return { now: row.now.toISOString() };
   }
 
   @Get('slow')
-  @Operation('probe_slow')
+  @Operation('probe_slow', { summary: 'probe' })
   async slow(@Query('ms') ms = '300'): Promise<{ waited_ms: number }> {
     await sleep(Number(ms));
     return { waited_ms: Number(ms) };
@@ -118,7 +118,7 @@ export class ProbeController {
 
   @Post('actions/noop')
   @HttpCode(204)
-  @Operation('probe_noop')
+  @Operation('probe_noop', { summary: 'probe' })
   noop(): void {}
 
   @Get('no-operation')

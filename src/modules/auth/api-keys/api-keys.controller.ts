@@ -17,14 +17,16 @@ export class ApiKeysController {
 
   @Post()
   @Idempotent()
-  @Operation('create_api_key')
+  @Operation('create_api_key', {
+    summary: 'Create an API key; the key is shown only in this answer',
+  })
   @ApiEnvelopeResponse(CreatedApiKeyDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.apiKeys.create(actor, dto);
   }
 
   @Get()
-  @Operation('list_api_keys')
+  @Operation('list_api_keys', { summary: "The caller's active API keys (never the secret)" })
   @ApiEnvelopeResponse(PageDto(ApiKeyDto))
   list(@CurrentActor() actor: Actor): Promise<Page<ApiKeyDto>> {
     return this.apiKeys.list(actor);
@@ -32,7 +34,10 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
-  @Operation('revoke_api_key', { transaction: false })
+  @Operation('revoke_api_key', {
+    summary: 'Revoke an API key; it stops working at once',
+    transaction: false,
+  })
   revoke(@CurrentActor() actor: Actor, @Param() { id }: IdParam): Promise<void> {
     return this.apiKeys.revoke(actor, id);
   }

@@ -14,7 +14,9 @@ export class TwoFactorController {
 
   @Post('setup')
   @HttpCode(200)
-  @Operation('setup_2fa')
+  @Operation('setup_2fa', {
+    summary: 'Start TOTP two-factor setup: a new secret, not active until enabled',
+  })
   @ApiEnvelopeResponse(TwoFactorSetupDto)
   setup(@CurrentActor() actor: Actor): Promise<TwoFactorSetupDto> {
     return this.twoFactor.setup(actor);
@@ -22,7 +24,7 @@ export class TwoFactorController {
 
   @Post('enable')
   @HttpCode(200)
-  @Operation('enable_2fa')
+  @Operation('enable_2fa', { summary: 'Turn two-factor authentication on with a current code' })
   @ApiEnvelopeResponse(TwoFactorStatusDto)
   enable(@CurrentActor() actor: Actor, @Body() dto: OtpCodeDto): Promise<TwoFactorStatusDto> {
     return this.twoFactor.enable(actor, dto.code);
@@ -30,7 +32,7 @@ export class TwoFactorController {
 
   @Post('disable')
   @HttpCode(200)
-  @Operation('disable_2fa')
+  @Operation('disable_2fa', { summary: 'Turn two-factor authentication off with a current code' })
   @ApiEnvelopeResponse(TwoFactorStatusDto)
   disable(@CurrentActor() actor: Actor, @Body() dto: OtpCodeDto): Promise<TwoFactorStatusDto> {
     return this.twoFactor.disable(actor, dto.code);
