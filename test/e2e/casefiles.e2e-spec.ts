@@ -43,6 +43,37 @@ describe('Casefiles (API.md §4)', () => {
   });
   afterAll(() => t.close());
 
+  describe('metrics', () => {
+    const countOf = async (operation: string, status: number) => {
+      const text = (await http.get('/metrics').expect(200)).text;
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(`casefile_operations_total{operation="${operation}",status="${status}"}`),
+        );
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+
+    it('counts casefile operations by name and answered status', async () => {
+      const before = {
+        created: await countOf('create_casefile', 201),
+        read: await countOf('get_casefile', 200),
+        hidden: await countOf('get_casefile', 404),
+      };
+      const { body } = await as(alice).post('/v1/casefiles').send({ title: 'Counted' }).expect(201);
+      const id = (body.data as Casefile).id;
+      await as(alice).get(`/v1/casefiles/${id}`).expect(200);
+      await as(alice).get(`/v1/casefiles/${id}`).expect(200);
+      await as(bob).get(`/v1/casefiles/${id}`).expect(404);
+      expect(await countOf('create_casefile', 201)).toBe(before.created + 1);
+      expect(await countOf('get_casefile', 200)).toBe(before.read + 2);
+      expect(await countOf('get_casefile', 404)).toBe(before.hidden + 1);
+      // only casefile operations: the user and auth routes are not counted here
+      await as(alice).get('/v1/auth/me').expect(200);
+      expect(await countOf('get_me', 200)).toBe(0);
+    });
+  });
+
   describe('create and read', () => {
     it('creates a casefile with counts, my_permission and version 1, and reads it back with an ETag', async () => {
       const res = await as(alice)

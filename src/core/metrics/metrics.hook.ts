@@ -1,17 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Gauge } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
+import { toDomainError } from '../errors/all-exceptions.filter';
 import type { RequestContext } from '../hub/request-context';
 import type { RequestHook } from '../hub/request-hook';
-import { HTTP_REQUESTS_IN_PROGRESS } from './metric-names';
+import { CASEFILE_OPERATIONS_TOTAL, HTTP_REQUESTS_IN_PROGRESS } from './metric-names';
 
-/** The `metrics` hook: tracks the operations in flight, per route template. */
+/** Casefile operations (API.md §2): everything under `/casefiles`, the admin routes included. */
+const CASEFILE_ROUTE = /^\/v1\/(admin\/)?casefiles(\/|$)/;
+
+/**
+ * The `metrics` hook: the operations in flight per route template, and each domain's operations
+ * by name and answered status (the request counters by route are HttpMetrics').
+ */
 @Injectable()
 export class MetricsHook implements RequestHook {
   readonly name = 'metrics';
 
   constructor(
     @InjectMetric(HTTP_REQUESTS_IN_PROGRESS) private readonly inProgress: Gauge<string>,
+    @InjectMetric(CASEFILE_OPERATIONS_TOTAL) private readonly casefileOperations: Counter<string>,
   ) {}
 
   pre(ctx: RequestContext): void {
@@ -20,9 +28,16 @@ export class MetricsHook implements RequestHook {
 
   post(ctx: RequestContext): void {
     this.inProgress.dec({ method: ctx.method, route: ctx.route });
+    this.countOperation(ctx, ctx.successStatus);
   }
 
-  error(ctx: RequestContext): void {
+  error(ctx: RequestContext, error: unknown): void {
     this.inProgress.dec({ method: ctx.method, route: ctx.route });
+    this.countOperation(ctx, toDomainError(error, { method: ctx.method, path: ctx.route }).status);
+  }
+
+  private countOperation(ctx: RequestContext, status: number): void {
+    if (!CASEFILE_ROUTE.test(ctx.route)) return;
+    this.casefileOperations.inc({ operation: ctx.operation, status: String(status) });
   }
 }

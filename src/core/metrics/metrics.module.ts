@@ -9,6 +9,7 @@ import { DbPoolMetrics } from './db-pool-metrics';
 import { HttpMetrics } from './http-metrics';
 import {
   CACHE_REQUESTS_TOTAL,
+  CASEFILE_OPERATIONS_TOTAL,
   DB_POOL_CONNECTIONS,
   HTTP_REQUEST_DURATION,
   HTTP_REQUESTS_IN_PROGRESS,
@@ -52,6 +53,11 @@ const cacheRequests = makeCounterProvider({
       name: DB_POOL_CONNECTIONS,
       help: 'Database pool connections by state (active, idle, waiting, max)',
       labelNames: ['state'],
+    }),
+    makeCounterProvider({
+      name: CASEFILE_OPERATIONS_TOTAL,
+      help: 'Casefile operations by operation name and answered status',
+      labelNames: ['operation', 'status'],
     }),
     cacheRequests,
     HttpMetrics,
