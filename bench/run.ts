@@ -8,7 +8,7 @@
  * Prints req/s, p50/p99 and the ratio to the baseline, and writes bench/results.json.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -191,6 +191,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'casefile-hub-bench-'));
+  // traversable, so as root the postgres user keeps the cluster here, removed with the folder
+  chmodSync(dataDir, 0o755);
   const database = await startDatabaseServer({
     url: process.env.DATABASE_URL,
     dataDir,

@@ -195,4 +195,100 @@ describe('RequestHub', () => {
       expect(res.text).toContain('nodejs_eventloop_lag_seconds');
     });
   });
+
+  describe('hooks see the operation and the route', () => {
+    it("hands hooks the route params and the operation's declared options", async () => {
+      const id = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+      await http.get(`/v1/probe/items/${id}`).set('X-Request-ID', 'ctx-params').expect(404);
+      expect(eventsOf('ctx-params')[0]).toMatchObject({ params: { id }, streams: false });
+      await http.post('/v1/probe/stream').set('X-Request-ID', 'ctx-options').expect(200);
+      expect(eventsOf('ctx-options')[0]).toMatchObject({ streams: true, responseMode: 'json' });
+    });
+  });
+
+  describe('one operation, JSON or SSE by Accept', () => {
+    /** supertest reads an event stream as text, then it is split into events. */
+    const sse = (path: string, requestId: string) =>
+      http
+        .post(path)
+        .set('Accept', 'text/event-stream')
+        .set('X-Request-ID', requestId)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => done(null, text));
+        });
+    const eventsIn = (text: string) =>
+      text
+        .split('\n\n')
+        .filter((block) => block.includes('event:'))
+        .map((block) => {
+          const field = (name: string) =>
+            block
+              .split('\n')
+              .find((line) => line.startsWith(`${name}: `))
+              ?.slice(name.length + 2);
+          return { id: field('id'), event: field('event'), data: JSON.parse(field('data')!) };
+        });
+
+    it('answers the JSON envelope when the client does not ask for a stream', async () => {
+      const res = await http.post('/v1/probe/stream?count=2').expect(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body.data).toEqual({ count: 2 });
+      expect(res.body.meta.operation).toBe('probe_stream');
+    });
+
+    it('streams the same operation as SSE, with ids, and runs post hooks after the last event', async () => {
+      const res = await sse('/v1/probe/stream?count=3', 'sse-ok').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      const events = eventsIn(res.body as string);
+      expect(events.map((e) => [e.id, e.event])).toEqual([
+        ['1', 'tick'],
+        ['2', 'tick'],
+        ['3', 'tick'],
+        [undefined, 'done'],
+      ]);
+      expect(events.at(-1)!.data).toEqual({ count: 3 });
+      expect(events.slice(0, 3).map((e) => e.data)).toEqual(
+        [1, 2, 3].map((n) => ({ n, post_ran: false })),
+      );
+      const phases = eventsOf('sse-ok');
+      expect(phases.map((e) => e.phase)).toEqual(['pre', 'post']);
+      expect(phases[0]).toMatchObject({ responseMode: 'sse', inTransaction: false });
+    });
+
+    it('turns a failure mid-stream into an error event and runs the error hooks', async () => {
+      const res = await sse('/v1/probe/stream?count=3&fail_after=1', 'sse-fail').expect(200);
+      const events = eventsIn(res.body as string);
+      expect(events.map((e) => e.event)).toEqual(['tick', 'error']);
+      expect(events[1].data).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
+      expect(eventsOf('sse-fail')).toMatchObject([
+        { phase: 'pre' },
+        { phase: 'error', errorCode: 'SYS_UPSTREAM_ERROR' },
+      ]);
+    });
+
+    it('refuses before the stream starts with the JSON error envelope', async () => {
+      const res = await http
+        .post('/v1/probe/stream?count=101')
+        .set('Accept', 'text/event-stream')
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body.errors[0].code).toBe('VAL_FAILED');
+    });
+
+    it('takes Idempotency-Key on the JSON form only', async () => {
+      const streamed = await http
+        .post('/v1/probe/stream')
+        .set('Accept', 'text/event-stream')
+        .set('Idempotency-Key', 'stream-key')
+        .expect(400);
+      expect(streamed.body.errors[0].details.fields[0].field).toBe('Idempotency-Key');
+      await http.post('/v1/probe/stream').set('Idempotency-Key', 'json-key').expect(200);
+      const replay = await http.post('/v1/probe/stream').set('Idempotency-Key', 'json-key');
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+    });
+  });
 });

@@ -17,6 +17,12 @@ export interface OperationOptions {
    * 1 MiB); the import routes take 10 MiB. Larger → `413 VAL_PAYLOAD_TOO_LARGE`.
    */
   bodyLimitBytes?: number;
+  /**
+   * The operation can also answer as Server-Sent Events: per request, a client that sends
+   * `Accept: text/event-stream` gets the stream (the handler reads `@ResponseModeParam()` and
+   * returns an async iterable of events), everyone else the JSON envelope.
+   */
+  streams?: boolean;
   /** One line for Swagger UI and the OpenAPI document (required: every operation has one). */
   summary: string;
 }

@@ -1,6 +1,8 @@
 import type { ClsStore } from 'nestjs-cls';
 import type { ResponseMeta } from '../http/envelope';
+import type { ResponseMode } from '../http/event-stream';
 import type { Actor } from './actor';
+import type { OperationMetadata } from './operation.decorator';
 
 /** What a service said about its operation for the audit event (see AuditTrail). */
 export interface AuditNote {
@@ -22,6 +24,12 @@ export interface RequestContext {
   /** Set by the auth guard; absent on public routes. */
   actor: Actor | undefined;
   operation: string;
+  /** The operation's declared options (transaction, body limit, streams, …), for hooks. */
+  options: Readonly<OperationMetadata>;
+  /** The route's path parameters (`{id: …}`), e.g. the session a lifecycle hook resolves. */
+  params: Readonly<Record<string, string>>;
+  /** JSON envelope or SSE stream, decided for this request (see responseModeOf). */
+  responseMode: ResponseMode;
   method: string;
   /** The route template (`/v1/casefiles/:id`), never the raw path. */
   route: string;

@@ -5,6 +5,7 @@ import {
   Injectable,
   Logger,
   type NestInterceptor,
+  StreamableFile,
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
@@ -23,7 +24,9 @@ import {
   tap,
   throwError,
 } from 'rxjs';
+import { toDomainError } from '../errors/all-exceptions.filter';
 import { successEnvelope } from '../http/envelope';
+import { responseModeOf, type SseEvent, toSseStream } from '../http/event-stream';
 import type { Actor } from './actor';
 import { requestIdOf } from '../http/request-id';
 import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
@@ -78,7 +81,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     );
     const ctx = this.buildContext(
       req,
-      operation.name,
+      operation,
       declaredStatus ?? (req.method === 'POST' ? 201 : 200),
     );
     const hooks = this.hooks.filter((hook) => hook.appliesTo?.(ctx) ?? true);
@@ -86,6 +89,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     this.cls.set('requestContext', ctx);
 
     if (operation.envelope === false) return this.passThrough(ctx, hooks, next);
+    if (ctx.responseMode === 'sse') return this.stream(ctx, hooks, next, res);
     const transactional = operation.transaction ?? MUTATING_METHODS.has(req.method);
     // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
     const noContent = declaredStatus === 204;
@@ -96,11 +100,18 @@ export class RequestHubInterceptor implements NestInterceptor {
     });
   }
 
-  private buildContext(req: Request, operation: string, successStatus: number): RequestContext {
+  private buildContext(
+    req: Request,
+    operation: OperationMetadata,
+    successStatus: number,
+  ): RequestContext {
     return {
       requestId: requestIdOf(req),
       actor: req.user as Actor | undefined,
-      operation,
+      operation: operation.name,
+      options: operation,
+      params: { ...(req.params as Record<string, string>) },
+      responseMode: responseModeOf(operation, req),
       method: req.method,
       route: routeTemplateOf(req),
       startedAt: performance.now(),
@@ -160,6 +171,49 @@ export class RequestHubInterceptor implements NestInterceptor {
         ),
       ),
     );
+  }
+
+  /**
+   * An answer as Server-Sent Events. Pre hooks and the handler's set-up run first, so a refusal
+   * (404, 403, 409) is still a JSON error envelope; once the stream starts, a failure is its
+   * `error` event. No transaction spans the stream (handlers commit their own short ones); post
+   * or error hooks run when it ends, also when the client went away.
+   */
+  private stream(
+    ctx: RequestContext,
+    hooks: readonly RequestHook[],
+    next: CallHandler<unknown>,
+    res: Response,
+  ): Observable<unknown> {
+    return defer(async () => {
+      let events: AsyncIterable<SseEvent>;
+      try {
+        for (const hook of hooks) await hook.pre?.(ctx);
+        events = (await lastValueFrom(next.handle())) as AsyncIterable<SseEvent>;
+      } catch (error) {
+        await this.runErrorHooks(ctx, hooks, error);
+        throw error;
+      }
+      let failure: unknown;
+      const body = toSseStream(events, {
+        onError: (error) => {
+          failure = error;
+          const { code, message, details } = toDomainError(error, {
+            method: ctx.method,
+            path: ctx.route,
+          });
+          if (code === 'SYS_INTERNAL') this.logger.error({ err: error }, 'stream failed');
+          return Promise.resolve({ code, message, ...(details && { details }) });
+        },
+        onEnd: async (failed) => {
+          if (failed) await this.runErrorHooks(ctx, hooks, failure);
+          else for (const hook of hooks) await hook.post?.(ctx, undefined);
+          await this.runAfterCommit(ctx);
+        },
+      });
+      res.status(200).setHeader('Cache-Control', 'no-cache').setHeader('X-Accel-Buffering', 'no');
+      return new StreamableFile(body, { type: 'text/event-stream' });
+    });
   }
 
   /** Committed work whose follow-up fails is logged: the change itself stands. */

@@ -18,3 +18,19 @@ export class InvalidIdempotencyKeyError extends RequestValidationError {
     super([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1-255 characters' }]);
   }
 }
+
+/**
+ * A streamed answer cannot be stored and replayed as one response: a client that asks for the
+ * stream resumes it instead (the stream's event ids), and uses the key with the JSON form.
+ */
+export class StreamNotIdempotentError extends RequestValidationError {
+  constructor() {
+    super([
+      {
+        field: 'Idempotency-Key',
+        message:
+          'Idempotency-Key applies to JSON answers; omit it with Accept: text/event-stream',
+      },
+    ]);
+  }
+}

@@ -17,7 +17,10 @@ import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
   InvalidIdempotencyKeyError,
+  StreamNotIdempotentError,
 } from './idempotency.errors';
+import { responseModeOf } from '../http/event-stream';
+import { OPERATION_METADATA, type OperationMetadata } from '../hub/operation.decorator';
 import { IdempotencyStore } from './idempotency.store';
 import { IDEMPOTENT } from './idempotent.decorator';
 
@@ -64,6 +67,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (typeof header !== 'string' || header.length < 1 || header.length > 255) {
       throw new InvalidIdempotencyKeyError();
     }
+    const operation = this.reflector.get<OperationMetadata | undefined>(
+      OPERATION_METADATA,
+      execution.getHandler(),
+    );
+    if (responseModeOf(operation, req) === 'sse') throw new StreamNotIdempotentError();
     const actor = req.user as Actor | undefined;
     const scope = actor ? `user:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`;
     const route = `${req.method} ${routeTemplateOf(req)}`;

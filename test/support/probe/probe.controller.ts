@@ -9,7 +9,13 @@ import { type ErrorCode, ERROR_CODES } from '../../../src/core/errors/error-code
 import type { HubClsStore } from '../../../src/core/hub/request-context';
 import { Operation } from '../../../src/core/hub/operation.decorator';
 import { IdParam } from '../../../src/core/http/id.param';
+import {
+  type ResponseMode,
+  ResponseModeParam,
+  type SseEvent,
+} from '../../../src/core/http/event-stream';
 import { Public } from '../../../src/core/http/public.decorator';
+import { Idempotent } from '../../../src/core/idempotency/idempotent.decorator';
 import { CreateProbeItemDto } from './probe.dto';
 import { ProbeHook } from './probe.hook';
 
@@ -40,6 +46,37 @@ export class ProbeController {
     private readonly cls: ClsService<HubClsStore>,
     private readonly hook: ProbeHook,
   ) {}
+
+  /**
+   * JSON or SSE per request (as the chat turn will be): `count` events, failing after `fail_after`
+   * of them when given. The JSON answer is what the stream adds up to.
+   */
+  @Post('stream')
+  @HttpCode(200)
+  @Idempotent()
+  @Operation('probe_stream', { summary: 'probe', streams: true })
+  streamOrJson(
+    @Query('count') count = '3',
+    @Query('fail_after') failAfter: string | undefined,
+    @ResponseModeParam() mode: ResponseMode,
+  ): { count: number } | AsyncIterable<SseEvent> {
+    const total = Number(count);
+    if (total > 100) throw new ProbeDomainError('VAL_FAILED');
+    if (mode === 'json') return { count: total };
+    const hook = this.hook;
+    const requestId = this.cls.get('requestContext')?.requestId;
+    const postRan = () => hook.events.some((e) => e.requestId === requestId && e.phase === 'post');
+    return (async function* () {
+      for (let n = 1; n <= total; n++) {
+        if (failAfter !== undefined && n > Number(failAfter)) {
+          throw new ProbeDomainError('SYS_UPSTREAM_ERROR');
+        }
+        await sleep(5);
+        yield { event: 'tick', data: { n, post_ran: postRan() }, id: String(n) };
+      }
+      yield { event: 'done', data: { count: total } };
+    })();
+  }
 
   /** An operation with a body limit of its own (as the import routes will have). */
   @Post('uploads')

@@ -10,6 +10,9 @@ export interface ProbeHookEvent {
   inTransaction: boolean;
   /** The domain error code the `error` hook was handed. */
   errorCode?: string;
+  params: Readonly<Record<string, string>>;
+  streams: boolean;
+  responseMode: RequestContext['responseMode'];
 }
 
 /** Records what the RequestHub made of each request; can be told to fail in post(). */
@@ -41,6 +44,9 @@ export class ProbeHook implements RequestHook {
       requestId: ctx.requestId,
       inTransaction: this.txHost.isTransactionActive(),
       ...(errorCode !== undefined && { errorCode }),
+      params: ctx.params,
+      streams: ctx.options.streams === true,
+      responseMode: ctx.responseMode,
     });
   }
 }
