@@ -229,7 +229,11 @@ describe('RequestHub', () => {
               .split('\n')
               .find((line) => line.startsWith(`${name}: `))
               ?.slice(name.length + 2);
-          return { id: field('id'), event: field('event'), data: JSON.parse(field('data')!) };
+          return {
+            id: field('id'),
+            event: field('event'),
+            data: JSON.parse(field('data')!) as unknown,
+          };
         });
 
     it('answers the JSON envelope when the client does not ask for a stream', async () => {
