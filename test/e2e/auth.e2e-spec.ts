@@ -233,6 +233,7 @@ describe('auth: users, tokens, refresh rotation', () => {
   });
 
   describe('access tokens', () => {
+    const SESSION_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
     let user: TestUser;
     let token: string;
     const signer = new JwtService({ secret: SECRET });
@@ -322,6 +323,21 @@ describe('auth: users, tokens, refresh rotation', () => {
           ),
         'AUTH_EXPIRED_TOKEN',
       ],
+      ...(
+        [
+          ['a session id without its kind', { session_id: SESSION_ID }],
+          ['a session of an unknown kind', { session_id: SESSION_ID, session_kind: 'shell' }],
+          ['a session id that is not a uuid', { session_id: 'x', session_kind: 'tool' }],
+        ] as const
+      ).map(([name, claims]): [string, () => Promise<string>, string] => [
+        name,
+        () =>
+          signer.signAsync(
+            { role: 'user', fam: decode(token).fam, ...claims },
+            { subject: user.id, jwtid: 'x', issuer: ISSUER, audience: AUDIENCE, expiresIn: 60 },
+          ),
+        'AUTH_INVALID_TOKEN',
+      ]),
       [
         'an unknown login (fam)',
         () =>
@@ -347,6 +363,11 @@ describe('auth: users, tokens, refresh rotation', () => {
         { subject: user.id, jwtid: 'x', issuer: ISSUER, audience: AUDIENCE, expiresIn: 60 },
       );
       await http.get('/v1/auth/me').set('Authorization', bearer(genuine)).expect(200);
+      const bound = await signer.signAsync(
+        { role: 'user', fam: decode(token).fam, session_id: SESSION_ID, session_kind: 'chat' },
+        { subject: user.id, jwtid: 'x', issuer: ISSUER, audience: AUDIENCE, expiresIn: 60 },
+      );
+      await http.get('/v1/auth/me').set('Authorization', bearer(bound)).expect(200);
     });
 
     it('GET /me reports the account as stored, not the claims of an older token', async () => {

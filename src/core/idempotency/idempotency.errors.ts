@@ -28,8 +28,7 @@ export class StreamNotIdempotentError extends RequestValidationError {
     super([
       {
         field: 'Idempotency-Key',
-        message:
-          'Idempotency-Key applies to JSON answers; omit it with Accept: text/event-stream',
+        message: 'Idempotency-Key applies to JSON answers; omit it with Accept: text/event-stream',
       },
     ]);
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../../config/app-config';
-import type { Role } from '../../../core/hub/actor';
+import type { BoundSession, Role, SessionKind } from '../../../core/hub/actor';
 
 export const JWT_ALGORITHM = 'HS256';
 export const JWT_ISSUER = 'casefile-hub';
@@ -19,7 +19,7 @@ export interface AccessTokenClaims {
   iss: string;
   aud: string;
   session_id?: string;
-  session_kind?: 'tool' | 'chat';
+  session_kind?: SessionKind;
 }
 
 @Injectable()
@@ -33,9 +33,14 @@ export class AccessTokens {
     return this.config.env.ACCESS_TOKEN_TTL_SECONDS;
   }
 
-  sign(user: { id: string; role: Role }, loginId: string): Promise<string> {
+  /** An access token of the login; with `session`, one that binds that session (§5.3). */
+  sign(user: { id: string; role: Role }, loginId: string, session?: BoundSession): Promise<string> {
     return this.jwt.signAsync(
-      { role: user.role, fam: loginId },
+      {
+        role: user.role,
+        fam: loginId,
+        ...(session && { session_id: session.id, session_kind: session.kind }),
+      },
       {
         subject: user.id,
         jwtid: randomUUID(),

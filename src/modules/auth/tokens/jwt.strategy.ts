@@ -3,7 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../../../config/app-config';
-import type { Actor } from '../../../core/hub/actor';
+import {
+  type Actor,
+  type BoundSession,
+  SESSION_KINDS,
+  type SessionKind,
+} from '../../../core/hub/actor';
 import { InvalidTokenError } from '../auth.errors';
 import { type AccessTokenClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
 import { LoginStateService } from './login-state.service';
@@ -38,6 +43,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof exp !== 'number' || typeof sub !== 'string' || typeof fam !== 'string' || !jti) {
       throw new InvalidTokenError();
     }
+    const session = boundSessionOf(claims);
     const state = await this.loginStates.get(fam);
     if (!state?.active || state.userId !== sub) throw new InvalidTokenError();
     return {
@@ -48,6 +54,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       loginId: fam,
       secondFactor: state.secondFactor,
       scopes: ['read', 'write'],
+      ...(session && { session }),
     };
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The bound session of a token: both claims or neither, well formed, else the token is invalid. */
+function boundSessionOf(claims: Partial<AccessTokenClaims>): BoundSession | undefined {
+  const { session_id: id, session_kind: kind } = claims;
+  if (id === undefined && kind === undefined) return undefined;
+  if (typeof id !== 'string' || !UUID.test(id) || !SESSION_KINDS.includes(kind as SessionKind)) {
+    throw new InvalidTokenError();
+  }
+  return { id, kind: kind as SessionKind };
 }

@@ -1,0 +1,55 @@
+import type { AppConfig } from '../../../config/app-config';
+import { InvalidTokenError } from '../auth.errors';
+import type { AccessTokenClaims } from './access-tokens';
+import { JwtStrategy } from './jwt.strategy';
+import type { LoginStateService } from './login-state.service';
+
+const SESSION_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
+
+describe('JwtStrategy.validate', () => {
+  const strategy = new JwtStrategy(
+    { jwtSecret: 'a-secret-of-at-least-thirty-two-characters' } as AppConfig,
+    {
+      get: (fam: string) =>
+        Promise.resolve(
+          fam === 'login-1'
+            ? { userId: 'user-1', role: 'admin', secondFactor: true, active: true }
+            : undefined,
+        ),
+    } as unknown as LoginStateService,
+  );
+  const claims = (extra: Partial<AccessTokenClaims> = {}): Partial<AccessTokenClaims> => ({
+    sub: 'user-1',
+    fam: 'login-1',
+    jti: 'j',
+    exp: Math.floor(Date.now() / 1000) + 60,
+    role: 'user',
+    ...extra,
+  });
+
+  it('makes the actor from the login state, not from the role claim', async () => {
+    const actor = await strategy.validate(claims());
+    expect(actor).toEqual({
+      userId: 'user-1',
+      role: 'admin',
+      authMethod: 'jwt',
+      loginId: 'login-1',
+      secondFactor: true,
+      scopes: ['read', 'write'],
+    });
+  });
+
+  it('keeps the bound session of a session token on the actor', async () => {
+    const actor = await strategy.validate(claims({ session_id: SESSION_ID, session_kind: 'tool' }));
+    expect(actor.session).toEqual({ id: SESSION_ID, kind: 'tool' });
+  });
+
+  it.each([
+    ['a session id alone', { session_id: SESSION_ID }],
+    ['a kind alone', { session_kind: 'chat' as const }],
+    ['an unknown kind', { session_id: SESSION_ID, session_kind: 'shell' as 'tool' }],
+    ['a malformed id', { session_id: 'not-a-uuid', session_kind: 'tool' as const }],
+  ])('refuses %s', async (_, extra) => {
+    await expect(strategy.validate(claims(extra))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
