@@ -6,8 +6,9 @@ import type { HubClsStore } from './request-context';
 /**
  * Work that must only happen once the request's transaction has committed — typically dropping a
  * cache entry, so that no concurrent request can re-cache the state from before the change. The
- * RequestHub runs it after the commit; on rollback it is dropped. Outside a transaction it runs
- * at once.
+ * RequestHub (or BackgroundWork, for jobs) runs it after the commit; on rollback it is dropped.
+ * Outside a transaction it runs at once. Inside a transaction with no context to hold it, it is
+ * refused rather than run early.
  */
 @Injectable()
 export class AfterCommit {
@@ -18,10 +19,10 @@ export class AfterCommit {
 
   async run(work: () => Promise<void>): Promise<void> {
     const ctx = this.cls.isActive() ? this.cls.get('requestContext') : undefined;
-    if (ctx && this.txHost.isTransactionActive()) {
-      ctx.afterCommit.push(work);
-      return;
+    if (!this.txHost.isTransactionActive()) return work();
+    if (!ctx) {
+      throw new Error('AfterCommit inside a transaction needs a request or BackgroundWork context');
     }
-    await work();
+    ctx.afterCommit.push(work);
   }
 }

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AfterCommit } from './after-commit';
+import { BackgroundWork } from './background';
 
-/** What feature modules use of the hub's request context, available everywhere. */
+/** What feature modules use of the hub's request context (and jobs' own), available everywhere. */
 @Global()
-@Module({ providers: [AfterCommit], exports: [AfterCommit] })
+@Module({ providers: [AfterCommit, BackgroundWork], exports: [AfterCommit, BackgroundWork] })
 export class HubContextModule {}

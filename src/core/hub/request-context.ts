@@ -44,6 +44,8 @@ export interface RequestContext {
   /** The status a success answers with (@HttpCode, else 201 for POST, 200 otherwise). */
   successStatus: number;
   audit?: AuditNote;
+  /** Set once the success event is written by the operation itself, in its own transaction. */
+  auditWritten?: boolean;
   /** Registered through AfterCommit; run by the hub once the transaction has committed. */
   afterCommit: (() => Promise<void>)[];
 }

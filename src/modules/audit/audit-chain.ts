@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { BackgroundWork } from '../../core/hub/background';
 import { Sql } from '../../database/sql';
 import type { AuditChainHeadEntity } from './audit-chain-head.entity';
 
@@ -42,12 +43,13 @@ export class AuditChain {
   constructor(
     private readonly sql: Sql,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly background: BackgroundWork,
   ) {}
 
   @Interval('audit-seal', 5000)
   async sealOnSchedule(): Promise<void> {
     try {
-      await this.sealPending();
+      await this.background.run('audit_seal', () => this.sealPending());
     } catch (error) {
       this.logger.warn({ err: error }, 'sealing audit events failed; will retry');
     }

@@ -26,7 +26,9 @@ export class AuditHook implements RequestHook {
   }
 
   async post(ctx: RequestContext): Promise<void> {
-    if (MUTATING.has(ctx.method)) await this.audit.record(ctx, 'success', ctx.successStatus);
+    if (MUTATING.has(ctx.method) && !ctx.auditWritten) {
+      await this.audit.record(ctx, 'success', ctx.successStatus);
+    }
   }
 
   async error(ctx: RequestContext, error: unknown): Promise<void> {

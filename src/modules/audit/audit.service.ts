@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
-import type { RequestContext } from '../../core/hub/request-context';
+import { ClsService } from 'nestjs-cls';
+import type { HubClsStore, RequestContext } from '../../core/hub/request-context';
 import type { AuditStatus } from './audit-event.entity';
 import {
   type AuditEventDto,
@@ -14,7 +15,23 @@ import { type AuditEventRow, type AuditFilters, AuditRepository } from './audit.
 
 @Injectable()
 export class AuditService {
-  constructor(private readonly events: AuditRepository) {}
+  constructor(
+    private readonly events: AuditRepository,
+    private readonly cls: ClsService<HubClsStore>,
+  ) {}
+
+  /**
+   * For operations that run their own transaction (`transaction: false`: login, refresh, logout,
+   * revoking a key): writes the request's success event now, inside that transaction, so it
+   * commits with the change; the audit hook then writes nothing more. Failures are still written
+   * by the hook after the rollback.
+   */
+  async recordSuccessInTransaction(): Promise<void> {
+    const ctx = this.cls.isActive() ? this.cls.get('requestContext') : undefined;
+    if (!ctx || ctx.auditWritten) return;
+    await this.record(ctx, 'success', ctx.successStatus);
+    ctx.auditWritten = true;
+  }
 
   /** One event for the request in `ctx`, from what the hub and the service's AuditTrail know. */
   record(

@@ -3,6 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { AppConfig } from '../../config/app-config';
 import { AuditTrail } from '../audit/audit-trail';
+import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../../core/hub/actor';
 import {
   AccountDisabledError,
@@ -47,6 +48,7 @@ export class AuthService {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly config: AppConfig,
     private readonly auditTrail: AuditTrail,
+    private readonly audit: AuditService,
     private readonly twoFactor: TwoFactorService,
   ) {}
 
@@ -95,7 +97,9 @@ export class AuthService {
         ...client,
       });
       this.auditTrail.note({ resourceType: 'login', resourceId: loginId });
-      return this.issueTokens(user, loginId, null);
+      const pair = await this.issueTokens(user, loginId, null);
+      await this.audit.recordSuccessInTransaction();
+      return pair;
     });
   }
 
@@ -122,7 +126,9 @@ export class AuthService {
       if (!token.userActive) return { error: new AccountDisabledError() };
       await this.logins.markRefreshTokenUsed(token.id);
       const user = await this.users.findById(token.userId);
-      return { pair: await this.issueTokens(user!, token.loginId, token.id) };
+      const pair = await this.issueTokens(user!, token.loginId, token.id);
+      await this.audit.recordSuccessInTransaction();
+      return { pair };
     });
     // after the commit, so no request can cache the login's state from before the revocation
     if (outcome.revokedLogin) await this.loginStates.invalidate([outcome.revokedLogin]);
@@ -133,9 +139,15 @@ export class AuthService {
   /** Revokes the caller's login: its refresh tokens and access tokens stop working at once. */
   async logout(actor: Actor): Promise<LogoutResultDto> {
     if (!actor.loginId) return { revoked: false };
-    this.auditTrail.note({ resourceType: 'login', resourceId: actor.loginId });
-    const revoked = await this.logins.revokeLogin(actor.loginId, 'logout');
-    await this.loginStates.invalidate([actor.loginId]);
+    const loginId = actor.loginId;
+    this.auditTrail.note({ resourceType: 'login', resourceId: loginId });
+    const revoked = await this.txHost.withTransaction(async () => {
+      const wasActive = await this.logins.revokeLogin(loginId, 'logout');
+      await this.audit.recordSuccessInTransaction();
+      return wasActive;
+    });
+    // after the commit, so no request can cache the login's state from before it
+    await this.loginStates.invalidate([loginId]);
     return { revoked };
   }
 

@@ -2,7 +2,9 @@ import { type Page, singlePage } from '../../../core/http/pagination';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { SharedCache } from '../../../core/cache/shared-cache';
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { AuditTrail } from '../../audit/audit-trail';
+import { AuditService } from '../../audit/audit.service';
 import { RequestValidationError } from '../../../core/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { ApiKeyNotFoundError, InvalidApiKeyError } from '../auth.errors';
@@ -27,6 +29,8 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly cache: SharedCache,
     private readonly auditTrail: AuditTrail,
+    private readonly audit: AuditService,
+    private readonly txHost: TransactionHost,
   ) {}
 
   async create(actor: Actor, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -62,8 +66,13 @@ export class ApiKeysService {
   /** Runs outside a request transaction so the cache is cleared after the revocation commits. */
   async revoke(actor: Actor, id: string): Promise<void> {
     this.auditTrail.note({ resourceType: 'api_key', resourceId: id });
-    const prefix = await this.keys.revoke(actor.userId, id);
-    if (!prefix) throw new ApiKeyNotFoundError();
+    const prefix = await this.txHost.withTransaction(async () => {
+      const revoked = await this.keys.revoke(actor.userId, id);
+      if (!revoked) throw new ApiKeyNotFoundError();
+      await this.audit.recordSuccessInTransaction();
+      return revoked;
+    });
+    // after the commit, so no request can cache the key from before the revocation
     await this.cache.delete(CACHE, [prefix]);
   }
 
