@@ -4,7 +4,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { IS_PUBLIC } from '../../src/core/http/public.decorator';
 import { IDEMPOTENT } from '../../src/core/idempotency/idempotent.decorator';
-import { ROLES } from '../../src/modules/auth/roles.decorator';
+import { ROLES_METADATA } from '../../src/modules/auth/roles.decorator';
 import { OPERATION_METADATA, type OperationMetadata } from '../../src/core/hub/operation.decorator';
 
 export interface RouteInfo {
@@ -51,7 +51,7 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         handler as never,
         metatype,
       ]);
-      const roles = reflector.getAllAndOverride<string[] | undefined>(ROLES, [
+      const roles = reflector.getAllAndOverride<string[] | undefined>(ROLES_METADATA, [
         handler as never,
         metatype,
       ]);

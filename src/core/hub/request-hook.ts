@@ -2,7 +2,7 @@ import type { RequestContext } from './request-context';
 
 /**
  * A cross-cutting step the RequestHub runs around every operation. Hooks are listed once, in
- * order, under REQUEST_HOOKS (see app.hooks.ts); adding one never touches the interceptor.
+ * order, under REQUEST_HOOKS (CoreModule.forRoot({hooks}) in app.module.ts); adding one never touches the interceptor.
  *
  * - `appliesTo` decides whether the hook runs for this request (default: always); the names of
  *   the hooks that apply become `meta.hooks`.

@@ -26,14 +26,13 @@ import {
 } from 'rxjs';
 import { toDomainError } from '../errors/all-exceptions.filter';
 import { successEnvelope } from '../http/envelope';
+import { isMutating } from '../http/http-methods';
 import { responseModeOf, type SseEvent, toSseStream } from '../http/event-stream';
 import type { Actor } from './actor';
 import { requestIdOf } from '../http/request-id';
 import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
 import { buildMeta, type HubClsStore, type RequestContext } from './request-context';
 import { REQUEST_HOOKS, type RequestHook } from './request-hook';
-
-const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * The matched route template (`/v1/casefiles/:id`). A wildcard path is the catch-all middleware
@@ -90,7 +89,7 @@ export class RequestHubInterceptor implements NestInterceptor {
 
     if (operation.envelope === false) return this.passThrough(ctx, hooks, next);
     if (ctx.responseMode === 'sse') return this.stream(ctx, hooks, next, res);
-    const transactional = operation.transaction ?? MUTATING_METHODS.has(req.method);
+    const transactional = operation.transaction ?? isMutating(req.method);
     // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
     const noContent = declaredStatus === 204;
     return defer(async () => {

@@ -11,7 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { defer, lastValueFrom, type Observable } from 'rxjs';
 import { requestIdOf } from '../http/request-id';
-import type { Actor } from '../hub/actor';
+import { callerKeyOf } from '../http/caller-key';
 import { routeTemplateOf } from '../hub/request-hub.interceptor';
 import {
   IdempotencyInProgressError,
@@ -72,8 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       execution.getHandler(),
     );
     if (responseModeOf(operation, req) === 'sse') throw new StreamNotIdempotentError();
-    const actor = req.user as Actor | undefined;
-    const scope = actor ? `user:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`;
+    const scope = callerKeyOf(req);
     const route = `${req.method} ${routeTemplateOf(req)}`;
     return defer(async () => {
       const outcome = await this.store.claim(scope, route, header, hashBody(req.body));

@@ -2,7 +2,7 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { TooManyRequestsError } from '../errors/domain-error';
-import type { Actor } from '../hub/actor';
+import { callerKeyOf } from '../http/caller-key';
 
 /**
  * API.md §1.3: counts per user (per client IP when anonymous or not authenticated), across all
@@ -13,8 +13,7 @@ import type { Actor } from '../hub/actor';
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   protected override getTracker(req: Request): Promise<string> {
-    const actor = req.user as Actor | undefined;
-    return Promise.resolve(actor ? `user:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`);
+    return Promise.resolve(callerKeyOf(req));
   }
 
   protected override throwThrottlingException(

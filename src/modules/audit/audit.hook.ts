@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { toDomainError } from '../../core/errors/all-exceptions.filter';
+import { isMutating } from '../../core/http/http-methods';
 import type { RequestContext } from '../../core/hub/request-context';
 import type { RequestHook } from '../../core/hub/request-hook';
 import { AuditService } from './audit.service';
-
-const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Denials on a read are audited too: someone reached for a casefile they may not see. */
 const DENIALS = new Set(['AUTH_FORBIDDEN', 'NF_CASEFILE']);
@@ -22,11 +21,11 @@ export class AuditHook implements RequestHook {
   constructor(private readonly audit: AuditService) {}
 
   appliesTo(ctx: RequestContext): boolean {
-    return MUTATING.has(ctx.method) || ctx.actor !== undefined;
+    return isMutating(ctx.method) || ctx.actor !== undefined;
   }
 
   async post(ctx: RequestContext): Promise<void> {
-    if (MUTATING.has(ctx.method) && !ctx.auditWritten) {
+    if (isMutating(ctx.method) && !ctx.auditWritten) {
       await this.audit.record(ctx, 'success', ctx.successStatus);
     }
   }
@@ -34,7 +33,7 @@ export class AuditHook implements RequestHook {
   async error(ctx: RequestContext, error: unknown): Promise<void> {
     const failure = toDomainError(error, { method: ctx.method, path: ctx.route });
     const deniedRead = DENIALS.has(failure.code) && ctx.audit?.casefileId !== undefined;
-    if (!MUTATING.has(ctx.method) && !deniedRead) return;
+    if (!isMutating(ctx.method) && !deniedRead) return;
     await this.audit.record(ctx, 'failure', failure.status, { code: failure.code });
   }
 }

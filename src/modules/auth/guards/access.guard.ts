@@ -5,10 +5,9 @@ import { ForbiddenError } from '../../../core/errors/domain-error';
 import type { Actor, Role } from '../../../core/hub/actor';
 import { AppConfig } from '../../../config/app-config';
 import { MissingCredentialsError, ReadOnlyKeyError, TwoFactorRequiredError } from '../auth.errors';
-import { ROLES } from '../roles.decorator';
+import { isMutating } from '../../../core/http/http-methods';
+import { ROLES_METADATA } from '../roles.decorator';
 import { isPublic } from './auth.guard';
-
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Last of the three global guards (after AuthGuard and RateLimitGuard), fail-closed: a route is
@@ -29,10 +28,10 @@ export class AccessGuard implements CanActivate {
     if (req.authError) throw req.authError;
     const actor = req.user as Actor | undefined;
     if (!actor) throw new MissingCredentialsError();
-    if (!actor.scopes.includes('write') && !READ_METHODS.has(req.method)) {
+    if (!actor.scopes.includes('write') && isMutating(req.method)) {
       throw new ReadOnlyKeyError();
     }
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_METADATA, [
       context.getHandler(),
       context.getClass(),
     ]);
