@@ -24,6 +24,37 @@ describe('loadAppConfig', () => {
     expect(() => statSync(join(dataDir, 'jwt-secret'))).toThrow();
   });
 
+  it('groups the settings by what reads them, with the defaults of the contract', () => {
+    const config = loadAppConfig({
+      DATA_DIR: dataDir,
+      ACCESS_TOKEN_TTL_SECONDS: '60',
+      SESSION_IDLE_TTL_SECONDS: '120',
+      ADMIN_2FA_REQUIRED: 'true',
+    });
+    expect(config.auth).toMatchObject({
+      accessTokenTtlSeconds: 60,
+      refreshTokenTtlSeconds: 2_592_000,
+      loginMaxFailures: 5,
+      admin2faRequired: true,
+      bootstrapAdmin: undefined,
+    });
+    expect(config.rateLimit).toMatchObject({ perMinute: 60, authPerMinute: 10 });
+    expect(config.sessions).toEqual({ idleTtlSeconds: 120, maxTtlSeconds: 86_400 });
+    expect(config.tools).toEqual({ timeoutMs: 10_000, maxResultBytes: 262_144 });
+    expect(config.chat).toMatchObject({ provider: 'builtin', maxToolRounds: 5 });
+  });
+
+  it('has a bootstrap admin only when both ADMIN_EMAIL and ADMIN_PASSWORD are set', () => {
+    const email = 'root@example.com';
+    expect(loadAppConfig({ DATA_DIR: dataDir, ADMIN_EMAIL: email }).auth.bootstrapAdmin).toBe(
+      undefined,
+    );
+    expect(
+      loadAppConfig({ DATA_DIR: dataDir, ADMIN_EMAIL: email, ADMIN_PASSWORD: 'p'.repeat(16) }).auth
+        .bootstrapAdmin,
+    ).toEqual({ email, password: 'p'.repeat(16) });
+  });
+
   it('resolves DATA_DIR to an absolute path', () => {
     expect(loadAppConfig({ DATA_DIR: dataDir }).dataDir).toBe(dataDir);
   });

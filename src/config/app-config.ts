@@ -32,11 +32,32 @@ export class AppConfig {
   };
   readonly redisUrl: string | undefined;
   readonly jwtSecret: string;
-  /** The raw validated variables, for the feature settings later modules read. */
-  readonly env: Readonly<EnvironmentVariables>;
+  readonly auth: {
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly loginMaxFailures: number;
+    readonly admin2faRequired: boolean;
+    /** ADMIN_EMAIL / ADMIN_PASSWORD: the first super_admin, made at start-up when none exists. */
+    readonly bootstrapAdmin: { readonly email: string; readonly password: string } | undefined;
+  };
+  readonly rateLimit: {
+    readonly perMinute: number;
+    readonly authPerMinute: number;
+    /** Prefix of the shared counters in Redis. */
+    readonly namespace: string;
+  };
+  readonly sessions: { readonly idleTtlSeconds: number; readonly maxTtlSeconds: number };
+  readonly tools: { readonly timeoutMs: number; readonly maxResultBytes: number };
+  readonly chat: {
+    readonly provider: EnvironmentVariables['CHAT_PROVIDER'];
+    readonly openaiBaseUrl: string | undefined;
+    readonly openaiApiKey: string | undefined;
+    readonly model: string | undefined;
+    readonly maxToolRounds: number;
+  };
+  readonly google: { readonly apiBaseUrl: string };
 
   constructor(env: EnvironmentVariables, jwtSecret: string) {
-    this.env = Object.freeze(env);
     this.nodeEnv = env.NODE_ENV;
     this.port = env.PORT;
     this.dataDir = resolve(env.DATA_DIR);
@@ -51,6 +72,34 @@ export class AppConfig {
     };
     this.redisUrl = env.REDIS_URL;
     this.jwtSecret = jwtSecret;
+    this.auth = {
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      admin2faRequired: env.ADMIN_2FA_REQUIRED,
+      bootstrapAdmin:
+        env.ADMIN_EMAIL && env.ADMIN_PASSWORD
+          ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
+          : undefined,
+    };
+    this.rateLimit = {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      namespace: env.RATE_LIMIT_NAMESPACE,
+    };
+    this.sessions = {
+      idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
+      maxTtlSeconds: env.SESSION_MAX_TTL_SECONDS,
+    };
+    this.tools = { timeoutMs: env.TOOL_TIMEOUT_MS, maxResultBytes: env.TOOL_MAX_RESULT_BYTES };
+    this.chat = {
+      provider: env.CHAT_PROVIDER,
+      openaiBaseUrl: env.OPENAI_BASE_URL,
+      openaiApiKey: env.OPENAI_API_KEY,
+      model: env.CHAT_MODEL,
+      maxToolRounds: env.CHAT_MAX_TOOL_ROUNDS,
+    };
+    this.google = { apiBaseUrl: env.GOOGLE_API_BASE_URL };
   }
 
   get isProduction(): boolean {

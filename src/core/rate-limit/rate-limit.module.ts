@@ -19,17 +19,17 @@ const MINUTE_MS = 60_000;
       inject: [AppConfig, REDIS_CLIENT],
       useFactory: (config: AppConfig, redis: RedisClient) => ({
         throttlers: [
-          { name: 'default', ttl: MINUTE_MS, limit: config.env.RATE_LIMIT_PER_MINUTE },
+          { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute },
           {
             name: 'auth',
             ttl: MINUTE_MS,
-            limit: config.env.AUTH_RATE_LIMIT_PER_MINUTE,
+            limit: config.rateLimit.authPerMinute,
             skipIf: (context) => !Reflect.getMetadata(AUTH_RATE_LIMITED, context.getHandler()),
           },
         ],
         // One counter per caller across all routes (throttler keys per handler by default).
         generateKey: (_context, tracker, name) =>
-          `${config.env.RATE_LIMIT_NAMESPACE}:rl:${name}:${tracker}`,
+          `${config.rateLimit.namespace}:rl:${name}:${tracker}`,
         storage: redis
           ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis))
           : undefined,

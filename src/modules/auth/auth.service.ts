@@ -158,7 +158,7 @@ export class AuthService {
   }
 
   private refuseWhileLockedOut(user: UserEntity): void {
-    const max = this.config.env.LOGIN_MAX_FAILURES;
+    const max = this.config.auth.loginMaxFailures;
     const windowStart = user.failedLoginWindowStart?.getTime();
     if (user.failedLoginCount < max || windowStart === undefined) return;
     const retryAfterMs = windowStart + LOGIN_FAILURE_WINDOW_SECONDS * 1000 - Date.now();
@@ -175,7 +175,7 @@ export class AuthService {
       loginId,
       parentId,
       tokenHash: sha256(refreshToken),
-      expiresAt: new Date(Date.now() + this.config.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      expiresAt: new Date(Date.now() + this.config.auth.refreshTokenTtlSeconds * 1000),
     });
     return {
       access_token: await this.accessTokens.sign(user, loginId),

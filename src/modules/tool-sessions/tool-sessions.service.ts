@@ -52,8 +52,8 @@ export class ToolSessionsService {
     const session = await this.sessions.insert({
       userId: actor.userId,
       casefileId: options.casefileId,
-      ttlSeconds: options.ttlSeconds ?? this.config.env.SESSION_IDLE_TTL_SECONDS,
-      maxTtlSeconds: this.config.env.SESSION_MAX_TTL_SECONDS,
+      ttlSeconds: options.ttlSeconds ?? this.config.sessions.idleTtlSeconds,
+      maxTtlSeconds: this.config.sessions.maxTtlSeconds,
     });
     this.auditTrail.note({ details: { tool_session_id: session.id } });
     return toToolSessionDto(session);

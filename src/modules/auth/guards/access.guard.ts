@@ -48,7 +48,7 @@ export class AccessGuard implements CanActivate {
         actual: actor.role,
       });
     }
-    if (this.config.env.ADMIN_2FA_REQUIRED && !actor.secondFactor)
+    if (this.config.auth.admin2faRequired && !actor.secondFactor)
       throw new TwoFactorRequiredError();
     return true;
   }

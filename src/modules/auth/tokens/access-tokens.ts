@@ -30,7 +30,7 @@ export class AccessTokens {
   ) {}
 
   get ttlSeconds(): number {
-    return this.config.env.ACCESS_TOKEN_TTL_SECONDS;
+    return this.config.auth.accessTokenTtlSeconds;
   }
 
   /** An access token of the login; with `session`, one that binds that session (§5.3). */

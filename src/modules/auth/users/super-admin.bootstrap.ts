@@ -15,8 +15,9 @@ export class SuperAdminBootstrap implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = this.config.env;
-    if (!email || !password) return;
+    const admin = this.config.auth.bootstrapAdmin;
+    if (!admin) return;
+    const { email, password } = admin;
     const outcome = await this.txHost.withTransaction(() =>
       this.users.ensureSuperAdmin(email, password),
     );
