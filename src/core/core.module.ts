@@ -27,6 +27,7 @@ import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
 import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
+import { SecretsModule } from './secrets/secret-box';
 
 export interface CoreModuleOptions {
   /** The RequestHub's hooks, in the order they run. */
@@ -53,6 +54,7 @@ export class CoreModule implements NestModule {
         SharedCacheModule,
         HubContextModule,
         HealthModule,
+        SecretsModule,
         ...(options.hookModules ?? []),
       ],
       providers: [

@@ -10,7 +10,6 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { SecretBox } from './two-factor/secret-box';
 import { TwoFactorController } from './two-factor/two-factor.controller';
 import { TwoFactorService } from './two-factor/two-factor.service';
 import { AuthGuard } from './guards/auth.guard';
@@ -53,7 +52,6 @@ import { AccessGuard } from './guards/access.guard';
     LoginsRepository,
     LoginStateService,
     PasswordHasher,
-    SecretBox,
     TwoFactorService,
     AccessTokens,
     JwtStrategy,

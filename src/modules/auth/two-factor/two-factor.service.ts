@@ -5,7 +5,7 @@ import { AuditTrail } from '../../audit/audit-trail';
 import { InvalidOtpError, TwoFactorAlreadyEnabledError, UserNotFoundError } from '../auth.errors';
 import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
-import { SecretBox } from './secret-box';
+import { SecretBox } from '../../../core/secrets/secret-box';
 import type { TwoFactorSetupDto, TwoFactorStatusDto } from './two-factor.dto';
 
 const ISSUER = 'Casefile Hub';
@@ -26,7 +26,10 @@ export class TwoFactorService {
     const user = await this.userOf(actor);
     if (user.twoFactorEnabled) throw new TwoFactorAlreadyEnabledError();
     const secret = authenticator.generateSecret();
-    await this.users.updateTwoFactor(user.id, { secret: this.box.seal(secret), enabled: false });
+    await this.users.updateTwoFactor(user.id, {
+      secret: this.box.seal('totp-secrets', secret),
+      enabled: false,
+    });
     return { secret, otpauth_uri: authenticator.keyuri(user.email, ISSUER, secret) };
   }
 
@@ -46,7 +49,9 @@ export class TwoFactorService {
 
   /** Whether `code` is the user's current TOTP (false without a usable secret). */
   verify(user: Pick<UserEntity, 'twoFactorSecret'>, code: string): boolean {
-    const secret = user.twoFactorSecret ? this.box.open(user.twoFactorSecret) : undefined;
+    const secret = user.twoFactorSecret
+      ? this.box.open('totp-secrets', user.twoFactorSecret)
+      : undefined;
     return secret !== undefined && /^\d{6}$/.test(code) && authenticator.check(code, secret);
   }
 
