@@ -121,9 +121,7 @@ describe('contract', () => {
       }
       expect(doc.components.schemas).toHaveProperty('ErrorEnvelopeDto');
       expect(doc.components.schemas).toHaveProperty('ResponseMetaDto');
-      expect(JSON.stringify(doc.paths['/health'])).toContain(
-        '#/components/schemas/HealthResponseDto',
-      );
+      expect(JSON.stringify(doc.paths['/health'])).toContain('#/components/schemas/HealthDto');
     });
   });
 

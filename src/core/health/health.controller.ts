@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { ApiEnvelopeResponse } from '../http/api-envelope.decorator';
 import { Public } from '../http/public.decorator';
 import { Operation } from '../hub/operation.decorator';
-import { HealthResponseDto, LivenessResponseDto } from './health-response.dto';
+import { HealthDto, LivenessDto } from './health.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('Health')
@@ -18,9 +18,9 @@ export class HealthController {
   @Get()
   @Public()
   @Operation('health', { summary: 'Readiness: the database (and Redis when configured) answer' })
-  @ApiEnvelopeResponse(HealthResponseDto, { description: 'Every dependency answers' })
-  @ApiEnvelopeResponse(HealthResponseDto, { status: 503, description: 'A dependency is down' })
-  async check(@Res({ passthrough: true }) res: Response): Promise<HealthResponseDto> {
+  @ApiEnvelopeResponse(HealthDto, { description: 'Every dependency answers' })
+  @ApiEnvelopeResponse(HealthDto, { status: 503, description: 'A dependency is down' })
+  async check(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
     const report = await this.health.check();
     if (report.status !== 'ok') res.status(503);
     return report;
@@ -29,8 +29,8 @@ export class HealthController {
   @Get('live')
   @Public()
   @Operation('health_live', { summary: 'Liveness: the process runs (no dependency checks)' })
-  @ApiEnvelopeResponse(LivenessResponseDto)
-  live(): LivenessResponseDto {
+  @ApiEnvelopeResponse(LivenessDto)
+  live(): LivenessDto {
     return { status: 'ok' };
   }
 }

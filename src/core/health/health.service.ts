@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { version } from '../../../package.json';
 import { REDIS_CLIENT, type RedisClient } from '../redis/redis.module';
-import type { DependencyCheckDto, HealthResponseDto } from './health-response.dto';
+import type { DependencyCheckDto, HealthDto } from './health.dto';
 
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -45,7 +45,7 @@ export class HealthService {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
-  async check(): Promise<HealthResponseDto> {
+  async check(): Promise<HealthDto> {
     const redis = this.redis;
     const [database, redisCheck] = await Promise.all([
       timed(() => this.dataSource.query('SELECT 1')),

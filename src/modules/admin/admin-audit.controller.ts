@@ -4,7 +4,7 @@ import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { type Page, PageDto } from '../../core/http/pagination';
 import { Operation } from '../../core/hub/operation.decorator';
 import { AuditChain } from '../audit/audit-chain';
-import { AuditEventDto, AuditVerifyDto, ListAuditEventsQuery } from '../audit/audit.dto';
+import { AuditEventDto, AuditVerifyDto, ListAuditEventsQuery } from '../audit/dto/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { Roles } from '../auth/roles.decorator';
 

@@ -10,7 +10,7 @@ import { Roles } from '../auth/roles.decorator';
 import { CasefilesService } from '../casefiles/casefiles.service';
 import { TransferCasefileDto } from '../casefiles/dto/casefile-actions.dto';
 import { AdminCasefileDto } from '../casefiles/dto/casefile.dto';
-import { AdminListCasefilesQuery } from '../casefiles/dto/list-casefiles.query';
+import { AdminListCasefilesQuery } from '../casefiles/dto/list-casefiles.dto';
 
 @ApiTags('Admin')
 @Roles('admin', 'super_admin')

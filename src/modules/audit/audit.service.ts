@@ -10,7 +10,7 @@ import {
   type ListAuditEventsQuery,
   toAuditEventDto,
   toCasefileEventDto,
-} from './audit.dto';
+} from './dto/audit.dto';
 import { type AuditEventRow, type AuditFilters, AuditRepository } from './audit.repository';
 
 @Injectable()

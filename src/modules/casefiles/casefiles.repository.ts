@@ -11,7 +11,7 @@ import {
   type CasefileCountKey,
 } from './casefile-contents';
 import type { CasefileSort, QueryCondition, SortKey } from './casefile-conditions';
-import type { Relation } from './dto/list-casefiles.query';
+import type { Relation } from './dto/list-casefiles.dto';
 
 /** A casefile as the API shows it: the row, what sits in it, and the reader's level. */
 export type CasefileRow = Omit<CasefileEntity, 'ownerSince'> & {

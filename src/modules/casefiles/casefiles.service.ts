@@ -18,9 +18,9 @@ import type {
   ListCasefilesQuery,
   ListSort,
   QueryCasefilesDto,
-} from './dto/list-casefiles.query';
+} from './dto/list-casefiles.dto';
 import type { AdminCasefileDto, CasefileDto } from './dto/casefile.dto';
-import type { CasefileEventDto } from '../audit/audit.dto';
+import type { CasefileEventDto } from '../audit/dto/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../auth/users/users.service';
 

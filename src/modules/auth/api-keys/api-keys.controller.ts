@@ -7,7 +7,7 @@ import { Idempotent } from '../../../core/idempotency/idempotent.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
 import { CurrentActor } from '../current-actor.decorator';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from '../dto/api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 
 @ApiTags('Auth')

@@ -14,7 +14,7 @@ import {
   type CreateApiKeyDto,
   type CreatedApiKeyDto,
   toApiKeyDto,
-} from './api-keys.dto';
+} from '../dto/api-keys.dto';
 import { type ApiKeyCredential, ApiKeysRepository } from './api-keys.repository';
 
 const KEY_FORMAT = /^chk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;

@@ -4,7 +4,7 @@ import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
 import { CurrentActor } from '../current-actor.decorator';
-import { OtpCodeDto, TwoFactorSetupDto, TwoFactorStatusDto } from './two-factor.dto';
+import { OtpCodeDto, TwoFactorSetupDto, TwoFactorStatusDto } from '../dto/two-factor.dto';
 import { TwoFactorService } from './two-factor.service';
 
 @ApiTags('Auth')

@@ -6,7 +6,7 @@ import { InvalidOtpError, TwoFactorAlreadyEnabledError, UserNotFoundError } from
 import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { SecretBox } from '../../../core/secrets/secret-box';
-import type { TwoFactorSetupDto, TwoFactorStatusDto } from './two-factor.dto';
+import type { TwoFactorSetupDto, TwoFactorStatusDto } from '../dto/two-factor.dto';
 
 const ISSUER = 'Casefile Hub';
 // RFC 6238 defaults (SHA-1, 6 digits, 30 s); one step either side for clock drift

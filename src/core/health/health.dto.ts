@@ -21,7 +21,7 @@ export class HealthChecksDto {
   redis?: DependencyCheckDto;
 }
 
-export class HealthResponseDto {
+export class HealthDto {
   @ApiProperty({ enum: ['ok', 'error'] })
   status!: CheckStatus;
 
@@ -35,7 +35,7 @@ export class HealthResponseDto {
   checks!: HealthChecksDto;
 }
 
-export class LivenessResponseDto {
+export class LivenessDto {
   @ApiProperty({ enum: ['ok'] })
   status!: 'ok';
 }

@@ -10,7 +10,7 @@ import {
   Length,
 } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../../core/hub/actor';
-import type { ApiKeyEntity } from './api-key.entity';
+import type { ApiKeyEntity } from '../api-keys/api-key.entity';
 
 export class CreateApiKeyDto {
   @IsString()

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { PageQuery } from '../../core/http/pagination';
-import type { AuditStatus } from './audit-event.entity';
-import type { AuditEventRow } from './audit.repository';
+import { PageQuery } from '../../../core/http/pagination';
+import type { AuditStatus } from '../audit-event.entity';
+import type { AuditEventRow } from '../audit.repository';
 
 const STATUSES = ['success', 'failure'] as const;
 
