@@ -13,7 +13,7 @@ export interface SseEvent {
 export type ResponseMode = 'json' | 'sse';
 
 /** A comment line keeps proxies and clients from timing out an idle stream. */
-export const SSE_HEARTBEAT_MS = 15_000;
+const SSE_HEARTBEAT_MS = 15_000;
 
 /**
  * How this request is answered: as SSE when the operation can stream (`@Operation({streams:
@@ -37,7 +37,7 @@ export const ResponseModeParam = createParamDecorator(
     ),
 );
 
-export function formatSseEvent(event: SseEvent): string {
+function formatSseEvent(event: SseEvent): string {
   const id = event.id === undefined ? '' : `id: ${event.id}\n`;
   return `${id}event: ${event.event}\ndata: ${JSON.stringify(event.data ?? null)}\n\n`;
 }

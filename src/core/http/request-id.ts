@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-export const REQUEST_ID_HEADER = 'X-Request-ID';
+const REQUEST_ID_HEADER = 'X-Request-ID';
 
 /** A client's X-Request-ID when it is 1–128 chars of [A-Za-z0-9._-]; otherwise a new UUID. */
 export function acceptOrCreateRequestId(header: string | string[] | undefined): string {

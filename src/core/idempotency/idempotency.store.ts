@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Sql } from '../../database/sql';
 import type { IdempotencyKeyEntity } from './idempotency-key.entity';
 
-export const KEY_TTL_SECONDS = 24 * 60 * 60;
+const KEY_TTL_SECONDS = 24 * 60 * 60;
 /** A claim whose request died (crash, kill) can be taken over after this long. */
-export const LOCK_SECONDS = 60;
+const LOCK_SECONDS = 60;
 
 export type ClaimOutcome =
   | { kind: 'claimed' }

@@ -30,7 +30,7 @@ import { TwoFactorService } from './two-factor/two-factor.service';
 import { UsersRepository } from './users/users.repository';
 
 /** Failed logins are counted per account over this window (API.md §3: 5 in 15 min). */
-export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
+const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
 
 export interface ClientInfo {
   ip: string | undefined;

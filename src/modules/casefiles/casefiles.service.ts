@@ -32,7 +32,7 @@ const NO_CONTENTS = {
   sheets: 0,
 } as const satisfies CasefileDto['counts'];
 
-export function toCasefileDto(row: CasefileRow): CasefileDto {
+function toCasefileDto(row: CasefileRow): CasefileDto {
   return {
     id: row.id,
     title: row.title,
@@ -47,7 +47,7 @@ export function toCasefileDto(row: CasefileRow): CasefileDto {
   };
 }
 
-export function toAdminCasefileDto(row: CasefileRow): AdminCasefileDto {
+function toAdminCasefileDto(row: CasefileRow): AdminCasefileDto {
   return { ...toCasefileDto(row), deleted_at: row.deletedAt?.toISOString() ?? null };
 }
 
