@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
-import type { HubClsStore } from './request-context';
+import type { HubClsStore, RequestContext } from './request-context';
 
 /**
  * Work that must only happen once the request's transaction has committed — typically dropping a
@@ -24,5 +24,20 @@ export class AfterCommit {
       throw new Error('AfterCommit inside a transaction needs a request or BackgroundWork context');
     }
     ctx.afterCommit.push(work);
+  }
+}
+
+/**
+ * Runs the committed context's after-commit work, in order. Work that fails is logged: the change
+ * itself stands. Used by the RequestHub after a request's commit and by BackgroundWork after a
+ * job's.
+ */
+export async function runAfterCommit(ctx: RequestContext, logger: Logger): Promise<void> {
+  for (const work of ctx.afterCommit.splice(0)) {
+    try {
+      await work();
+    } catch (error) {
+      logger.error({ err: error }, 'after-commit work failed');
+    }
   }
 }

@@ -4,6 +4,7 @@ import { ClsService } from 'nestjs-cls';
 import { PinoLogger } from 'nestjs-pino';
 import { Store, storage } from 'nestjs-pino/storage';
 import { randomUUID } from 'node:crypto';
+import { runAfterCommit } from './after-commit';
 import type { HubClsStore, RequestContext } from './request-context';
 
 /**
@@ -30,7 +31,7 @@ export class BackgroundWork {
       this.cls.run(async () => {
         this.cls.set('requestContext', ctx);
         const result = await work();
-        await this.flushAfterCommit(ctx);
+        await runAfterCommit(ctx, this.logger);
         return result;
       }),
     );
@@ -43,21 +44,11 @@ export class BackgroundWork {
     const pending = ctx.afterCommit.length;
     try {
       const result = await this.txHost.withTransaction(work);
-      await this.flushAfterCommit(ctx);
+      await runAfterCommit(ctx, this.logger);
       return result;
     } catch (error) {
       ctx.afterCommit.splice(pending); // rolled back: what it registered never happened
       throw error;
-    }
-  }
-
-  private async flushAfterCommit(ctx: RequestContext): Promise<void> {
-    for (const work of ctx.afterCommit.splice(0)) {
-      try {
-        await work();
-      } catch (error) {
-        this.logger.error({ err: error }, 'after-commit work failed');
-      }
     }
   }
 }

@@ -30,6 +30,7 @@ import { isMutating } from '../http/http-methods';
 import { responseModeOf, type SseEvent, toSseStream } from '../http/event-stream';
 import type { Actor } from './actor';
 import { requestIdOf } from '../http/request-id';
+import { runAfterCommit } from './after-commit';
 import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
 import { buildMeta, type HubClsStore, type RequestContext } from './request-context';
 import { REQUEST_HOOKS, type RequestHook } from './request-hook';
@@ -136,7 +137,7 @@ export class RequestHubInterceptor implements NestInterceptor {
         return result;
       };
       const result = transactional ? await this.txHost.withTransaction(execute) : await execute();
-      await this.runAfterCommit(ctx);
+      await runAfterCommit(ctx, this.logger);
       return result;
     } catch (error) {
       await this.runErrorHooks(ctx, hooks, error);
@@ -207,23 +208,12 @@ export class RequestHubInterceptor implements NestInterceptor {
         onEnd: async (failed) => {
           if (failed) await this.runErrorHooks(ctx, hooks, failure);
           else for (const hook of hooks) await hook.post?.(ctx, undefined);
-          await this.runAfterCommit(ctx);
+          await runAfterCommit(ctx, this.logger);
         },
       });
       res.status(200).setHeader('Cache-Control', 'no-cache').setHeader('X-Accel-Buffering', 'no');
       return new StreamableFile(body, { type: 'text/event-stream' });
     });
-  }
-
-  /** Committed work whose follow-up fails is logged: the change itself stands. */
-  private async runAfterCommit(ctx: RequestContext): Promise<void> {
-    for (const work of ctx.afterCommit.splice(0)) {
-      try {
-        await work();
-      } catch (error) {
-        this.logger.error({ err: error }, 'after-commit work failed');
-      }
-    }
   }
 
   /** Error hooks observe a failure; one that fails itself is logged and never hides the original. */

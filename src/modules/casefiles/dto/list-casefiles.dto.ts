@@ -6,17 +6,14 @@ import {
   IsBoolean,
   IsDefined,
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_PAGE_SIZE, PageQuery } from '../../../core/http/pagination';
+import { PageQuery } from '../../../core/http/pagination';
 import { toBoolean } from '../../../core/http/query-transforms';
 import { QUERY_FIELDS, QUERY_OPERATORS, SORT_KEYS } from '../casefile-conditions';
 
@@ -93,7 +90,8 @@ export class QueryFilterDto {
   value!: unknown;
 }
 
-export class QueryCasefilesDto {
+/** The filters, sort and page (`limit`, `cursor`, `include_total`, as in every list). */
+export class QueryCasefilesDto extends PageQuery {
   /** All must hold (AND). */
   @IsOptional()
   @IsArray()
@@ -112,20 +110,4 @@ export class QueryCasefilesDto {
   @IsIn(['asc', 'desc'])
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
   sort_order?: 'asc' | 'desc';
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
-
-  @IsOptional()
-  @IsBoolean()
-  include_total?: boolean;
 }
