@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../database/sql';
 import { version } from '../../../package.json';
 import { REDIS_CLIENT, type RedisClient } from '../redis/redis.module';
 import type { DependencyCheckDto, HealthDto } from './health.dto';
@@ -41,14 +41,14 @@ function describe(error: unknown): string {
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   async check(): Promise<HealthDto> {
     const redis = this.redis;
     const [database, redisCheck] = await Promise.all([
-      timed(() => this.dataSource.query('SELECT 1')),
+      timed(() => this.sql.rows('SELECT 1')),
       redis ? timed(() => redis.ping()) : Promise.resolve(undefined),
     ]);
     const checks = { database, ...(redisCheck && { redis: redisCheck }) };

@@ -6,7 +6,6 @@ import type { GrantableLevel, PermissionLevel } from './permission-level';
 /** One row of a casefile's access list: the owner or a grant. */
 export interface AccessEntry {
   userId: string;
-  username: string;
   level: PermissionLevel;
   grantedBy: CasefilePermissionEntity['grantedBy'];
   grantedAt: Date;
@@ -96,15 +95,11 @@ export class AccessRepository {
     grantedBy: string,
   ): Promise<AccessEntry> {
     const row = await this.sql.one<AccessEntry>(
-      `WITH grant_row AS (
-         INSERT INTO casefile_permissions (casefile_id, user_id, level, granted_by)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (casefile_id, user_id)
-           DO UPDATE SET level = EXCLUDED.level, granted_by = EXCLUDED.granted_by, granted_at = now()
-         RETURNING user_id, level, granted_by, granted_at)
-       SELECT g.user_id AS "userId", u.username, g.level, g.granted_by AS "grantedBy",
-              g.granted_at AS "grantedAt"
-         FROM grant_row g JOIN users u ON u.id = g.user_id`,
+      `INSERT INTO casefile_permissions (casefile_id, user_id, level, granted_by)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (casefile_id, user_id)
+         DO UPDATE SET level = EXCLUDED.level, granted_by = EXCLUDED.granted_by, granted_at = now()
+       RETURNING user_id AS "userId", level, granted_by AS "grantedBy", granted_at AS "grantedAt"`,
       [casefileId, userId, level, grantedBy],
     );
     return row as AccessEntry;
@@ -122,15 +117,13 @@ export class AccessRepository {
   /** The owner first, then the grants, oldest first. */
   list(casefileId: string): Promise<AccessEntry[]> {
     return this.sql.rows<AccessEntry>(
-      `SELECT "userId", username, level, "grantedBy", "grantedAt" FROM (
-         SELECT u.id AS "userId", u.username, 'owner' AS level, NULL::uuid AS "grantedBy",
+      `SELECT "userId", level, "grantedBy", "grantedAt" FROM (
+         SELECT c.owner_id AS "userId", 'owner' AS level, NULL::uuid AS "grantedBy",
                 c.owner_since AS "grantedAt", 0 AS position
-           FROM casefiles c JOIN users u ON u.id = c.owner_id
-          WHERE c.id = $1
+           FROM casefiles c WHERE c.id = $1
          UNION ALL
-         SELECT p.user_id, u.username, p.level, p.granted_by, p.granted_at, 1
-           FROM casefile_permissions p JOIN users u ON u.id = p.user_id
-          WHERE p.casefile_id = $1
+         SELECT p.user_id, p.level, p.granted_by, p.granted_at, 1
+           FROM casefile_permissions p WHERE p.casefile_id = $1
        ) entries
        ORDER BY position, "grantedAt", "userId"`,
       [casefileId],

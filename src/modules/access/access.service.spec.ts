@@ -51,7 +51,6 @@ class FakeAccessRepository implements Pick<
     this.casefiles.get(casefileId)!.grants.set(userId, level);
     return Promise.resolve<AccessEntry>({
       userId,
-      username: userId,
       level,
       grantedBy,
       grantedAt: new Date(),

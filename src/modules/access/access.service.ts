@@ -18,10 +18,10 @@ import type {
 import { includesLevel, type PermissionLevel } from './permission-level';
 import { type AccessEntry, AccessRepository } from './access.repository';
 
-function toPermissionDto(entry: AccessEntry): PermissionDto {
+function toPermissionDto(entry: AccessEntry, username: string): PermissionDto {
   return {
     user_id: entry.userId,
-    username: entry.username,
+    username,
     permission: entry.level,
     granted_by: entry.grantedBy,
     granted_at: entry.grantedAt.toISOString(),
@@ -117,7 +117,7 @@ export class AccessService {
       casefileId,
       details: { user_id: grantee.id, permission: dto.permission, previous: current },
     });
-    return toPermissionDto(entry);
+    return toPermissionDto(entry, grantee.username);
   }
 
   /** Ends a grant; access stops with the next request. Revoking a grant that is not there is a no-op. */
@@ -137,7 +137,10 @@ export class AccessService {
   async list(actor: Actor, casefileId: string): Promise<PermissionListDto> {
     await this.require(actor, casefileId, 'viewer');
     const entries = await this.permissions.list(casefileId);
-    return { items: entries.map(toPermissionDto) };
+    const usernames = await this.users.usernamesOf(entries.map((entry) => entry.userId));
+    return {
+      items: entries.map((entry) => toPermissionDto(entry, usernames.get(entry.userId) ?? '')),
+    };
   }
 
   async check(

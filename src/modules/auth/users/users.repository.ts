@@ -70,6 +70,15 @@ export class UsersRepository {
     return this.sql.one<UserEntity>(`SELECT ${USER} FROM users u WHERE u.id = $1`, [id]);
   }
 
+  async usernamesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.sql.rows<{ id: string; username: string }>(
+      'SELECT id, username FROM users WHERE id = ANY($1::uuid[])',
+      [[...new Set(ids)]],
+    );
+    return new Map(rows.map((row) => [row.id, row.username]));
+  }
+
   findByEmail(email: string): Promise<UserEntity | undefined> {
     return this.sql.one<UserEntity>(
       `SELECT ${USER} FROM users u WHERE lower(u.email) = lower($1)`,

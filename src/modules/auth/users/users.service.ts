@@ -53,6 +53,11 @@ export class UsersService {
     return { id: user.id, username: user.username, isActive: user.isActive };
   }
 
+  /** Usernames by user id, for other modules' listings (one query for the whole list). */
+  usernamesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    return this.users.usernamesOf(ids);
+  }
+
   async list(query: ListUsersQuery): Promise<Page<UserDto>> {
     const filters = { role: query.role, isActive: query.is_active, q: query.q };
     return paginate(
