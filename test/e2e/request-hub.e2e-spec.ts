@@ -274,6 +274,15 @@ describe('RequestHub', () => {
       ]);
     });
 
+    it('ends the stream and runs the error hooks when a post hook fails after it', async () => {
+      hook.failPostFor.add('sse-post-fail');
+      const res = await sse('/v1/probe/stream?count=2', 'sse-post-fail').expect(200);
+      expect(eventsIn(res.body as string).map((e) => e.event)).toEqual(['tick', 'tick', 'done']);
+      expect(eventsOf('sse-post-fail').map((e) => e.phase)).toEqual(['pre', 'post', 'error']);
+      // the server is still serving
+      await http.post('/v1/probe/stream?count=1').expect(200);
+    });
+
     it('refuses before the stream starts with the JSON error envelope', async () => {
       const res = await http
         .post('/v1/probe/stream?count=101')

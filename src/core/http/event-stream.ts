@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import { ClsServiceManager } from 'nestjs-cls';
 import { OPERATION_METADATA, type OperationMetadata } from '../hub/operation.decorator';
+import type { HubClsStore } from '../hub/request-context';
 
 /** One Server-Sent Event: `event:` name, JSON `data`, and an `id:` for resumption. */
 export interface SseEvent {
@@ -27,14 +29,23 @@ export function responseModeOf(
   return operation?.streams === true && /\btext\/event-stream\b/i.test(accept) ? 'sse' : 'json';
 }
 
-/** The handler's `@ResponseMode()` parameter: return SSE events (an async iterable) or a value. */
+/**
+ * The handler's `@ResponseModeParam()`: return SSE events (an async iterable) or a value. It is
+ * the hub's decision for this request, read from its context, so the two can never disagree.
+ */
 export const ResponseModeParam = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): ResponseMode =>
-    responseModeOf(
-      Reflect.getMetadata(OPERATION_METADATA, context.getHandler()) as
-        OperationMetadata | undefined,
-      context.switchToHttp().getRequest<Request>(),
-    ),
+  (_data: unknown, context: ExecutionContext): ResponseMode => {
+    const cls = ClsServiceManager.getClsService<HubClsStore>();
+    const decided = cls.isActive() ? cls.get('requestContext')?.responseMode : undefined;
+    return (
+      decided ??
+      responseModeOf(
+        Reflect.getMetadata(OPERATION_METADATA, context.getHandler()) as
+          OperationMetadata | undefined,
+        context.switchToHttp().getRequest<Request>(),
+      )
+    );
+  },
 );
 
 function formatSseEvent(event: SseEvent): string {
@@ -70,10 +81,14 @@ export function toSseStream(
         out.write(formatSseEvent({ event: 'error', data: await handlers.onError(error) }));
     } finally {
       clearInterval(heartbeat);
-      await handlers.onEnd(failed);
-      out.end();
+      try {
+        await handlers.onEnd(failed);
+      } finally {
+        out.end();
+      }
     }
   };
-  void pump();
+  // onEnd handles its own failures; anything left still must not become an unhandled rejection
+  pump().catch(() => out.destroy());
   return out;
 }

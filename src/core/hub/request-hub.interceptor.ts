@@ -206,8 +206,14 @@ export class RequestHubInterceptor implements NestInterceptor {
           return Promise.resolve({ code, message, ...(details && { details }) });
         },
         onEnd: async (failed) => {
-          if (failed) await this.runErrorHooks(ctx, hooks, failure);
-          else for (const hook of hooks) await hook.post?.(ctx, undefined);
+          if (failed) return this.runErrorHooks(ctx, hooks, failure);
+          try {
+            for (const hook of hooks) await hook.post?.(ctx, undefined);
+          } catch (error) {
+            // the stream is already answered: a failing post hook is an error hook's business
+            this.logger.error({ err: error }, 'request hook failed after a stream');
+            return this.runErrorHooks(ctx, hooks, error);
+          }
           await runAfterCommit(ctx, this.logger);
         },
       });
