@@ -1,14 +1,28 @@
 /**
- * `npm run bench [-- --quick] [-- --rows 1000000] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --rows 1000000] [-- --compare <git ref>] [-- --cpu-prof]`
  *
  * Starts the real service (the build in dist/, production mode) on its own database (an
  * embedded PostgreSQL in a temporary directory, or DATABASE_URL), seeds users and casefiles with
- * SQL, and measures with autocannon, in one run: a bare NestJS + pg endpoint (bench/baseline, the
- * yardstick), GET /v1/casefiles/:id, GET /v1/casefiles, POST /v1/casefiles and a bare insert.
- * Prints req/s, p50/p99 and the ratio to the baseline, and writes bench/results.json.
+ * SQL, and measures with autocannon, in one run, beside a bare NestJS + pg app (bench/baseline,
+ * the yardstick): reads, the list, liveness, creates, and a fixed offered load (open loop).
+ * Every server runs with bench/probe.js preloaded, which reports per scenario its CPU time, the
+ * bytes it allocated and its event-loop delay; PostgreSQL's CPU is read from /proc.
+ *
+ * `--compare <ref>` also builds that commit (a `git archive` beside this checkout, sharing its
+ * node_modules) and measures it first, on a database of its own, so one run prints before and
+ * after. Prints tables and targets and writes bench/results.json. Every cluster and folder it
+ * made is removed at the end, also on Ctrl-C.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -21,6 +35,9 @@ interface Options {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  openLoopRate: number;
+  openLoopSeconds: number;
+  compare: string | undefined;
   cpuProf: boolean;
 }
 
@@ -30,6 +47,23 @@ interface Scenario {
   p50_ms: number;
   p99_ms: number;
   ratio_to_baseline: number;
+  /** Server (the process answering) CPU time per request, user + system. */
+  cpu_us_per_req: number;
+  /** PostgreSQL's CPU time per request, all of its processes (null when not readable). */
+  pg_cpu_us_per_req: number | null;
+  /** V8 heap bytes allocated per request, in KiB. */
+  kb_per_req: number;
+  gc_pause_ms: number;
+  eld_p99_ms: number;
+  offered_rps?: number;
+}
+
+type Measured = Omit<Scenario, 'ratio_to_baseline'>;
+
+interface Server {
+  child: ChildProcess;
+  /** The database this server's figures are compared on (its PostgreSQL backends are counted). */
+  db: Client;
 }
 
 const BASE_ROWS = 10_000;
@@ -37,6 +71,8 @@ const ROOT = resolve(__dirname, '..');
 const PRODUCT_PORT = 3901;
 const BASELINE_PORT = 3902;
 const PASSWORD = 'Sturdy-load-test-passphrase-42';
+const PROBE = join(__dirname, 'probe.js');
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function parseOptions(argv: string[]): Options {
   const quick = argv.includes('--quick');
@@ -54,6 +90,9 @@ function parseOptions(argv: string[]): Options {
     connections: Number(value('--connections') ?? 50),
     durationSeconds: Number(value('--duration') ?? (quick ? 3 : 10)),
     warmupSeconds: quick ? 1 : 2,
+    openLoopRate: 300,
+    openLoopSeconds: quick ? 10 : 30,
+    compare: value('--compare'),
     cpuProf: argv.includes('--cpu-prof'),
   };
 }
@@ -74,11 +113,11 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-function startProduct(databaseUrl: string, options: Options): ChildProcess {
+function startProduct(main: string, databaseUrl: string, options: Options): ChildProcess {
   const args = options.cpuProf
     ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', 'profiles')}`]
     : [];
-  return spawn(process.execPath, [...args, join(ROOT, 'dist', 'src', 'main.js')], {
+  return spawn(process.execPath, [...args, '-r', PROBE, main], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -92,7 +131,7 @@ function startProduct(databaseUrl: string, options: Options): ChildProcess {
       LOG_LEVEL: 'info',
     },
     // the JSON access log is written, as in production, to /dev/null
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
 }
 
@@ -100,16 +139,57 @@ function startBaseline(databaseUrl: string): ChildProcess {
   return fork(join(ROOT, 'bench', 'baseline', 'main.ts'), [], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(BASELINE_PORT) },
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', PROBE],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+}
+
+/** Asks a server's probe (bench/probe.js) to start or stop a measuring window. */
+function probe(child: ChildProcess, command: 'start' | 'stop'): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`probe ${command}: no answer`)), 10_000);
+    const onMessage = (message: unknown) => {
+      const answer = message as { probe?: string } & Record<string, number>;
+      if (answer?.probe !== (command === 'start' ? 'started' : 'stopped')) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(answer);
+    };
+    child.on('message', onMessage);
+    child.send({ probe: command });
+  });
+}
+
+/** CPU time (µs) of every PostgreSQL process serving the database, from /proc; null if unreadable. */
+async function postgresCpu(db: Client): Promise<Map<number, number> | null> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      // fields after the command name: state is 3rd, utime 14th, stime 15th of the whole line
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      cpu.set(pid, (ticks * 1e6) / CLOCK_TICKS_PER_SECOND);
+    } catch {
+      return null; // another machine's PostgreSQL, or not ours to read
+    }
+  }
+  return cpu;
+}
+
+function cpuSpent(before: Map<number, number> | null, after: Map<number, number> | null): number {
+  if (!before || !after) return NaN;
+  let total = 0;
+  for (const [pid, us] of after) total += us - (before.get(pid) ?? 0);
+  return total;
 }
 
 async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
@@ -163,52 +243,106 @@ async function seedCasefiles(db: Client, benchUserId: string, total: number): Pr
   await db.query('ANALYZE casefile_permissions');
 }
 
+interface Load {
+  /** Fixed offered load in req/s (open loop); unset: closed loop, as fast as answered. */
+  overallRate?: number;
+  durationSeconds?: number;
+}
+
 async function measure(
   name: string,
+  server: Server,
   options: Options,
   request: autocannon.Request & { url: string },
-): Promise<Omit<Scenario, 'ratio_to_baseline'>> {
+  load: Load = {},
+): Promise<Measured> {
   const { url, ...req } = request;
   const run = (duration: number) =>
-    autocannon({ url, connections: options.connections, duration, requests: [req] });
+    autocannon({
+      url,
+      connections: options.connections,
+      duration,
+      requests: [req],
+      ...(load.overallRate && { overallRate: load.overallRate }),
+    });
   await run(options.warmupSeconds);
-  const result = await run(options.durationSeconds);
+  await probe(server.child, 'start');
+  const pgBefore = await postgresCpu(server.db);
+  const result = await run(load.durationSeconds ?? options.durationSeconds);
+  const pgAfter = await postgresCpu(server.db);
+  const stats = await probe(server.child, 'stop');
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures > 0) {
     throw new Error(
       `${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
     );
   }
+  const total = result.requests.total;
+  const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
+  const pg = cpuSpent(pgBefore, pgAfter);
   return {
     name,
     rps: Math.round(result.requests.average),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
+    cpu_us_per_req: round(stats.cpu_us / total),
+    pg_cpu_us_per_req: Number.isNaN(pg) ? null : round(pg / total),
+    kb_per_req: round(stats.allocated_bytes / total / 1024, 1),
+    gc_pause_ms: stats.gc_pause_ms,
+    eld_p99_ms: round(stats.eld_p99_ms, 1),
+    ...(load.overallRate && { offered_rps: load.overallRate }),
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const started = Date.now();
-  const dataDir = mkdtempSync(join(tmpdir(), 'casefile-hub-bench-'));
-  // traversable, so as root the postgres user keeps the cluster here, removed with the folder
-  chmodSync(dataDir, 0o755);
-  const database = await startDatabaseServer({
-    url: process.env.DATABASE_URL,
-    dataDir,
-    database: 'casefile_hub_bench',
-    ephemeral: true,
-  });
-  let product: ChildProcess | undefined;
-  let baseline: ChildProcess | undefined;
-  const db = new Client({ connectionString: database.url });
+/** A second database on the same server, for the build measured with `--compare`. */
+async function createDatabase(url: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
   try {
-    product = startProduct(database.url, options);
-    await waitFor(`http://127.0.0.1:${PRODUCT_PORT}/health`);
-    baseline = startBaseline(database.url);
-    await waitFor(`http://127.0.0.1:${BASELINE_PORT}/rows/00000000-0000-0000-0000-000000000000`);
-    await db.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const other = new URL(url);
+  other.pathname = `/${name}`;
+  return other.toString();
+}
 
+/** `ref` built beside this checkout (its own tree, this checkout's node_modules); main.js path. */
+function buildRef(ref: string, into: string): string {
+  const commit = execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: ROOT })
+    .toString()
+    .trim();
+  log(`building ${ref} (${commit}) for comparison …`);
+  mkdirSync(into, { recursive: true });
+  const archive = execFileSync('git', ['archive', commit], { cwd: ROOT, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', into], { input: archive });
+  symlinkSync(join(ROOT, 'node_modules'), join(into, 'node_modules'), 'dir');
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: into });
+  return join(into, 'dist', 'src', 'main.js');
+}
+
+interface Target {
+  label: string;
+  main: string;
+  databaseUrl: string;
+}
+
+/** Every scenario against one build of the product, with the baselines measured right beside it. */
+async function benchTarget(
+  target: Target,
+  options: Options,
+  baselineChild: ChildProcess,
+  baselineDb: Client,
+): Promise<Scenario[]> {
+  log(`\n— ${target.label}`);
+  const db = new Client({ connectionString: target.databaseUrl });
+  let product: ChildProcess | undefined;
+  try {
+    product = startProduct(target.main, target.databaseUrl, options);
+    await waitFor(`http://127.0.0.1:${PRODUCT_PORT}/health`);
+    await db.connect();
     const user = await api<{ id: string }>('POST', '/v1/auth/register', {
       email: 'loadtest@example.test',
       username: 'loadtester',
@@ -224,84 +358,213 @@ async function main(): Promise<void> {
         user.id,
       ])
     ).rows.map((r) => r.id);
-    const pick = () => ids[Math.floor(Math.random() * ids.length)];
+    const baselineIds = (
+      await baselineDb.query<{ id: string }>('SELECT id FROM casefiles LIMIT 1000')
+    ).rows.map((r) => r.id);
+    const baselineOwner = (
+      await baselineDb.query<{ id: string }>(
+        "SELECT id FROM users WHERE email = 'baseline@bench.test'",
+      )
+    ).rows[0].id;
+    const pick = (from: string[]) => from[Math.floor(Math.random() * from.length)];
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const product_ = `http://127.0.0.1:${PRODUCT_PORT}`;
-    const baseline_ = `http://127.0.0.1:${BASELINE_PORT}`;
-    const createBody = JSON.stringify({ title: 'Bench casefile', tags: ['bench'] });
+    const productUrl = `http://127.0.0.1:${PRODUCT_PORT}`;
+    const baselineUrl = `http://127.0.0.1:${BASELINE_PORT}`;
+    const bare: Server = { child: baselineChild, db: baselineDb };
+    const served: Server = { child: product, db };
+    const getCasefile = {
+      url: productUrl,
+      method: 'GET' as const,
+      headers: auth,
+      setupRequest: (req: autocannon.Request) => ({ ...req, path: `/v1/casefiles/${pick(ids)}` }),
+    };
 
-    log(
-      `casefile-hub bench: ${BASE_ROWS.toLocaleString('en')} casefiles, ${options.connections} connections, ${options.durationSeconds}s per scenario, ${cpus().length} cores`,
+    const raw: Measured[] = [];
+    const add = async (run: Promise<Measured>) => {
+      const measured = await run;
+      log(`  ${measured.name.padEnd(24)} ${measured.rps} req/s`);
+      raw.push(measured);
+    };
+    await add(
+      measure('baseline_hello', bare, options, { url: baselineUrl, method: 'GET', path: '/hello' }),
     );
-    const raw = [
-      await measure('baseline_nest_pg', options, {
-        url: baseline_,
+    await add(
+      measure('health_live', served, options, {
+        url: productUrl,
         method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/rows/${pick()}` }),
+        path: '/health/live',
       }),
-      await measure('get_casefile', options, {
-        url: product_,
+    );
+    await add(
+      measure('baseline_nest_pg', bare, options, {
+        url: baselineUrl,
         method: 'GET',
-        headers: auth,
-        setupRequest: (req) => ({ ...req, path: `/v1/casefiles/${pick()}` }),
+        setupRequest: (req) => ({ ...req, path: `/rows/${pick(baselineIds)}` }),
       }),
-      await measure('list_casefiles', options, {
-        url: product_,
+    );
+    await add(measure('get_casefile', served, options, getCasefile));
+    await add(
+      measure('list_casefiles', served, options, {
+        url: productUrl,
         method: 'GET',
         path: '/v1/casefiles',
         headers: auth,
       }),
-      await measure('baseline_insert', options, {
-        url: baseline_,
+    );
+    await add(
+      measure('get_casefile_open_loop', served, options, getCasefile, {
+        overallRate: options.openLoopRate,
+        durationSeconds: options.openLoopSeconds,
+      }),
+    );
+    await add(
+      measure('baseline_insert', bare, options, {
+        url: baselineUrl,
         method: 'POST',
         path: '/rows',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ title: 'Bench casefile', owner_id: user.id }),
+        body: JSON.stringify({ title: 'Bench casefile', owner_id: baselineOwner }),
       }),
-      await measure('create_casefile', options, {
-        url: product_,
+    );
+    await add(
+      measure('create_casefile', served, options, {
+        url: productUrl,
         method: 'POST',
         path: '/v1/casefiles',
         headers: auth,
-        body: createBody,
+        body: JSON.stringify({ title: 'Bench casefile', tags: ['bench'] }),
       }),
-    ];
-    const rpsOf = (name: string) => raw.find((s) => s.name === name)?.rps ?? NaN;
-    const ratio = (rps: number, of: string) => Math.round((rps / rpsOf(of)) * 100) / 100;
-    const scenarios: Scenario[] = raw.map((s) => ({
-      ...s,
-      ratio_to_baseline: ratio(
-        s.rps,
-        s.name.includes('insert') || s.name.startsWith('create')
-          ? 'baseline_insert'
-          : 'baseline_nest_pg',
-      ),
-    }));
-
+    );
     if (options.rows > BASE_ROWS) {
-      log(`seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
+      log(`  seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
       await seedCasefiles(db, user.id, options.rows);
-      const list = await measure(`list_casefiles_${options.rows}`, options, {
-        url: product_,
-        method: 'GET',
-        path: '/v1/casefiles',
-        headers: auth,
+      await add(
+        measure(`list_casefiles_${options.rows}`, served, options, {
+          url: productUrl,
+          method: 'GET',
+          path: '/v1/casefiles',
+          headers: auth,
+        }),
+      );
+    }
+    return withRatios(raw);
+  } finally {
+    await stop(product);
+    await db.end().catch(() => undefined);
+  }
+}
+
+/** What each scenario is divided by. */
+function baselineOf(name: string): string {
+  if (name === 'health_live' || name === 'baseline_hello') return 'baseline_hello';
+  if (name.includes('insert') || name.startsWith('create')) return 'baseline_insert';
+  return 'baseline_nest_pg';
+}
+
+function withRatios(raw: Measured[]): Scenario[] {
+  const rpsOf = (name: string) => raw.find((s) => s.name === name)?.rps ?? NaN;
+  return raw.map((s) => ({
+    ...s,
+    ratio_to_baseline: Math.round((s.rps / rpsOf(baselineOf(s.name))) * 100) / 100,
+  }));
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'casefile-hub-bench-'));
+  // traversable, so as root the postgres user keeps the cluster here, removed with the folder
+  chmodSync(dataDir, 0o755);
+  let cleaned = false;
+  let database: Awaited<ReturnType<typeof startDatabaseServer>> | undefined;
+  let baseline: ChildProcess | undefined;
+  let baselineDb: Client | undefined;
+  const cleanUp = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await baselineDb?.end().catch(() => undefined);
+    await stop(baseline);
+    await database?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const interrupted = () => {
+    log('\ninterrupted: stopping servers and removing the bench cluster …');
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const before = options.compare ? buildRef(options.compare, join(dataDir, 'before')) : '';
+    database = await startDatabaseServer({
+      url: process.env.DATABASE_URL,
+      dataDir,
+      database: 'casefile_hub_bench',
+      ephemeral: true,
+    });
+    const after = join(ROOT, 'dist', 'src', 'main.js');
+    const targets: Target[] = [
+      ...(options.compare
+        ? [
+            {
+              label: `before (${options.compare})`,
+              main: before,
+              databaseUrl: await createDatabase(database.url, 'casefile_hub_bench_before'),
+            },
+          ]
+        : []),
+      {
+        label: options.compare ? 'after (this checkout)' : 'this checkout',
+        main: after,
+        databaseUrl: database.url,
+      },
+    ];
+    // the baseline's own database: this checkout's tables (its start migrates), seeded with SQL
+    const baselineUrl = await createDatabase(database.url, 'casefile_hub_bench_baseline');
+    await migrateWith(after, baselineUrl, options);
+    baselineDb = new Client({ connectionString: baselineUrl });
+    await baselineDb.connect();
+    const owner = await baselineDb.query<{ id: string }>(
+      `INSERT INTO users (id, email, username, password_hash)
+       VALUES (gen_random_uuid(), 'baseline@bench.test', 'baseline', 'x') RETURNING id`,
+    );
+    await seedCasefiles(baselineDb, owner.rows[0].id, BASE_ROWS);
+    baseline = startBaseline(baselineUrl);
+    await waitFor(`http://127.0.0.1:${BASELINE_PORT}/hello`);
+    log(
+      `casefile-hub bench: ${BASE_ROWS.toLocaleString('en')} casefiles, ${options.connections} connections, ${options.durationSeconds}s per scenario, open loop ${options.openLoopRate} req/s for ${options.openLoopSeconds}s, ${cpus().length} cores, node ${process.version}`,
+    );
+    const results: { label: string; scenarios: Scenario[] }[] = [];
+    for (const target of targets) {
+      results.push({
+        label: target.label,
+        scenarios: await benchTarget(target, options, baseline, baselineDb),
       });
-      scenarios.push({ ...list, ratio_to_baseline: ratio(list.rps, 'baseline_nest_pg') });
     }
 
-    printTable(scenarios);
-    printTargets(scenarios, options);
+    for (const { label, scenarios } of results) {
+      log(`\n${label}`);
+      printTable(scenarios);
+    }
+    log('\ntargets (issue 9)');
+    for (const { label, scenarios } of results) {
+      log(`  ${label}`);
+      printTargets(scenarios, options);
+    }
+    const last = results[results.length - 1];
     writeFileSync(
       join(ROOT, 'bench', 'results.json'),
       `${JSON.stringify(
         {
-          scenarios,
+          scenarios: last.scenarios,
+          ...(results.length > 1 && {
+            before: { ref: options.compare, scenarios: results[0].scenarios },
+          }),
           run: {
             at: new Date().toISOString(),
             rows: options.rows,
             connections: options.connections,
             duration_seconds: options.durationSeconds,
+            open_loop: { rps: options.openLoopRate, seconds: options.openLoopSeconds },
             cores: cpus().length,
             node: process.version,
             database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
@@ -311,47 +574,67 @@ async function main(): Promise<void> {
         2,
       )}\n`,
     );
-    log(`wrote bench/results.json (${Math.round((Date.now() - started) / 1000)} s in all)`);
+    log(`\nwrote bench/results.json (${Math.round((Date.now() - started) / 1000)} s in all)`);
   } finally {
-    await db.end().catch(() => undefined);
-    await stop(baseline);
+    await cleanUp();
+  }
+}
+
+/** Starts a build once to apply its migrations (the baseline reads the product's tables). */
+async function migrateWith(main: string, databaseUrl: string, options: Options): Promise<void> {
+  const product = startProduct(main, databaseUrl, options);
+  try {
+    await waitFor(`http://127.0.0.1:${PRODUCT_PORT}/health`);
+  } finally {
     await stop(product);
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 function printTable(scenarios: Scenario[]): void {
-  const pad = (value: string | number, width: number) => String(value).padStart(width);
+  const pad = (value: string | number | null, width: number) =>
+    String(value ?? 'n/a').padStart(width);
   log(
-    `\n${'scenario'.padEnd(26)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('× baseline', 12)}`,
+    `${'scenario'.padEnd(24)}${pad('req/s', 7)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('×base', 7)}${pad('cpu µs', 8)}${pad('pg µs', 7)}${pad('KB', 7)}${pad('gc ms', 7)}${pad('eld99', 7)}`,
   );
   for (const s of scenarios) {
     log(
-      `${s.name.padEnd(26)}${pad(s.rps, 9)}${pad(s.p50_ms, 9)}${pad(s.p99_ms, 9)}${pad(s.ratio_to_baseline.toFixed(2), 12)}`,
+      `${s.name.padEnd(24)}${pad(s.rps, 7)}${pad(s.p50_ms, 8)}${pad(s.p99_ms, 8)}${pad(s.ratio_to_baseline.toFixed(2), 7)}${pad(s.cpu_us_per_req, 8)}${pad(s.pg_cpu_us_per_req, 7)}${pad(s.kb_per_req, 7)}${pad(s.gc_pause_ms, 7)}${pad(s.eld_p99_ms, 7)}`,
     );
   }
 }
 
 function printTargets(scenarios: Scenario[], options: Options): void {
   const by = (name: string) => scenarios.find((s) => s.name === name);
-  const get = by('get_casefile');
-  const create = by('create_casefile');
   const checks: [string, boolean][] = [];
+  const ratio = (name: string, min: number, of: string) => {
+    const s = by(name);
+    if (s) {
+      checks.push([
+        `${name} ≥ ${min.toFixed(2)}× ${of} (${s.ratio_to_baseline.toFixed(2)})`,
+        s.ratio_to_baseline >= min,
+      ]);
+    }
+  };
+  ratio('get_casefile', 0.5, 'baseline_nest_pg');
+  ratio('list_casefiles', 0.4, 'baseline_nest_pg');
+  ratio('create_casefile', 0.35, 'baseline_insert');
+  ratio('health_live', 0.6, 'baseline_hello');
+  const get = by('get_casefile');
   if (get) {
     checks.push([
-      `get_casefile ≥ 0.60× baseline (${get.ratio_to_baseline.toFixed(2)})`,
-      get.ratio_to_baseline >= 0.6,
-    ]);
-    checks.push([
-      `get_casefile p99 < 50 ms at ${options.connections} connections (${get.p99_ms} ms)`,
-      get.p99_ms < 50,
+      `get_casefile ≤ 120 KB allocated per request (${get.kb_per_req})`,
+      get.kb_per_req <= 120,
     ]);
   }
-  if (create) {
+  const open = by('get_casefile_open_loop');
+  if (open) {
     checks.push([
-      `create_casefile ≥ 0.35× bare insert (${create.ratio_to_baseline.toFixed(2)})`,
-      create.ratio_to_baseline >= 0.35,
+      `open loop ${options.openLoopRate} req/s: p99 < 25 ms (${open.p99_ms} ms)`,
+      open.p99_ms < 25,
+    ]);
+    checks.push([
+      `open loop: p99 ≤ 3× p50 (${open.p99_ms} vs ${open.p50_ms} ms)`,
+      open.p99_ms <= 3 * Math.max(open.p50_ms, 1),
     ]);
   }
   const small = by('list_casefiles');
@@ -363,8 +646,7 @@ function printTargets(scenarios: Scenario[], options: Options): void {
       factor <= 1.5,
     ]);
   }
-  log('\ntargets');
-  for (const [label, ok] of checks) log(`  ${ok ? 'PASS' : 'MISS'}  ${label}`);
+  for (const [label, ok] of checks) log(`    ${ok ? 'PASS' : 'MISS'}  ${label}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,8 @@
 /**
  * The benchmark's yardstick, not part of the product: a bare NestJS app on Express with a pg
- * pool and two routes, one single-row read and one single-row insert into the same tables the
- * product uses. No guards, interceptors, validation, envelope or logging — what the product's
- * figures are divided by.
+ * pool and three routes: a hello without the database, one single-row read and one single-row
+ * insert into the same tables the product uses. No guards, interceptors, validation, envelope or
+ * logging — what the product's figures are divided by.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +18,12 @@ class Database {
 @Controller()
 class BaselineController {
   constructor(private readonly db: Database) {}
+
+  /** What `/health/live` is divided by: the framework alone, no database. */
+  @Get('hello')
+  hello(): unknown {
+    return { status: 'ok' };
+  }
 
   @Get('rows/:id')
   async read(@Param('id') id: string): Promise<unknown> {
