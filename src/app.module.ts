@@ -1,4 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -27,6 +28,27 @@ export interface AppModuleOptions {
   logDestination?: DestinationStream;
 }
 
+/**
+ * nestjs-cls registers a global guard and interceptor even when they are not mounted (then they
+ * do nothing, at the price of two more enhancers on every request): drop them, the middleware
+ * is how this app enters the context.
+ */
+function withoutClsEnhancers(module: DynamicModule): DynamicModule {
+  const enhancer = (provider: Provider) =>
+    typeof provider === 'object' &&
+    'provide' in provider &&
+    (provider.provide === APP_GUARD || provider.provide === APP_INTERCEPTOR);
+  const isDynamic = (entry: unknown): entry is DynamicModule =>
+    typeof entry === 'object' && entry !== null && 'module' in entry;
+  return {
+    ...module,
+    providers: module.providers?.filter((p) => !enhancer(p)),
+    imports: module.imports?.map((entry) =>
+      isDynamic(entry) ? withoutClsEnhancers(entry) : entry,
+    ),
+  };
+}
+
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
@@ -35,15 +57,17 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(options.config),
         // CLS is mounted by configureApp() as the second middleware, so it spans everything.
-        ClsModule.forRoot({
-          global: true,
-          middleware: { mount: false },
-          plugins: [
-            new ClsPluginTransactional({
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
-            }),
-          ],
-        }),
+        withoutClsEnhancers(
+          ClsModule.forRoot({
+            global: true,
+            middleware: { mount: false },
+            plugins: [
+              new ClsPluginTransactional({
+                adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
+              }),
+            ],
+          }),
+        ),
         LoggingModule.forRoot(options.logDestination),
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.databaseUrl),

@@ -5,13 +5,13 @@ import compression from 'compression';
 import type { Request, Response } from 'express';
 import helmet from 'helmet';
 import { ClsMiddleware } from 'nestjs-cls';
-import { Logger } from 'nestjs-pino';
 import { version } from '../package.json';
 import { AppConfig } from './config/app-config';
 import { ErrorEnvelopeDto } from './core/http/api-envelope.dto';
 import { completeOperations } from './core/http/openapi-errors';
 import { requestIdMiddleware, requestIdOf } from './core/http/request-id';
 import { HttpMetrics } from './core/metrics/http-metrics';
+import { AppLogger } from './core/logging/app-logger';
 
 /** Options for NestFactory.create / createNestApplication: body parsing is ours (CoreModule). */
 export const NEST_APP_OPTIONS: NestApplicationOptions = {
@@ -41,7 +41,7 @@ const EXPOSED_HEADERS = [
  */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   // Envelopes carry a timestamp, so a body hash is never a useful validator; routes that support
   // conditional requests (casefiles) set their own ETag.
   app.set('etag', false);
@@ -51,6 +51,8 @@ export function configureApp(app: NestExpressApplication): void {
       generateId: true,
       idGenerator: (req: Request) => requestIdOf(req),
       initializePlugins: true,
+      // no proxy providers here: resolving them would cost a require() per request
+      resolveProxyProviders: false,
     }).use,
   );
   app.use(app.get(HttpMetrics).middleware);

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestLogger } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { configureApp, NEST_APP_OPTIONS } from './app.setup';
 import { type AppConfig, loadAppConfig } from './config/app-config';
 import { ConfigValidationError } from './config/environment';
 import { ShutdownState } from './core/lifecycle/shutdown';
+import { AppLogger } from './core/logging/app-logger';
 import { type DatabaseServer, startDatabaseServer } from './database/database-server';
 
 function loadConfigOrExit(): AppConfig {
@@ -29,7 +29,7 @@ function loadConfigOrExit(): AppConfig {
  * than SHUTDOWN_TIMEOUT_MS, exits at once.
  */
 function handleSignals(app: NestExpressApplication, database: DatabaseServer, config: AppConfig) {
-  const logger = app.get(Logger);
+  const logger = app.get(AppLogger);
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -94,7 +94,7 @@ async function bootstrap(): Promise<void> {
   handleSignals(app, database, config);
   const ms = Math.round(performance.now() - started);
   app
-    .get(Logger)
+    .get(AppLogger)
     .log(
       `Casefile Hub listening on http://localhost:${config.port} (ready in ${ms} ms; docs at /v1/docs)`,
     );

@@ -20,7 +20,7 @@ import { HealthModule } from './health/health.module';
 import { bodyLimitRoutes, jsonBody } from './http/json-body.middleware';
 import { createValidationPipe } from './http/validation';
 import { HubContextModule } from './hub/hub-context.module';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { Idempotency } from './idempotency/idempotency';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { RequestHubInterceptor } from './hub/request-hub.interceptor';
 import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
@@ -45,7 +45,7 @@ export class CoreModule implements NestModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     return {
       // Not global on purpose: global modules mount their middleware first, in no set order among
-      // themselves; as a plain module, the body parser below runs after pino-http (global).
+      // themselves; as a plain module, the body parser below runs after the global middleware.
       module: CoreModule,
       imports: [
         DiscoveryModule,
@@ -66,8 +66,8 @@ export class CoreModule implements NestModule {
           useFactory: (...hooks: RequestHook[]) => hooks,
         },
         IdempotencyStore,
-        // Registered first, so it wraps the hub: a replay skips handler, transaction and audit.
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        Idempotency,
+        // The one application interceptor: idempotency, context, hooks, transaction, envelope.
         { provide: APP_INTERCEPTOR, useClass: RequestHubInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
@@ -79,7 +79,7 @@ export class CoreModule implements NestModule {
   constructor(private readonly discovery: DiscoveryService) {}
 
   configure(consumer: MiddlewareConsumer): void {
-    // Mounted after the global modules' middleware (CLS, pino-http), so a turned-away or
+    // Mounted after the app's middleware (request id, CLS, metrics), so a turned-away or
     // unparsable request is still logged with its request id.
     const everything = { path: '{*path}', method: RequestMethod.ALL };
     consumer.apply(ShutdownGateMiddleware).forRoutes(everything);

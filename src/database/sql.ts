@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { DataSource, type EntityManager, QueryFailedError, type QueryResult } from 'typeorm';
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
  * Collects bind parameters for SQL built in pieces: the text only ever holds `$n`, never a value.
@@ -29,13 +32,30 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
   return driver.code === '23505' ? driver.constraint : undefined;
 }
 
+/** Past this many distinct statements, new ones go unnamed (a bound on per-connection memory). */
+const MAX_NAMED_STATEMENTS = 2_000;
+const statementNames = new Map<string, string>();
+
+/**
+ * A stable name per statement text, so each pooled connection parses and plans it once and then
+ * only binds and executes (`Parse` is skipped by pg for a name the connection already prepared).
+ * Texts hold only `$n` placeholders, never values, so the set of texts is bounded.
+ */
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
+  const name = `cf_${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
+  statementNames.set(text, name);
+  return name;
+}
+
 /** Runs parameterised SQL on whatever manager `manager()` answers at the time of the call. */
 export class SqlExecutor {
   constructor(private readonly manager: () => EntityManager) {}
 
   /** The rows of a SELECT, or of any statement with RETURNING. */
   async rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.run(text, params)).records as T[];
+    return (await this.run(text, params)).rows as T[];
   }
 
   /** The first row, or undefined. */
@@ -45,17 +65,27 @@ export class SqlExecutor {
 
   /** How many rows an INSERT, UPDATE or DELETE touched. */
   async count(text: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.run(text, params)).affected ?? 0;
+    return (await this.run(text, params)).rowCount ?? 0;
   }
 
+  /**
+   * Straight to node-postgres as a named prepared statement: on the transaction's connection when
+   * the manager holds one, otherwise on a pooled connection for just this statement. Failures are
+   * TypeORM's QueryFailedError, as everywhere else.
+   */
   private async run(text: string, params: readonly unknown[]): Promise<QueryResult> {
     const manager = this.manager();
-    // In a transaction the manager holds its connection; otherwise borrow one from the pool.
-    const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+    const query: QueryConfig = { name: statementName(text), text, values: [...params] };
     try {
-      return await runner.query(text, [...params], true);
-    } finally {
-      if (!manager.queryRunner) await runner.release();
+      if (manager.queryRunner) {
+        const client = (await manager.queryRunner.connect()) as PoolClient;
+        return await client.query(query);
+      }
+      return await ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
+    } catch (error) {
+      throw error instanceof QueryFailedError
+        ? error
+        : new QueryFailedError(text, [...params], error as Error);
     }
   }
 }

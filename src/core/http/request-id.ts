@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id, fixed by requestIdMiddleware before anything else runs. */
+    id?: string;
+  }
+}
+
 const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const REQUEST_ID_HEADER = 'X-Request-ID';
 

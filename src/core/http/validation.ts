@@ -1,7 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { InvalidInputError } from '../errors/domain-error';
 import { type FieldError, RequestValidationError } from '../errors/system.errors';
-import { ERROR_CODE_CONTEXT } from './id.param';
 
 /** Nested class-validator errors as a flat list of `{field: "a.b.0.c", message}`. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -10,15 +8,6 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
     return [...own, ...toFieldErrors(error.children ?? [], field)];
   });
-}
-
-function hasInvalidId(errors: ValidationError[]): boolean {
-  return errors.some(
-    (error) =>
-      Object.values(error.contexts ?? {}).some(
-        (context: unknown) => (context as { code?: unknown }).code === ERROR_CODE_CONTEXT.code,
-      ) || hasInvalidId(error.children ?? []),
-  );
 }
 
 /** A DTO body must be an object: an array would otherwise be validated key by key ("0", "1"). */
@@ -32,22 +21,14 @@ class ContractValidationPipe extends ValidationPipe {
 }
 
 /**
- * Whitelist, forbid unknown fields, transform. Failures become `400 VAL_FAILED` with every field,
- * except a malformed path id (IdParam), which is `400 VAL_INVALID_ID`.
+ * Whitelist, forbid unknown fields, transform. Failures become `400 VAL_FAILED` with every field.
+ * Path ids are not DTOs: `@PathId()` checks them (`400 VAL_INVALID_ID`).
  */
 export function createValidationPipe(): ValidationPipe {
   return new ContractValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => {
-      const fields = toFieldErrors(errors);
-      if (hasInvalidId(errors)) {
-        return new InvalidInputError('VAL_INVALID_ID', 'The id in the path is not a valid UUID', {
-          fields,
-        });
-      }
-      return new RequestValidationError(fields);
-    },
+    exceptionFactory: (errors) => new RequestValidationError(toFieldErrors(errors)),
   });
 }

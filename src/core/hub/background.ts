@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
-import { PinoLogger } from 'nestjs-pino';
-import { Store, storage } from 'nestjs-pino/storage';
 import { randomUUID } from 'node:crypto';
 import { runAfterCommit } from './after-commit';
 import type { HubClsStore, RequestContext } from './request-context';
@@ -26,15 +24,12 @@ export class BackgroundWork {
   /** Runs `work` as job `name` in a context of its own. */
   run<T>(name: string, work: () => Promise<T>): Promise<T> {
     const ctx = jobContext(name);
-    const logger = PinoLogger.root.child({ request_id: ctx.requestId, job: name });
-    return storage.run(new Store(logger), () =>
-      this.cls.run(async () => {
-        this.cls.set('requestContext', ctx);
-        const result = await work();
-        await runAfterCommit(ctx, this.logger);
-        return result;
-      }),
-    );
+    return this.cls.run(async () => {
+      this.cls.set('requestContext', ctx);
+      const result = await work();
+      await runAfterCommit(ctx, this.logger);
+      return result;
+    });
   }
 
   /** One transaction of the job: work registered with AfterCommit inside runs after COMMIT. */

@@ -9,6 +9,7 @@ import { Operation } from './operation.decorator';
 import type { HubClsStore, RequestContext } from './request-context';
 import { RequestHubInterceptor } from './request-hub.interceptor';
 import type { RequestHook } from './request-hook';
+import type { Idempotency } from '../idempotency/idempotency';
 
 class Handlers {
   @Operation('read_thing', { summary: 't' })
@@ -55,6 +56,7 @@ function setup(hooks: RequestHook[]) {
     cls as unknown as ClsService<HubClsStore>,
     txHost as unknown as TransactionHost<TransactionalAdapterTypeOrm>,
     hooks,
+    {} as Idempotency,
   );
   return { interceptor, store, transactions };
 }
@@ -100,6 +102,21 @@ describe('RequestHubInterceptor', () => {
     );
     expect(log).toEqual(['metrics.pre', 'metrics.post']);
     expect(body).toMatchObject({ meta: { hooks: ['metrics'] } });
+  });
+
+  it('reads the route metadata and decides the hooks once per handler, not per request', async () => {
+    const appliesTo = jest.fn(() => true);
+    const { interceptor } = setup([recordingHook('metrics', [], { appliesTo })]);
+    const reflect = jest.spyOn(Reflector.prototype, 'get');
+    for (let i = 0; i < 3; i++) {
+      await firstValueFrom(interceptor.intercept(executionFor('read', 'GET'), handle(i)));
+    }
+    const readsOfFirst = reflect.mock.calls.length;
+    await firstValueFrom(interceptor.intercept(executionFor('make', 'POST'), handle(0)));
+    expect(appliesTo).toHaveBeenCalledTimes(2); // once for read, once for make
+    expect(readsOfFirst).toBeGreaterThan(0);
+    expect(reflect.mock.calls.length).toBe(2 * readsOfFirst);
+    reflect.mockRestore();
   });
 
   it('opens a transaction for writes only', async () => {

@@ -5,9 +5,10 @@ import {
   Injectable,
   Logger,
   type NestInterceptor,
+  RequestMethod,
   StreamableFile,
 } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
@@ -33,7 +34,11 @@ import { requestIdOf } from '../http/request-id';
 import { runAfterCommit } from './after-commit';
 import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
 import { buildMeta, type HubClsStore, type RequestContext } from './request-context';
-import { REQUEST_HOOKS, type RequestHook } from './request-hook';
+import { REQUEST_HOOKS, type RequestHook, type RouteFacts } from './request-hook';
+import { Idempotency, withRequestId } from '../idempotency/idempotency';
+import { StreamNotIdempotentError } from '../idempotency/idempotency.errors';
+import { IDEMPOTENT } from '../idempotency/idempotent.decorator';
+import { IS_PUBLIC } from '../http/public.decorator';
 
 /**
  * The matched route template (`/v1/casefiles/:id`). A wildcard path is the catch-all middleware
@@ -45,80 +50,135 @@ export function routeTemplateOf(req: Request): string {
   return typeof path === 'string' && !path.includes('{*') ? path : '<unmatched>';
 }
 
+/** What the hub needs of a route, read once per handler (metadata does not change at run time). */
+interface RoutePlan {
+  operation: OperationMetadata;
+  route: string;
+  successStatus: number;
+  noContent: boolean;
+  transactional: boolean;
+  idempotent: boolean;
+  hooks: readonly RequestHook[];
+  hookNames: string[];
+}
+
 /**
- * The RequestHub (ARCHITECTURE §2.1): builds the request context, runs the hooks around the
- * handler, opens the transaction for mutating operations and wraps the result in the envelope.
+ * The RequestHub (ARCHITECTURE §2.1), the one application interceptor: builds the request
+ * context, answers Idempotency-Key replays, runs the hooks around the handler, opens the
+ * transaction for mutating operations and wraps the result in the envelope.
  */
 @Injectable()
 export class RequestHubInterceptor implements NestInterceptor {
   private readonly logger = new Logger('RequestHub');
+  private readonly plans = new WeakMap<object, RoutePlan>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly cls: ClsService<HubClsStore>,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     @Inject(REQUEST_HOOKS) private readonly hooks: readonly RequestHook[],
+    private readonly idempotency: Idempotency,
   ) {}
 
   intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     if (execution.getType() !== 'http') return next.handle();
-    const operation = this.reflector.get<OperationMetadata | undefined>(
-      OPERATION_METADATA,
-      execution.getHandler(),
-    );
-    if (!operation) {
-      // Fail closed: a route without an operation has no name for audit, metrics or the envelope.
-      throw new Error(
-        `${execution.getClass().name}.${execution.getHandler().name} has no @Operation()`,
-      );
-    }
     const http = execution.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const declaredStatus = this.reflector.get<number | undefined>(
-      HTTP_CODE_METADATA,
-      execution.getHandler(),
-    );
-    const ctx = this.buildContext(
-      req,
-      operation,
-      declaredStatus ?? (req.method === 'POST' ? 201 : 200),
-    );
-    const hooks = this.hooks.filter((hook) => hook.appliesTo?.(ctx) ?? true);
-    ctx.hooks = hooks.map((hook) => hook.name);
-    this.cls.set('requestContext', ctx);
+    const plan = this.planFor(execution, req);
+    const ctx = this.buildContext(req, plan);
 
-    if (operation.envelope === false) return this.passThrough(ctx, hooks, next);
-    if (ctx.responseMode === 'sse') return this.stream(ctx, hooks, next, res);
-    const transactional = operation.transaction ?? isMutating(req.method);
-    // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
-    const noContent = declaredStatus === 204;
+    if (plan.operation.envelope === false) {
+      this.cls.set('requestContext', ctx);
+      return this.passThrough(ctx, plan.hooks, next);
+    }
+    const key = plan.idempotent ? this.idempotency.keyOf(req) : undefined;
+    if (ctx.responseMode === 'sse') {
+      if (key !== undefined) throw new StreamNotIdempotentError();
+      this.cls.set('requestContext', ctx);
+      return this.stream(ctx, plan.hooks, next, res);
+    }
     return defer(async () => {
-      const data = await this.run(ctx, hooks, next, transactional);
-      if (noContent || res.statusCode === 204) return undefined;
-      return successEnvelope(data, buildMeta(ctx.requestId, ctx));
+      const claim =
+        key === undefined ? undefined : await this.idempotency.claim(req, plan.route, key);
+      if (claim?.replay) {
+        res.status(claim.replay.status).setHeader('Idempotent-Replayed', 'true');
+        return withRequestId(claim.replay.body, ctx.requestId);
+      }
+      // after the claim: a refused or replayed request ran no hook, so its meta lists none
+      this.cls.set('requestContext', ctx);
+      let body: unknown;
+      try {
+        const data = await this.run(ctx, plan.hooks, next, plan.transactional);
+        // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
+        body =
+          plan.noContent || res.statusCode === 204
+            ? undefined
+            : successEnvelope(data, buildMeta(ctx.requestId, ctx));
+      } catch (error) {
+        await claim?.release();
+        throw error;
+      }
+      await claim?.complete(plan.successStatus, body);
+      return body;
     });
   }
 
-  private buildContext(
-    req: Request,
-    operation: OperationMetadata,
-    successStatus: number,
-  ): RequestContext {
+  private planFor(execution: ExecutionContext, req: Request): RoutePlan {
+    const handler = execution.getHandler();
+    const known = this.plans.get(handler);
+    if (known) return known;
+    const operation = this.reflector.get<OperationMetadata | undefined>(
+      OPERATION_METADATA,
+      handler,
+    );
+    if (!operation) {
+      // Fail closed: a route without an operation has no name for audit, metrics or the envelope.
+      throw new Error(`${execution.getClass().name}.${handler.name} has no @Operation()`);
+    }
+    const declaredMethod = this.reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler);
+    const method = declaredMethod === undefined ? req.method : RequestMethod[declaredMethod];
+    const declaredStatus = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, handler);
+    const facts: RouteFacts = {
+      method,
+      route: routeTemplateOf(req),
+      operation,
+      isPublic:
+        this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+          handler,
+          execution.getClass(),
+        ]) === true,
+    };
+    const hooks = this.hooks.filter((hook) => hook.appliesTo?.(facts) ?? true);
+    const plan: RoutePlan = {
+      operation,
+      route: facts.route,
+      successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
+      noContent: declaredStatus === 204,
+      transactional: operation.transaction ?? isMutating(method),
+      idempotent: this.reflector.get<boolean | undefined>(IDEMPOTENT, handler) === true,
+      hooks,
+      hookNames: hooks.map((hook) => hook.name),
+    };
+    this.plans.set(handler, plan);
+    return plan;
+  }
+
+  private buildContext(req: Request, plan: RoutePlan): RequestContext {
     return {
       requestId: requestIdOf(req),
       actor: req.user as Actor | undefined,
-      operation: operation.name,
-      options: operation,
-      params: { ...(req.params as Record<string, string>) },
-      responseMode: responseModeOf(operation, req),
+      operation: plan.operation.name,
+      options: plan.operation,
+      params: req.params as Record<string, string>,
+      responseMode: responseModeOf(plan.operation, req),
       method: req.method,
-      route: routeTemplateOf(req),
+      route: plan.route,
       startedAt: performance.now(),
       ip: req.ip,
       userAgent: req.headers['user-agent'],
-      hooks: [],
-      successStatus,
+      hooks: plan.hookNames,
+      successStatus: plan.successStatus,
       afterCommit: [],
     };
   }

@@ -4,6 +4,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT, type RedisClient } from '../redis/redis.module';
 import { AUTH_RATE_LIMITED } from './rate-limit.decorators';
+import { InProcessThrottlerStorage } from './in-process-throttler-storage';
 import { ResilientThrottlerStorage } from './resilient-throttler-storage';
 
 const MINUTE_MS = 60_000;
@@ -11,7 +12,7 @@ const MINUTE_MS = 60_000;
 /**
  * Two limits (API.md §1.3): `default` per user or IP on every route, and `auth` per IP on the
  * routes marked @AuthRateLimited(). Counters live in Redis when REDIS_URL is set, under
- * RATE_LIMIT_NAMESPACE, so all instances share them.
+ * RATE_LIMIT_NAMESPACE, so all instances share them; otherwise in process, one counter per key.
  */
 @Module({
   imports: [
@@ -32,7 +33,7 @@ const MINUTE_MS = 60_000;
           `${config.rateLimit.namespace}:rl:${name}:${tracker}`,
         storage: redis
           ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis))
-          : undefined,
+          : new InProcessThrottlerStorage(),
       }),
     }),
   ],

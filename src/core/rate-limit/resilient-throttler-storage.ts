@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { InProcessThrottlerStorage } from './in-process-throttler-storage';
 
 /**
  * Shared counters in Redis when it answers; when it does not, counting goes on in process (each
@@ -8,7 +9,7 @@ import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-st
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new InProcessThrottlerStorage();
   private lastWarning = 0;
 
   constructor(private readonly shared: ThrottlerStorage) {}

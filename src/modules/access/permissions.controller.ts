@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import { IdParam } from '../../core/http/id.param';
+import { PathId, PathIds } from '../../core/http/id.param';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { CurrentActor } from '../auth/current-actor.decorator';
@@ -12,7 +12,6 @@ import {
   PermissionCheckDto,
   PermissionDto,
   PermissionListDto,
-  PermissionPathParams,
 } from './dto/permissions.dto';
 
 @ApiTags('Casefiles')
@@ -26,7 +25,7 @@ export class PermissionsController {
   @ApiEnvelopeResponse(PermissionDto)
   grant(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Body() dto: GrantPermissionDto,
   ): Promise<PermissionDto> {
     return this.access.grant(actor, id, dto);
@@ -35,7 +34,7 @@ export class PermissionsController {
   @Get()
   @Operation('list_permissions', { summary: 'The owner and every grant (viewer)' })
   @ApiEnvelopeResponse(PermissionListDto)
-  list(@CurrentActor() actor: Actor, @Param() { id }: IdParam): Promise<PermissionListDto> {
+  list(@CurrentActor() actor: Actor, @PathId() id: string): Promise<PermissionListDto> {
     return this.access.list(actor, id);
   }
 
@@ -44,7 +43,7 @@ export class PermissionsController {
   @ApiEnvelopeResponse(PermissionCheckDto)
   check(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Query() query: CheckPermissionQuery,
   ): Promise<PermissionCheckDto> {
     return this.access.check(actor, id, query);
@@ -53,7 +52,10 @@ export class PermissionsController {
   @Delete(':user_id')
   @HttpCode(204)
   @Operation('revoke_permission', { summary: 'Revoke a grant (manager); access ends at once' })
-  revoke(@CurrentActor() actor: Actor, @Param() params: PermissionPathParams): Promise<void> {
+  revoke(
+    @CurrentActor() actor: Actor,
+    @PathIds('id', 'user_id') params: { id: string; user_id: string },
+  ): Promise<void> {
     return this.access.revoke(actor, params.id, params.user_id);
   }
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import { IdParam } from '../../core/http/id.param';
+import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
@@ -36,7 +36,7 @@ export class AdminCasefilesController {
   @ApiEnvelopeResponse(AdminCasefileDto)
   transfer(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Body() dto: TransferCasefileDto,
   ): Promise<AdminCasefileDto> {
     return this.casefiles.transfer(actor, id, dto.new_owner_id);

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import { IdParam } from '../../core/http/id.param';
+import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
@@ -29,7 +29,7 @@ export class AdminUsersController {
   @ApiEnvelopeResponse(UserDto)
   update(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Body() dto: UpdateUserDto,
   ): Promise<UserDto> {
     return this.users.update(actor, id, dto);

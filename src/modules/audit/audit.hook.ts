@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { toDomainError } from '../../core/errors/all-exceptions.filter';
 import { isMutating } from '../../core/http/http-methods';
 import type { RequestContext } from '../../core/hub/request-context';
-import type { RequestHook } from '../../core/hub/request-hook';
+import type { RequestHook, RouteFacts } from '../../core/hub/request-hook';
 import { AuditService } from './audit.service';
 
 /** Denials on a read are audited too: someone reached for a casefile they may not see. */
@@ -20,8 +20,9 @@ export class AuditHook implements RequestHook {
 
   constructor(private readonly audit: AuditService) {}
 
-  appliesTo(ctx: RequestContext): boolean {
-    return isMutating(ctx.method) || ctx.actor !== undefined;
+  /** Writes, and every route that has an actor (a read's denial is audited). */
+  appliesTo(route: RouteFacts): boolean {
+    return isMutating(route.method) || !route.isPublic;
   }
 
   async post(ctx: RequestContext): Promise<void> {

@@ -5,7 +5,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Param,
   Patch,
   Post,
   Query,
@@ -14,7 +13,7 @@ import {
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import { IdParam } from '../../core/http/id.param';
+import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto, PageQuery } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
@@ -65,7 +64,7 @@ export class CasefilesController {
   @ApiEnvelopeResponse(CasefileDto)
   async get(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CasefileDto> {
     const casefile = await this.casefiles.get(actor, id);
@@ -83,7 +82,7 @@ export class CasefilesController {
   @ApiEnvelopeResponse(CasefileDto)
   async update(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Body() dto: UpdateCasefileDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
@@ -96,7 +95,7 @@ export class CasefilesController {
   @Delete(':id')
   @HttpCode(204)
   @Operation('delete_casefile', { summary: 'Soft delete (owner)' })
-  remove(@CurrentActor() actor: Actor, @Param() { id }: IdParam): Promise<void> {
+  remove(@CurrentActor() actor: Actor, @PathId() id: string): Promise<void> {
     return this.casefiles.remove(actor, id);
   }
 
@@ -105,7 +104,7 @@ export class CasefilesController {
   @ApiEnvelopeResponse(PageDto(CasefileEventDto))
   events(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Query() page: PageQuery,
   ): Promise<Page<CasefileEventDto>> {
     return this.casefiles.events(actor, id, page);

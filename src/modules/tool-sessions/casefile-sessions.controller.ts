@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import { IdParam } from '../../core/http/id.param';
+import { PathId } from '../../core/http/id.param';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
@@ -41,7 +41,7 @@ export class CasefileSessionsController {
   @ApiEnvelopeResponse(ToolSessionDto)
   addSession(
     @CurrentActor() actor: Actor,
-    @Param() { id }: IdParam,
+    @PathId() id: string,
     @Body() dto: AddSessionDto,
   ): Promise<ToolSessionDto> {
     return this.sessions.attachToCasefile(actor, id, dto.session_id);

@@ -8,7 +8,7 @@ import { DomainError, TooManyRequestsError } from '../../../src/core/errors/doma
 import { type ErrorCode, ERROR_CODES } from '../../../src/core/errors/error-codes';
 import type { HubClsStore } from '../../../src/core/hub/request-context';
 import { Operation } from '../../../src/core/hub/operation.decorator';
-import { IdParam } from '../../../src/core/http/id.param';
+import { PathId } from '../../../src/core/http/id.param';
 import {
   type ResponseMode,
   ResponseModeParam,
@@ -101,7 +101,7 @@ export class ProbeController {
 
   @Get('items/:id')
   @Operation('probe_get_item', { summary: 'probe' })
-  async get(@Param() { id }: IdParam): Promise<ProbeItemRow> {
+  async get(@PathId() id: string): Promise<ProbeItemRow> {
     const rows = await this.txHost.tx.query<ProbeItemRow[]>(
       'SELECT id, title FROM probe_items WHERE id = $1',
       [id],

@@ -8,7 +8,6 @@ import {
   ValidateIf,
   IsDefined,
 } from 'class-validator';
-import { ERROR_CODE_CONTEXT } from '../../../core/http/id.param';
 import { PERMISSION_LEVELS, type PermissionLevel } from '../permission-level';
 
 /** `{user_id | email, permission}`: exactly one of the two names the grantee. */
@@ -30,16 +29,6 @@ export class GrantPermissionDto {
   @IsIn(PERMISSION_LEVELS)
   @ApiProperty({ enum: PERMISSION_LEVELS })
   permission!: PermissionLevel;
-}
-
-export class PermissionPathParams {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'id must be a UUID', context: ERROR_CODE_CONTEXT })
-  id!: string;
-
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'user_id must be a UUID', context: ERROR_CODE_CONTEXT })
-  user_id!: string;
 }
 
 export class CheckPermissionQuery {

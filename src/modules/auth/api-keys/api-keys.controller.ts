@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
 import { type Page, PageDto } from '../../../core/http/pagination';
-import { IdParam } from '../../../core/http/id.param';
+import { PathId } from '../../../core/http/id.param';
 import { Idempotent } from '../../../core/idempotency/idempotent.decorator';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
@@ -38,7 +38,7 @@ export class ApiKeysController {
     summary: 'Revoke an API key; it stops working at once',
     transaction: false,
   })
-  revoke(@CurrentActor() actor: Actor, @Param() { id }: IdParam): Promise<void> {
+  revoke(@CurrentActor() actor: Actor, @PathId() id: string): Promise<void> {
     return this.apiKeys.revoke(actor, id);
   }
 }

@@ -8,6 +8,9 @@ import { MissingCredentialsError, ReadOnlyKeyError, TwoFactorRequiredError } fro
 import { isMutating } from '../../../core/http/http-methods';
 import { ROLES_METADATA } from '../roles.decorator';
 import { isPublic } from './auth.guard';
+import { routeMetadata } from '../../../core/http/route-metadata';
+
+const rolesOf = routeMetadata<Role[]>(ROLES_METADATA);
 
 /**
  * Last of the three global guards (after AuthGuard and RateLimitGuard), fail-closed: a route is
@@ -31,10 +34,7 @@ export class AccessGuard implements CanActivate {
     if (!actor.scopes.includes('write') && isMutating(req.method)) {
       throw new ReadOnlyKeyError();
     }
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const roles = rolesOf(this.reflector, context);
     if (!roles) return true;
     if (actor.authMethod === 'api_key') {
       throw new ForbiddenError('AUTH_FORBIDDEN', 'API keys cannot use admin routes', {

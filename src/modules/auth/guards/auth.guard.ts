@@ -1,12 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
-import passport from 'passport';
+import type { Request } from 'express';
 import { DomainError } from '../../../core/errors/domain-error';
 import { IS_PUBLIC } from '../../../core/http/public.decorator';
-import type { Actor } from '../../../core/hub/actor';
+import { routeMetadata } from '../../../core/http/route-metadata';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
 import { JwtStrategy } from '../tokens/jwt.strategy';
 
 declare module 'express' {
@@ -39,7 +37,7 @@ export class AuthGuard implements CanActivate {
       req.user =
         typeof apiKey === 'string'
           ? await this.apiKeys.authenticate(apiKey)
-          : await this.verifyBearer(req, context.switchToHttp().getResponse<Response>());
+          : await this.jwtStrategy.actorOf(req);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       req.user = undefined;
@@ -47,49 +45,10 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
-
-  /**
-   * passport-jwt through this app's own strategy instance, not passport's process-wide registry
-   * by name (where the last app built in a process would answer for all of them). Each request
-   * gets its own object: passport attaches per-request callbacks to the strategy it is given.
-   */
-  private verifyBearer(req: Request, res: Response): Promise<Actor> {
-    return new Promise((resolve, reject) => {
-      const strategy = Object.create(this.jwtStrategy) as passport.Strategy;
-      const authenticate = passport.authenticate(
-        strategy,
-        { session: false },
-        (error: unknown, actor: Actor | false, info: unknown) => {
-          try {
-            resolve(toActor(error, actor, info));
-          } catch (failure) {
-            reject(failure instanceof Error ? failure : new InvalidTokenError());
-          }
-        },
-      ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
-      // passport calls next(error) only for strategy errors, which toActor already receives
-      authenticate(req, res, (error) =>
-        reject(error instanceof Error ? error : new InvalidTokenError()),
-      );
-    });
-  }
 }
 
-/** passport's outcome in the contract's vocabulary. */
-function toActor(error: unknown, actor: Actor | false, info: unknown): Actor {
-  if (error) throw error instanceof Error ? error : new InvalidTokenError();
-  if (actor) return actor;
-  const { name, message } = (info ?? {}) as { name?: string; message?: string };
-  if (name === 'TokenExpiredError') throw new ExpiredTokenError();
-  if (message === 'No auth token') throw new MissingCredentialsError();
-  throw new InvalidTokenError();
-}
+const publicFlagOf = routeMetadata<boolean>(IS_PUBLIC);
 
 export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
-  return (
-    reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]) === true
-  );
+  return publicFlagOf(reflector, context) === true;
 }

@@ -1,6 +1,8 @@
+import type { Request } from 'express';
+import { sign, type SignOptions } from 'jsonwebtoken';
 import type { AppConfig } from '../../../config/app-config';
-import { InvalidTokenError } from '../auth.errors';
-import type { AccessTokenClaims } from './access-tokens';
+import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
+import { type AccessTokenClaims, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
 import { JwtStrategy } from './jwt.strategy';
 import type { LoginStateService } from './login-state.service';
 
@@ -51,5 +53,54 @@ describe('JwtStrategy.validate', () => {
     ['a malformed id', { session_id: 'not-a-uuid', session_kind: 'tool' as const }],
   ])('refuses %s', async (_, extra) => {
     await expect(strategy.validate(claims(extra))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
+
+describe('JwtStrategy.actorOf', () => {
+  const secret = 'a-secret-of-at-least-thirty-two-characters';
+  const strategy = new JwtStrategy(
+    { jwtSecret: secret } as AppConfig,
+    {
+      get: () =>
+        Promise.resolve({ userId: 'user-1', role: 'user', secondFactor: false, active: true }),
+    } as unknown as LoginStateService,
+  );
+  const request = (token?: string) =>
+    ({ headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }) as Request;
+  const token = (options: SignOptions = {}, key: string = secret) =>
+    sign({ fam: 'login-1' }, key, {
+      subject: 'user-1',
+      jwtid: 'j',
+      expiresIn: 60,
+      algorithm: 'HS256',
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      ...options,
+    });
+
+  it('verifies a good token and makes its actor', async () => {
+    await expect(strategy.actorOf(request(token()))).resolves.toMatchObject({ userId: 'user-1' });
+  });
+
+  it.each([
+    ['no token', undefined, MissingCredentialsError],
+    ['an expired token', token({ expiresIn: -10 }), ExpiredTokenError],
+    ['another key', token({}, 'another-secret-of-at-least-thirty-two-chars'), InvalidTokenError],
+    ['another issuer', token({ issuer: 'someone-else' }), InvalidTokenError],
+    ['another audience', token({ audience: 'another-api' }), InvalidTokenError],
+    ['HS512', token({ algorithm: 'HS512' }), InvalidTokenError],
+    ['garbage', 'not.a.token', InvalidTokenError],
+  ])('refuses %s', async (_, value, error) => {
+    await expect(strategy.actorOf(request(value))).rejects.toBeInstanceOf(error);
+  });
+
+  it('refuses a token without exp (jsonwebtoken alone accepts it)', async () => {
+    const noExp = sign({ fam: 'login-1', jti: 'j' }, secret, {
+      subject: 'user-1',
+      algorithm: 'HS256',
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+    });
+    await expect(strategy.actorOf(request(noExp))).rejects.toBeInstanceOf(InvalidTokenError);
   });
 });

@@ -1,6 +1,8 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { type JwtPayload, TokenExpiredError, verify, type VerifyOptions } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../../../config/app-config';
 import {
@@ -9,33 +11,64 @@ import {
   SESSION_KINDS,
   type SessionKind,
 } from '../../../core/hub/actor';
-import { InvalidTokenError } from '../auth.errors';
+import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
 import { type AccessTokenClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
 import { LoginStateService } from './login-state.service';
 
+/** What passport-jwt checks (HS256 only, so `alg: none` and HS/RS confusion fail), made once. */
+const VERIFY_OPTIONS = {
+  algorithms: [JWT_ALGORITHM] as VerifyOptions['algorithms'],
+  issuer: JWT_ISSUER,
+  audience: JWT_AUDIENCE,
+  ignoreExpiration: false,
+  complete: false as const,
+};
+const bearerTokenOf = ExtractJwt.fromAuthHeaderAsBearerToken();
+
 /**
- * Bearer tokens: signature, algorithm (HS256 only, so `alg: none` and HS/RS confusion fail),
- * issuer, audience and expiry are checked by passport-jwt; a token without `exp` is refused here
- * (jsonwebtoken accepts it), and so is one whose login was revoked or whose user was disabled.
+ * Bearer tokens: signature, algorithm, issuer, audience and expiry as passport-jwt checks them; a
+ * token without `exp` is refused here (jsonwebtoken accepts it), and so is one whose login was
+ * revoked or whose user was disabled.
+ *
+ * It stays the app's passport strategy ('jwt'), but requests go through `actorOf()`: the same
+ * extraction, the same jsonwebtoken verification with the same options and the same `validate`,
+ * without passport building a strategy object and its callbacks for every request.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly key: KeyObject;
+
   constructor(
     config: AppConfig,
     private readonly loginStates: LoginStateService,
   ) {
+    // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a PEM
+    // public key and builds (and throws away) an OpenSSL error on every request.
+    const key = createSecretKey(Buffer.from(config.jwtSecret));
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a
-      // PEM public key and builds (and throws away) an OpenSSL error on every request — about a
-      // fifth of an authenticated GET's CPU time (bench profile). passport-jwt hands the key to
-      // jsonwebtoken untouched; only its typings say string | Buffer.
-      secretOrKey: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as Buffer,
-      algorithms: [JWT_ALGORITHM],
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-      ignoreExpiration: false,
+      jwtFromRequest: bearerTokenOf,
+      // passport-jwt hands the key to jsonwebtoken untouched; only its typings say string | Buffer
+      secretOrKey: key as unknown as Buffer,
+      algorithms: VERIFY_OPTIONS.algorithms,
+      issuer: VERIFY_OPTIONS.issuer,
+      audience: VERIFY_OPTIONS.audience,
+      ignoreExpiration: VERIFY_OPTIONS.ignoreExpiration,
     });
+    this.key = key;
+  }
+
+  /** The caller of a request with `Authorization: Bearer …`, or the contract's 401 error. */
+  async actorOf(req: Request): Promise<Actor> {
+    const token = bearerTokenOf(req);
+    if (!token) throw new MissingCredentialsError();
+    let claims: string | JwtPayload;
+    try {
+      claims = verify(token, this.key, VERIFY_OPTIONS);
+    } catch (error) {
+      throw error instanceof TokenExpiredError ? new ExpiredTokenError() : new InvalidTokenError();
+    }
+    if (typeof claims !== 'object') throw new InvalidTokenError();
+    return this.validate(claims as Partial<AccessTokenClaims>);
   }
 
   async validate(claims: Partial<AccessTokenClaims>): Promise<Actor> {

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
+import { callerKeyOf } from '../http/caller-key';
+import {
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  InvalidIdempotencyKeyError,
+} from './idempotency.errors';
+import { IdempotencyStore } from './idempotency.store';
+
+/** A hash of the body that ignores key order, so `{a,b}` and `{b,a}` are the same request. */
+function hashBody(body: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
+        : value;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body ?? null)))
+    .digest('hex');
+}
+
+/** The outcome of claiming a key: answer a stored response, or run and then store or release. */
+export type IdempotencyClaim =
+  | { replay: { status: number; body: unknown } }
+  | {
+      replay?: undefined;
+      complete(status: number, body: unknown): Promise<void>;
+      release(): Promise<void>;
+    };
+
+/**
+ * `Idempotency-Key` on @Idempotent() operations (API.md §1.3), used by the RequestHub before it
+ * runs anything: a replay answers the stored envelope without the handler, its transaction or its
+ * hooks. Keys are scoped per caller (user, or client IP when anonymous) and route.
+ */
+@Injectable()
+export class Idempotency {
+  private readonly logger = new Logger('Idempotency');
+
+  constructor(private readonly store: IdempotencyStore) {}
+
+  /** The request's key, undefined without the header; a malformed one is refused. */
+  keyOf(req: Request): string | undefined {
+    const header = req.headers['idempotency-key'];
+    if (header === undefined) return undefined;
+    if (typeof header !== 'string' || header.length < 1 || header.length > 255) {
+      throw new InvalidIdempotencyKeyError();
+    }
+    return header;
+  }
+
+  /** One statement decides who runs; the others replay, wait (409) or are refused (422). */
+  async claim(req: Request, route: string, key: string): Promise<IdempotencyClaim> {
+    const scope = callerKeyOf(req);
+    const scopedRoute = `${req.method} ${route}`;
+    const outcome = await this.store.claim(scope, scopedRoute, key, hashBody(req.body));
+    switch (outcome.kind) {
+      case 'in_progress':
+        throw new IdempotencyInProgressError();
+      case 'reused':
+        throw new IdempotencyKeyReusedError();
+      case 'replay':
+        return { replay: { status: outcome.status, body: outcome.body } };
+      case 'claimed':
+        return {
+          complete: (status, body) => this.store.complete(scope, scopedRoute, key, status, body),
+          release: () =>
+            this.store.release(scope, scopedRoute, key).catch((error: unknown) => {
+              this.logger.error({ err: error }, 'could not release an idempotency key');
+            }),
+        };
+    }
+  }
+}
+
+/** A stored envelope, answered under the current request's id. */
+export function withRequestId(body: unknown, requestId: string): unknown {
+  if (!body || typeof body !== 'object' || !('meta' in body)) return body;
+  const envelope = body as { meta: Record<string, unknown> };
+  return { ...envelope, meta: { ...envelope.meta, request_id: requestId } };
+}
