@@ -23,6 +23,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -249,6 +250,101 @@ interface Load {
   durationSeconds?: number;
 }
 
+interface LoadResult {
+  total: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: string | undefined;
+}
+
+async function closedLoop(
+  request: autocannon.Request & { url: string },
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const { url, ...req } = request;
+  const result = await autocannon({ url, connections, duration: seconds, requests: [req] });
+  const failures = result.errors + result.timeouts + result.non2xx;
+  return {
+    total: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures:
+      failures > 0
+        ? `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`
+        : undefined,
+  };
+}
+
+/**
+ * A real open loop: request i is due at start + i / rate whatever the answers do, and its latency
+ * counts from when it was due (so a stalled server's backlog shows, coordinated omission free).
+ * autocannon's `overallRate` is not that: each connection sends its share of a second back to
+ * back at the start of every second, then idles — a burst of 300 at 50 connections each second.
+ */
+async function openLoop(
+  request: autocannon.Request & { url: string },
+  rate: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const target = new URL(request.url);
+  const latencies: number[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const fire = (due: number) =>
+    new Promise<void>((done) => {
+      const setup = request.setupRequest;
+      const req = typeof setup === 'function' ? setup({ ...request }, {}) : request;
+      const call = httpRequest(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: req.path ?? target.pathname,
+          method: req.method ?? 'GET',
+          headers: req.headers as Record<string, string> | undefined,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if ((res.statusCode ?? 500) >= 300) failed++;
+            else latencies.push(performance.now() - due);
+            done();
+          });
+        },
+      );
+      call.on('error', () => {
+        failed++;
+        done();
+      });
+      call.end();
+    });
+  const interval = 1000 / rate;
+  const started = performance.now();
+  const count = Math.round(rate * seconds);
+  for (let i = 0; i < count; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(fire(due));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.floor(q * (latencies.length - 1))] ?? NaN);
+  return {
+    total: latencies.length + failed,
+    rps: Math.round(latencies.length / elapsed),
+    p50: at(0.5),
+    p99: at(0.99),
+    failures: failed > 0 ? `${failed} failed requests` : undefined,
+  };
+}
+
 async function measure(
   name: string,
   server: Server,
@@ -256,35 +352,24 @@ async function measure(
   request: autocannon.Request & { url: string },
   load: Load = {},
 ): Promise<Measured> {
-  const { url, ...req } = request;
-  const run = (duration: number) =>
-    autocannon({
-      url,
-      connections: options.connections,
-      duration,
-      requests: [req],
-      ...(load.overallRate && { overallRate: load.overallRate }),
-    });
-  await run(options.warmupSeconds);
+  await closedLoop(request, options.connections, options.warmupSeconds);
   await probe(server.child, 'start');
   const pgBefore = await postgresCpu(server.db);
-  const result = await run(load.durationSeconds ?? options.durationSeconds);
+  const seconds = load.durationSeconds ?? options.durationSeconds;
+  const result = load.overallRate
+    ? await openLoop(request, load.overallRate, seconds)
+    : await closedLoop(request, options.connections, seconds);
   const pgAfter = await postgresCpu(server.db);
   const stats = await probe(server.child, 'stop');
-  const failures = result.errors + result.timeouts + result.non2xx;
-  if (failures > 0) {
-    throw new Error(
-      `${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
-  }
-  const total = result.requests.total;
+  if (result.failures) throw new Error(`${name}: ${result.failures}`);
+  const total = result.total;
   const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
   const pg = cpuSpent(pgBefore, pgAfter);
   return {
     name,
-    rps: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
+    rps: result.rps,
+    p50_ms: result.p50,
+    p99_ms: result.p99,
     cpu_us_per_req: round(stats.cpu_us / total),
     pg_cpu_us_per_req: Number.isNaN(pg) ? null : round(pg / total),
     kb_per_req: round(stats.allocated_bytes / total / 1024, 1),
