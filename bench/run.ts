@@ -9,7 +9,7 @@
  * bytes it allocated and its event-loop delay; PostgreSQL's CPU is read from /proc.
  *
  * `--compare <ref>` also builds that commit (a `git archive` beside this checkout, sharing its
- * node_modules) and measures it first, on a database of its own, so one run prints before and
+ * node_modules when the lockfiles match, else with its own `npm ci`) and measures it first, on a database of its own, so one run prints before and
  * after. Prints tables and targets and writes bench/results.json. Every cluster and folder it
  * made is removed at the end, also on Ctrl-C.
  */
@@ -403,8 +403,21 @@ function buildRef(ref: string, into: string): string {
   mkdirSync(into, { recursive: true });
   const archive = execFileSync('git', ['archive', commit], { cwd: ROOT, maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', into], { input: archive });
-  symlinkSync(join(ROOT, 'node_modules'), join(into, 'node_modules'), 'dir');
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: into });
+  const sameLock =
+    readFileSync(join(into, 'package-lock.json'), 'utf8') ===
+    readFileSync(join(ROOT, 'package-lock.json'), 'utf8');
+  if (sameLock) {
+    symlinkSync(join(ROOT, 'node_modules'), join(into, 'node_modules'), 'dir');
+  } else {
+    log(`  its dependencies differ: npm ci in ${into} …`);
+    // no install scripts: prebuilt binaries suffice, and the bench runs it on DATABASE_URL-style
+    // databases of its own server, never on an embedded one of its own
+    execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: into,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  execFileSync(join(into, 'node_modules', '.bin', 'nest'), ['build'], { cwd: into });
   return join(into, 'dist', 'src', 'main.js');
 }
 

@@ -7,7 +7,7 @@ import { AppModule } from './app.module';
 import { configureApp, NEST_APP_OPTIONS } from './app.setup';
 import { type AppConfig, loadAppConfig } from './config/app-config';
 import { ConfigValidationError } from './config/environment';
-import { ShutdownState } from './core/lifecycle/shutdown';
+import { HttpDrain, ShutdownState } from './core/lifecycle/shutdown';
 import { AppLogger } from './core/logging/app-logger';
 import { type DatabaseServer, startDatabaseServer } from './database/database-server';
 
@@ -24,11 +24,17 @@ function loadConfigOrExit(): AppConfig {
 }
 
 /**
- * Drain and stop: new requests get 503 SYS_SHUTTING_DOWN, in-flight ones finish, then the pool
- * closes and the embedded PostgreSQL (if we started it) stops. A second signal, or a drain longer
- * than SHUTDOWN_TIMEOUT_MS, exits at once.
+ * Drain and stop: the listener closes and readiness answers 503 SYS_SHUTTING_DOWN; every request
+ * already received finishes, answered with `Connection: close` (HttpDrain), idle connections are
+ * closed; then the pool closes and the embedded PostgreSQL (if we started it) stops. A second
+ * signal, or a drain longer than SHUTDOWN_TIMEOUT_MS, exits at once.
  */
-function handleSignals(app: NestExpressApplication, database: DatabaseServer, config: AppConfig) {
+function handleSignals(
+  app: NestExpressApplication,
+  drain: HttpDrain,
+  database: DatabaseServer,
+  config: AppConfig,
+) {
   const logger = app.get(AppLogger);
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -45,8 +51,9 @@ function handleSignals(app: NestExpressApplication, database: DatabaseServer, co
       database.embedded?.stopSync();
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
-    app
-      .close()
+    drain
+      .drain(config.shutdownTimeoutMs)
+      .then(() => app.close())
       .then(() => database.stop())
       .then(
         () => {
@@ -79,19 +86,21 @@ async function bootstrap(): Promise<void> {
         : new NestLogger('Database').log(message),
   });
   let app: NestExpressApplication | undefined;
+  let drain: HttpDrain | undefined;
   try {
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot({ config, databaseUrl: database.url }),
       NEST_APP_OPTIONS,
     );
     configureApp(app);
+    drain = new HttpDrain(app.getHttpServer());
     await app.listen(config.port);
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database.stop();
     throw error;
   }
-  handleSignals(app, database, config);
+  handleSignals(app, drain, database, config);
   const ms = Math.round(performance.now() - started);
   app
     .get(AppLogger)

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { migrateDatabase } from './migrate';
+import { DatabaseBreaker } from './database-breaker';
 import { Sql } from './sql';
 
 /**
@@ -30,8 +31,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [Sql],
-      exports: [Sql],
+      providers: [{ provide: DatabaseBreaker, useFactory: () => new DatabaseBreaker(url) }, Sql],
+      exports: [Sql, DatabaseBreaker],
       global: true,
     };
   }

@@ -5,6 +5,10 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { ClsServiceManager } from 'nestjs-cls';
+import { DatabaseUnavailableError } from '../core/errors/system.errors';
+import type { HubClsStore } from '../core/hub/request-context';
+import { DatabaseBreaker } from './database-breaker';
 
 /**
  * Collects bind parameters for SQL built in pieces: the text only ever holds `$n`, never a value.
@@ -49,9 +53,21 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
+/**
+ * A request already answered 503 because the database stopped answering must not go on writing
+ * when it answers again: its next statement fails, so its transaction rolls back.
+ */
+function abandonedByItsRequest(): boolean {
+  const cls = ClsServiceManager.getClsService<HubClsStore>();
+  return cls.isActive() && cls.get('requestContext')?.abandoned === true;
+}
+
 /** Runs parameterised SQL on whatever manager `manager()` answers at the time of the call. */
 export class SqlExecutor {
-  constructor(private readonly manager: () => EntityManager) {}
+  constructor(
+    private readonly manager: () => EntityManager,
+    private readonly breaker: DatabaseBreaker,
+  ) {}
 
   /** The rows of a SELECT, or of any statement with RETURNING. */
   async rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -74,15 +90,19 @@ export class SqlExecutor {
    * TypeORM's QueryFailedError, as everywhere else.
    */
   private async run(text: string, params: readonly unknown[]): Promise<QueryResult> {
+    // a database that stopped answering is not asked again: 503 at once (DatabaseBreaker)
+    this.breaker.assertAvailable();
+    if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
     const manager = this.manager();
     const query: QueryConfig = { name: statementName(text), text, values: [...params] };
     try {
-      if (manager.queryRunner) {
-        const client = (await manager.queryRunner.connect()) as PoolClient;
-        return await client.query(query);
-      }
-      return await ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
+      const runner = manager.queryRunner;
+      const pending = runner
+        ? (runner.connect() as Promise<PoolClient>).then((client) => client.query(query))
+        : ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
+      return await this.breaker.guard(pending);
     } catch (error) {
+      if (error instanceof DatabaseUnavailableError) throw error;
       throw error instanceof QueryFailedError
         ? error
         : new QueryFailedError(text, [...params], error as Error);
@@ -99,8 +119,12 @@ export class SqlExecutor {
 export class Sql extends SqlExecutor {
   readonly autocommit: SqlExecutor;
 
-  constructor(txHost: TransactionHost<TransactionalAdapterTypeOrm>, dataSource: DataSource) {
-    super(() => txHost.tx);
-    this.autocommit = new SqlExecutor(() => dataSource.manager);
+  constructor(
+    txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    dataSource: DataSource,
+    breaker: DatabaseBreaker,
+  ) {
+    super(() => txHost.tx, breaker);
+    this.autocommit = new SqlExecutor(() => dataSource.manager, breaker);
   }
 }

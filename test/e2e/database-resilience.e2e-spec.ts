@@ -3,7 +3,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { DataSource } from 'typeorm';
 import { withProbe } from '../support/probe';
+import { createCasefile } from '../factories/casefiles';
+import { bearer, login, registerUser } from '../factories/users';
 import { makeTestDir } from '../support/test-database';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -35,6 +38,18 @@ describe('database outage', () => {
     await postgres.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The breaker closes on the heartbeat's first answer (≤ 1 s): poll until the path is 200. */
+  const recovered = async (client: ReturnType<typeof request>, path: string, auth = '') => {
+    const started = performance.now();
+    while (performance.now() - started < 5000) {
+      if ((await client.get(path).set('Authorization', auth)).status === 200) {
+        return performance.now() - started;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`${path} did not recover in 5 s`);
+  };
 
   const timed = async (path: string) => {
     const started = performance.now();
@@ -69,7 +84,7 @@ describe('database outage', () => {
 
     await postgres.start();
 
-    await http.get('/health').expect(200);
+    await recovered(http, '/health');
     await http.get('/v1/probe/db').expect(200);
     await http.post('/v1/probe/items').send({ title: 'after outage' }).expect(201);
   });
@@ -110,6 +125,7 @@ describe('database outage', () => {
     } finally {
       execFileSync('kill', ['-CONT', ...pids]);
     }
+    await recovered(http, '/health');
     // Back, with correct answers: a connection that timed out must not hand a stale result to
     // the next query.
     for (let i = 0; i < 5; i++) {
@@ -122,5 +138,75 @@ describe('database outage', () => {
       expect(created.body.data.title).toBe(`thawed ${i}`);
     }
     await http.get('/health').expect(200);
+  });
+
+  describe('with the default timeouts (statement 10 s, connect 2 s): the circuit breaker', () => {
+    let d: TestApp;
+    let dhttp: ReturnType<typeof request>;
+    let auth: string;
+    let casefileId: string;
+    beforeAll(async () => {
+      d = await createTestApp({ databaseUrl: postgres.url });
+      dhttp = request(d.app.getHttpServer());
+      const user = await registerUser(d.app.getHttpServer());
+      const tokens = await login(d.app.getHttpServer(), user);
+      auth = bearer(tokens);
+      casefileId = (await createCasefile(d.app.getHttpServer(), tokens, { title: 'frozen' })).id;
+    });
+    afterAll(() => d.close());
+
+    const timedOn = async (run: () => request.Test) => {
+      const started = performance.now();
+      const res = await run();
+      return { res, ms: performance.now() - started };
+    };
+    const get = () => dhttp.get(`/v1/casefiles/${casefileId}`).set('Authorization', auth);
+    const create = (title: string) =>
+      dhttp.post('/v1/casefiles').set('Authorization', auth).send({ title });
+    const casefilesTitled = async (title: string) =>
+      Number(
+        (
+          await d.app
+            .get(DataSource)
+            .query<{ n: string }[]>('SELECT count(*) AS n FROM casefiles WHERE title = $1', [title])
+        )[0].n,
+      );
+
+    it('answers 503 within 2 s when PostgreSQL freezes, fails fast while open, closes within 1 s of its return, and commits nothing it answered 503 for', async () => {
+      await get().expect(200); // the pool holds live connections; the login state is cached
+      await create('before the freeze').expect(201);
+      const pids = clusterPids();
+      execFileSync('kill', ['-STOP', ...pids]);
+      try {
+        // requests that wait on the frozen server (pooled connections) and new ones alike
+        const first = await Promise.all([
+          timedOn(get),
+          timedOn(() => create('during the freeze')),
+          timedOn(() => dhttp.get('/health')),
+        ]);
+        for (const { res, ms } of first) {
+          expect(res.status).toBe(503);
+          expect(ms).toBeLessThan(2000);
+        }
+        expect(first[0].res.body.errors[0].code).toBe('SYS_DATABASE_UNAVAILABLE');
+        expect(first[1].res.body.errors[0].code).toBe('SYS_DATABASE_UNAVAILABLE');
+        // open: the next ones wait for nothing
+        for (let i = 0; i < 5; i++) {
+          const next = await timedOn(i % 2 ? get : () => create('while open'));
+          expect(next.res.status).toBe(503);
+          expect(next.ms).toBeLessThan(200);
+        }
+      } finally {
+        execFileSync('kill', ['-CONT', ...pids]);
+      }
+      const recoveredMs = await recovered(dhttp, `/v1/casefiles/${casefileId}`, auth);
+      expect(recoveredMs).toBeLessThan(1000);
+      await create('after the freeze').expect(201);
+      // the create answered 503 was still waiting on the server: when it answered, it rolled back
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await casefilesTitled('during the freeze')).toBe(0);
+      expect(await casefilesTitled('while open')).toBe(0);
+      expect(await casefilesTitled('after the freeze')).toBe(1);
+    });
   });
 });

@@ -10,6 +10,7 @@ import type { HubClsStore, RequestContext } from './request-context';
 import { RequestHubInterceptor } from './request-hub.interceptor';
 import type { RequestHook } from './request-hook';
 import type { Idempotency } from '../idempotency/idempotency';
+import type { DatabaseBreaker } from '../../database/database-breaker';
 
 class Handlers {
   @Operation('read_thing', { summary: 't' })
@@ -57,6 +58,7 @@ function setup(hooks: RequestHook[]) {
     txHost as unknown as TransactionHost<TransactionalAdapterTypeOrm>,
     hooks,
     {} as Idempotency,
+    { assertAvailable: () => undefined, guard: <T>(work: Promise<T>) => work } as DatabaseBreaker,
   );
   return { interceptor, store, transactions };
 }

@@ -26,6 +26,8 @@ import {
   throwError,
 } from 'rxjs';
 import { toDomainError } from '../errors/all-exceptions.filter';
+import { DatabaseUnavailableError } from '../errors/system.errors';
+import { DatabaseBreaker } from '../../database/database-breaker';
 import { successEnvelope } from '../http/envelope';
 import { isMutating } from '../http/http-methods';
 import { responseModeOf, type SseEvent, toSseStream } from '../http/event-stream';
@@ -78,6 +80,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     @Inject(REQUEST_HOOKS) private readonly hooks: readonly RequestHook[],
     private readonly idempotency: Idempotency,
+    private readonly breaker: DatabaseBreaker,
   ) {}
 
   intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
@@ -196,11 +199,26 @@ export class RequestHubInterceptor implements NestInterceptor {
         for (const hook of hooks) await hook.post?.(ctx, result);
         return result;
       };
-      const result = transactional ? await this.txHost.withTransaction(execute) : await execute();
+      const result = transactional ? await this.inTransaction(ctx, execute) : await execute();
       await runAfterCommit(ctx, this.logger);
       return result;
     } catch (error) {
       await this.runErrorHooks(ctx, hooks, error);
+      throw error;
+    }
+  }
+
+  /**
+   * A transaction that cannot even begin while the database is not answering is refused at once;
+   * one already waiting is answered 503 when the breaker opens, and marked abandoned so that
+   * whatever it still runs when the database returns fails and rolls it back.
+   */
+  private async inTransaction(ctx: RequestContext, execute: () => Promise<unknown>) {
+    this.breaker.assertAvailable();
+    try {
+      return await this.breaker.guard(this.txHost.withTransaction(execute));
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) ctx.abandoned = true;
       throw error;
     }
   }

@@ -1,0 +1,127 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import CircuitBreaker from 'opossum';
+import { Client } from 'pg';
+import { isDatabaseUnavailableError } from '../core/errors/database-unavailable';
+import { DatabaseUnavailableError } from '../core/errors/system.errors';
+
+/** How often the heartbeat asks PostgreSQL `SELECT 1` (and how soon it retries once open). */
+const HEARTBEAT_MS = 400;
+/** A ping not answered in this long means the database is not answering. */
+const PING_TIMEOUT_MS = 800;
+
+/**
+ * A circuit breaker (opossum) over a database heartbeat: a `SELECT 1` every 400 ms on a
+ * connection of its own (never queued behind the pool's work). A ping that fails or does not
+ * answer within 0.8 s — or any request that meets a connection-level failure — opens it; while
+ * open, every statement and transaction fails at once with `503 SYS_DATABASE_UNAVAILABLE`, and
+ * those already waiting on the database are answered 503 at that moment instead of after their
+ * timeouts. Open, the heartbeat keeps trying on fresh connections and closes it on the first
+ * answer, so the service recovers by itself within about a second of the database's return.
+ */
+export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  private readonly breaker: CircuitBreaker<[], void>;
+  private readonly waiting = new Set<(error: Error) => void>();
+  private client: Client | undefined;
+  private beating = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly url: string) {
+    this.breaker = new CircuitBreaker(() => this.ping(), {
+      timeout: PING_TIMEOUT_MS,
+      resetTimeout: HEARTBEAT_MS,
+      // any failed ping opens it: the heartbeat is the only thing it counts
+      errorThresholdPercentage: 1,
+      volumeThreshold: 1,
+    });
+    this.breaker.on('open', () => {
+      this.logger.error('database not answering: failing requests fast until it does');
+      const error = new DatabaseUnavailableError();
+      for (const reject of this.waiting) reject(error);
+      this.waiting.clear();
+    });
+    this.breaker.on('halfOpen', () => this.beat());
+    this.breaker.on('close', () => this.logger.log('database answering again'));
+    this.breaker.on('timeout', () => this.dropClient());
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.beat(), HEARTBEAT_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.breaker.shutdown();
+    this.dropClient();
+  }
+
+  /** True while the database answers. */
+  get closed(): boolean {
+    return this.breaker.closed;
+  }
+
+  /** `503 SYS_DATABASE_UNAVAILABLE` at once while the breaker is not closed. */
+  assertAvailable(): void {
+    if (!this.breaker.closed) throw new DatabaseUnavailableError();
+  }
+
+  /** The outcome of `work`, or 503 as soon as the breaker opens while it is still waiting. */
+  guard<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.add(reject);
+      work.then(
+        (value) => {
+          this.waiting.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.waiting.delete(reject);
+          if (isDatabaseUnavailableError(error)) this.open();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** The first sign from a request (a refused or dropped connection) opens it without a ping. */
+  open(): void {
+    if (this.breaker.closed) this.breaker.open();
+  }
+
+  private beat(): void {
+    if (this.beating) return;
+    this.beating = true;
+    this.breaker
+      .fire()
+      .catch(() => undefined) // the breaker's state is the outcome
+      .finally(() => (this.beating = false));
+  }
+
+  private async ping(): Promise<void> {
+    let client = this.client;
+    try {
+      if (!client) {
+        const fresh = new Client({
+          connectionString: this.url,
+          connectionTimeoutMillis: PING_TIMEOUT_MS,
+          query_timeout: PING_TIMEOUT_MS,
+          application_name: 'casefile-hub-heartbeat',
+        });
+        fresh.on('error', () => this.dropClient(fresh));
+        this.client = client = fresh;
+        await fresh.connect();
+      }
+      await client.query('SELECT 1');
+    } catch (error) {
+      this.dropClient(client);
+      throw error;
+    }
+  }
+
+  /** Abandons the heartbeat connection (a frozen server may never answer its goodbye). */
+  private dropClient(client = this.client): void {
+    if (!client) return;
+    if (client === this.client) this.client = undefined;
+    client.end().catch(() => undefined);
+  }
+}
