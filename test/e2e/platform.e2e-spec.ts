@@ -1,3 +1,4 @@
+import type { ApplicationConfig } from '@nestjs/core';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -13,6 +14,20 @@ describe('HTTP platform', () => {
     http = request(t.app.getHttpServer());
   });
   afterAll(() => t.close());
+
+  describe('shape of the request path', () => {
+    it('runs one application interceptor (the RequestHub) and the three guards, nothing more', () => {
+      const config = (t.app as unknown as { config: ApplicationConfig }).config;
+      expect(config.getGlobalInterceptors().map((i) => i.constructor.name)).toEqual([
+        'RequestHubInterceptor',
+      ]);
+      expect(config.getGlobalGuards().map((g) => g.constructor.name)).toEqual([
+        'AuthGuard',
+        'RateLimitGuard',
+        'AccessGuard',
+      ]);
+    });
+  });
 
   describe('envelope', () => {
     it('wraps a success in {data, meta, errors: []} with the operation and the hooks that ran', async () => {
