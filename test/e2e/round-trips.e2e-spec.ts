@@ -16,7 +16,7 @@ describe('SQL round trips per route', () => {
   let auth: string;
   let casefileId: string;
   const statements = new Map<string, string[]>();
-  let spy: jest.SpyInstance;
+  const originalQuery = Client.prototype.query;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -24,11 +24,7 @@ describe('SQL round trips per route', () => {
     const tokens = await login(t.app.getHttpServer(), user);
     auth = bearer(tokens);
     casefileId = (await createCasefile(t.app.getHttpServer(), tokens)).id;
-    const original = Client.prototype.query;
-    spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
-      this: Client,
-      ...args: unknown[]
-    ) {
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
       const cls = ClsServiceManager.getClsService();
       const id = cls.isActive() ? cls.getId() : undefined;
       if (typeof id === 'string' && id.startsWith('rt-')) {
@@ -36,11 +32,11 @@ describe('SQL round trips per route', () => {
         const text = typeof config === 'string' ? config : config.text;
         statements.set(id, [...(statements.get(id) ?? []), text.trim().split(/\s+/)[0]]);
       }
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query);
+      return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
   });
   afterAll(async () => {
-    spy.mockRestore();
+    Client.prototype.query = originalQuery;
     await t.close();
   });
 
