@@ -1,11 +1,9 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClsModule } from 'nestjs-cls';
 import type { DestinationStream } from 'pino';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { CoreModule } from './core/core.module';
@@ -13,6 +11,7 @@ import { LoggingModule } from './core/logging/logging.module';
 import { MetricsHook } from './core/metrics/metrics.hook';
 import { MetricsModule } from './core/metrics/metrics.module';
 import { DatabaseModule } from './database/database.module';
+import { PipelinedTypeOrmAdapter } from './database/pipelined-transactions';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuditHook } from './modules/audit/audit.hook';
 import { AuditModule } from './modules/audit/audit.module';
@@ -61,11 +60,7 @@ export class AppModule {
           ClsModule.forRoot({
             global: true,
             middleware: { mount: false },
-            plugins: [
-              new ClsPluginTransactional({
-                adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
-              }),
-            ],
+            plugins: [new ClsPluginTransactional({ adapter: new PipelinedTypeOrmAdapter() })],
           }),
         ),
         LoggingModule.forRoot(options.logDestination),

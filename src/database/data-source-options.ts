@@ -38,6 +38,8 @@ export function buildDataSourceOptions(url: string, pool: PoolSettings): DataSou
       connectionTimeoutMillis: pool.connectTimeoutMs,
       idle_in_transaction_session_timeout: 60_000,
       application_name: 'casefile-hub',
+      // statements sent without waiting for the previous answer (PipelinedTransaction)
+      pipeline: true,
       ...timeouts,
     },
   };

@@ -77,7 +77,9 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
         (error: unknown) => {
           this.waiting.delete(reject);
           if (isDatabaseUnavailableError(error)) this.open();
-          reject(error instanceof Error ? error : new Error(String(error)));
+          // as it came: errors of Node's net module may be of another realm (not `instanceof Error`)
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
         },
       );
     });

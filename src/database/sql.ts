@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PipelinedTypeOrmAdapter } from './pipelined-transactions';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
@@ -9,6 +9,7 @@ import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
 import type { HubClsStore } from '../core/hub/request-context';
 import { DatabaseBreaker } from './database-breaker';
+import { pipelinedTransactionOf } from './pipelined-transactions';
 
 /**
  * Collects bind parameters for SQL built in pieces: the text only ever holds `$n`, never a value.
@@ -62,6 +63,10 @@ function abandonedByItsRequest(): boolean {
   return cls.isActive() && cls.get('requestContext')?.abandoned === true;
 }
 
+function queryConfig(text: string, params: readonly unknown[]): QueryConfig {
+  return { name: statementName(text), text, values: [...params] };
+}
+
 /** Runs parameterised SQL on whatever manager `manager()` answers at the time of the call. */
 export class SqlExecutor {
   constructor(
@@ -85,6 +90,23 @@ export class SqlExecutor {
   }
 
   /**
+   * A write whose result nobody reads (an audit event): inside a transaction it is sent together
+   * with the COMMIT, in the same round trip, and its failure fails the transaction; outside one it
+   * runs at once.
+   */
+  async deferToCommit(text: string, params: readonly unknown[] = []): Promise<void> {
+    const manager = this.manager();
+    const transaction = manager.queryRunner && pipelinedTransactionOf(manager);
+    if (!transaction) {
+      await this.count(text, params);
+      return;
+    }
+    this.breaker.assertAvailable();
+    if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
+    transaction.defer(queryConfig(text, params));
+  }
+
+  /**
    * Straight to node-postgres as a named prepared statement: on the transaction's connection when
    * the manager holds one, otherwise on a pooled connection for just this statement. Failures are
    * TypeORM's QueryFailedError, as everywhere else.
@@ -94,12 +116,15 @@ export class SqlExecutor {
     this.breaker.assertAvailable();
     if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
     const manager = this.manager();
-    const query: QueryConfig = { name: statementName(text), text, values: [...params] };
+    const query = queryConfig(text, params);
     try {
       const runner = manager.queryRunner;
-      const pending = runner
-        ? (runner.connect() as Promise<PoolClient>).then((client) => client.query(query))
-        : ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
+      const transaction = runner && pipelinedTransactionOf(manager);
+      const pending = transaction
+        ? transaction.query(query)
+        : runner
+          ? (runner.connect() as Promise<PoolClient>).then((client) => client.query(query))
+          : ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
       return await this.breaker.guard(pending);
     } catch (error) {
       if (error instanceof DatabaseUnavailableError) throw error;
@@ -120,7 +145,7 @@ export class Sql extends SqlExecutor {
   readonly autocommit: SqlExecutor;
 
   constructor(
-    txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    txHost: TransactionHost<PipelinedTypeOrmAdapter>,
     dataSource: DataSource,
     breaker: DatabaseBreaker,
   ) {

@@ -2,7 +2,7 @@ import { HttpCode } from '@nestjs/common';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
 import type { ClsService } from 'nestjs-cls';
 import { firstValueFrom, lastValueFrom, of, throwError } from 'rxjs';
 import { Operation } from './operation.decorator';
@@ -55,7 +55,7 @@ function setup(hooks: RequestHook[]) {
   const interceptor = new RequestHubInterceptor(
     new Reflector(),
     cls as unknown as ClsService<HubClsStore>,
-    txHost as unknown as TransactionHost<TransactionalAdapterTypeOrm>,
+    txHost as unknown as TransactionHost<PipelinedTypeOrmAdapter>,
     hooks,
     {} as Idempotency,
     { assertAvailable: () => undefined, guard: <T>(work: Promise<T>) => work } as DatabaseBreaker,

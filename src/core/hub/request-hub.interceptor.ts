@@ -11,7 +11,7 @@ import {
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
 import type { Request, Response } from 'express';
 import { ClsService } from 'nestjs-cls';
 import {
@@ -77,7 +77,7 @@ export class RequestHubInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly cls: ClsService<HubClsStore>,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost<PipelinedTypeOrmAdapter>,
     @Inject(REQUEST_HOOKS) private readonly hooks: readonly RequestHook[],
     private readonly idempotency: Idempotency,
     private readonly breaker: DatabaseBreaker,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
 import { BackgroundWork } from '../../core/hub/background';
 import { Sql } from '../../database/sql';
 import type { AuditChainHeadEntity } from './audit-chain-head.entity';
@@ -42,7 +42,7 @@ export class AuditChain {
 
   constructor(
     private readonly sql: Sql,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost<PipelinedTypeOrmAdapter>,
     private readonly background: BackgroundWork,
   ) {}
 

@@ -34,9 +34,12 @@ function filterTerms(filters: AuditFilters, params: SqlParams): string[] {
 export class AuditRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Joins the request's transaction when there is one: no change without its event. */
+  /**
+   * Joins the request's transaction when there is one — sent with its COMMIT, so no change
+   * without its event and no extra round trip; otherwise written at once.
+   */
   async insert(event: Omit<AuditEventRow, 'at'>): Promise<void> {
-    await this.sql.count(
+    await this.sql.deferToCommit(
       `INSERT INTO audit_events (id, request_id, user_id, operation, resource_type, resource_id,
                                  casefile_id, status, http_status, details, ip, user_agent)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
 import { AppConfig } from '../../config/app-config';
 import { AuditTrail } from '../audit/audit-trail';
 import { AuditService } from '../audit/audit.service';
@@ -45,7 +45,7 @@ export class AuthService {
     private readonly loginStates: LoginStateService,
     private readonly hasher: PasswordHasher,
     private readonly accessTokens: AccessTokens,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost<PipelinedTypeOrmAdapter>,
     private readonly config: AppConfig,
     private readonly auditTrail: AuditTrail,
     private readonly audit: AuditService,

@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsService } from 'nestjs-cls';
 import { uuidv7 } from 'uuidv7';
 import { DomainError, TooManyRequestsError } from '../../../src/core/errors/domain-error';
@@ -16,6 +14,7 @@ import {
 } from '../../../src/core/http/event-stream';
 import { Public } from '../../../src/core/http/public.decorator';
 import { Idempotent } from '../../../src/core/idempotency/idempotent.decorator';
+import { Sql } from '../../../src/database/sql';
 import { CreateProbeItemDto } from './probe.dto';
 import { ProbeHook } from './probe.hook';
 
@@ -42,7 +41,7 @@ export class ProbeController {
   private readonly logger = new Logger('Probe');
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly sql: Sql,
     private readonly cls: ClsService<HubClsStore>,
     private readonly hook: ProbeHook,
   ) {}
@@ -90,10 +89,7 @@ export class ProbeController {
   @Operation('probe_create_item', { summary: 'probe' })
   async create(@Body() body: CreateProbeItemDto): Promise<ProbeItemRow> {
     const id = uuidv7();
-    await this.txHost.tx.query('INSERT INTO probe_items (id, title) VALUES ($1, $2)', [
-      id,
-      body.title,
-    ]);
+    await this.sql.count('INSERT INTO probe_items (id, title) VALUES ($1, $2)', [id, body.title]);
     if (body.fail_in === 'handler') throw new Error('probe handler failed after insert');
     if (body.fail_in === 'post_hook') this.hook.failPostFor.add(this.cls.getId());
     return { id, title: body.title };
@@ -102,7 +98,7 @@ export class ProbeController {
   @Get('items/:id')
   @Operation('probe_get_item', { summary: 'probe' })
   async get(@PathId() id: string): Promise<ProbeItemRow> {
-    const rows = await this.txHost.tx.query<ProbeItemRow[]>(
+    const rows = await this.sql.rows<ProbeItemRow>(
       'SELECT id, title FROM probe_items WHERE id = $1',
       [id],
     );
@@ -136,13 +132,13 @@ export class ProbeController {
   @Get('sql-error')
   @Operation('probe_sql_error', { summary: 'probe' })
   async sqlError(): Promise<unknown> {
-    return this.txHost.tx.query('SELECT secret_column FROM table_that_does_not_exist');
+    return this.sql.rows('SELECT secret_column FROM table_that_does_not_exist');
   }
 
   @Get('db')
   @Operation('probe_db', { summary: 'probe' })
   async db(): Promise<{ now: string }> {
-    const [row] = await this.txHost.tx.query<{ now: Date }[]>('SELECT now() AS now');
+    const [row] = await this.sql.rows<{ now: Date }>('SELECT now() AS now');
     return { now: row.now.toISOString() };
   }
 

@@ -1,0 +1,106 @@
+import type { TransactionalAdapter } from '@nestjs-cls/transactional';
+import type { PoolClient, QueryConfig, QueryResult } from 'pg';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+
+/**
+ * A transaction that costs no round trip of its own. Nothing is sent when it opens; its first
+ * statement goes out together with `BEGIN`, and writes nobody reads the result of (audit events,
+ * `Sql.deferToCommit`) go out together with `COMMIT` — one network write each way, since the
+ * pool's connections run in node-postgres's pipeline mode. A create is then two round trips
+ * (`BEGIN`+insert, audit insert+`COMMIT`) instead of four; a transaction that ran nothing sends
+ * nothing at all.
+ */
+export class PipelinedTransaction {
+  private client: PoolClient | undefined;
+  private connecting: Promise<PoolClient> | undefined;
+  private readonly deferred: QueryConfig[] = [];
+
+  constructor(private readonly runner: QueryRunner) {}
+
+  async query(config: QueryConfig): Promise<QueryResult> {
+    if (this.client) return this.client.query(config);
+    const client = await this.connect();
+    const [, result] = await Promise.all([client.query('BEGIN'), client.query(config)]);
+    return result;
+  }
+
+  /** Sent with COMMIT; if it fails, the COMMIT is a rollback and the transaction fails. */
+  defer(config: QueryConfig): void {
+    this.deferred.push(config);
+  }
+
+  async commit(): Promise<void> {
+    if (!this.client && this.deferred.length === 0) return;
+    const begun = this.client !== undefined;
+    const client = this.client ?? (await this.connect());
+    const outcomes = await Promise.allSettled([
+      ...(begun ? [] : [client.query('BEGIN')]),
+      ...this.deferred.map((config) => client.query(config)),
+      // after a failed statement PostgreSQL answers this COMMIT by rolling back
+      client.query('COMMIT'),
+    ]);
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  async rollback(): Promise<void> {
+    // a connection still being opened (its caller gave up: the database stopped answering) is
+    // waited for, so the query runner holds it when released — else it would never go back
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    if (!client) return;
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+
+  private async connect(): Promise<PoolClient> {
+    this.connecting = this.runner.connect() as Promise<PoolClient>;
+    this.client = await this.connecting;
+    return this.client;
+  }
+}
+
+const transactions = new WeakMap<EntityManager, PipelinedTransaction>();
+
+/** The pipelined transaction a manager belongs to, if it is one of ours. */
+export function pipelinedTransactionOf(manager: EntityManager): PipelinedTransaction | undefined {
+  return transactions.get(manager);
+}
+
+/**
+ * @nestjs-cls/transactional's adapter for these transactions: `txHost.tx` is still a TypeORM
+ * EntityManager (with its query runner holding the connection), but BEGIN and COMMIT are sent by
+ * PipelinedTransaction, through `Sql`, which is how every repository reaches the database.
+ */
+export class PipelinedTypeOrmAdapter implements TransactionalAdapter<
+  DataSource,
+  EntityManager,
+  never
+> {
+  readonly connectionToken = DataSource;
+
+  readonly optionsFactory = (dataSource: DataSource) => ({
+    wrapWithTransaction: async (
+      _options: object | undefined,
+      fn: (...args: unknown[]) => Promise<unknown>,
+      setClient: (client?: EntityManager) => void,
+    ) => {
+      const runner = dataSource.createQueryRunner();
+      const transaction = new PipelinedTransaction(runner);
+      transactions.set(runner.manager, transaction);
+      setClient(runner.manager);
+      try {
+        const result = await fn();
+        await transaction.commit();
+        return result;
+      } catch (error) {
+        await transaction.rollback();
+        throw error;
+      } finally {
+        await runner.release();
+      }
+    },
+    wrapWithNestedTransaction: () => {
+      throw new Error('nested transactions (savepoints) are not used here');
+    },
+    getFallbackInstance: () => dataSource.manager,
+  });
+}
