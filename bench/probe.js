@@ -9,10 +9,26 @@
  */
 'use strict';
 const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { writeFileSync } = require('node:fs');
+const { Session } = require('node:inspector');
+const { join } = require('node:path');
 const process = require('node:process');
 const v8 = require('node:v8');
 
 let window;
+
+/**
+ * With BENCH_HEAP_PROFILE_DIR set (`--heap-prof`), every window is also a sampling allocation
+ * profile that keeps the objects collected since (plain `--heap-prof` shows only survivors):
+ * `<dir>/<scenario>.heapprofile`, to open in Chrome DevTools.
+ */
+const heapDir = process.env.BENCH_HEAP_PROFILE_DIR;
+const session = heapDir ? new Session() : undefined;
+if (session) session.connect();
+const post = (method, params) =>
+  new Promise((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
 
 function start() {
   const delay = monitorEventLoopDelay({ resolution: 5 });
@@ -51,9 +67,24 @@ process.on('message', (message) => {
   if (!message || typeof message !== 'object' || !('probe' in message)) return;
   if (message.probe === 'start') {
     start();
-    process.send({ probe: 'started' });
+    window.scenario = message.scenario;
+    const sampling = session
+      ? post('HeapProfiler.startSampling', {
+          samplingInterval: 16384,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        })
+      : Promise.resolve();
+    void sampling.then(() => process.send({ probe: 'started' }));
   } else if (message.probe === 'stop' && window) {
-    process.send({ probe: 'stopped', ...stop() });
+    const scenario = window.scenario;
+    const stats = stop();
+    const written = session
+      ? post('HeapProfiler.stopSampling').then(({ profile }) =>
+          writeFileSync(join(heapDir, `${scenario}.heapprofile`), JSON.stringify(profile)),
+        )
+      : Promise.resolve();
+    void written.then(() => process.send({ probe: 'stopped', ...stats }));
   }
 });
 // the IPC channel must not keep a server alive that is otherwise done

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --rows 1000000] [-- --compare <git ref>] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [-- --rows 1000000] [-- --compare <git ref>] [-- --cpu-prof | --heap-prof]`
  *
  * Starts the real service (the build in dist/, production mode) on its own database (an
  * embedded PostgreSQL in a temporary directory, or DATABASE_URL), seeds users and casefiles with
@@ -40,6 +40,7 @@ interface Options {
   openLoopSeconds: number;
   compare: string | undefined;
   cpuProf: boolean;
+  heapProf: boolean;
 }
 
 interface Scenario {
@@ -95,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     openLoopSeconds: quick ? 10 : 30,
     compare: value('--compare'),
     cpuProf: argv.includes('--cpu-prof'),
+    heapProf: argv.includes('--heap-prof'),
   };
 }
 
@@ -115,9 +117,10 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
 }
 
 function startProduct(main: string, databaseUrl: string, options: Options): ChildProcess {
-  const args = options.cpuProf
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', 'profiles')}`]
-    : [];
+  const profiles = join(ROOT, 'bench', 'profiles');
+  const args = [...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [])];
+  // allocation profiles per scenario, taken by bench/probe.js
+  if (options.heapProf) mkdirSync(profiles, { recursive: true });
   return spawn(process.execPath, [...args, '-r', PROBE, main], {
     cwd: ROOT,
     env: {
@@ -130,6 +133,7 @@ function startProduct(main: string, databaseUrl: string, options: Options): Chil
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'info',
+      ...(options.heapProf && { BENCH_HEAP_PROFILE_DIR: profiles }),
     },
     // the JSON access log is written, as in production, to /dev/null
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -153,7 +157,11 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** Asks a server's probe (bench/probe.js) to start or stop a measuring window. */
-function probe(child: ChildProcess, command: 'start' | 'stop'): Promise<Record<string, number>> {
+function probe(
+  child: ChildProcess,
+  command: 'start' | 'stop',
+  scenario?: string,
+): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`probe ${command}: no answer`)), 10_000);
     const onMessage = (message: unknown) => {
@@ -164,7 +172,7 @@ function probe(child: ChildProcess, command: 'start' | 'stop'): Promise<Record<s
       resolve(answer);
     };
     child.on('message', onMessage);
-    child.send({ probe: command });
+    child.send({ probe: command, scenario });
   });
 }
 
@@ -353,7 +361,7 @@ async function measure(
   load: Load = {},
 ): Promise<Measured> {
   await closedLoop(request, options.connections, options.warmupSeconds);
-  await probe(server.child, 'start');
+  await probe(server.child, 'start', name);
   const pgBefore = await postgresCpu(server.db);
   const seconds = load.durationSeconds ?? options.durationSeconds;
   const result = load.overallRate
