@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { PipelinedTypeOrmAdapter } from './pipelined-transactions';
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import type { Pool, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
 import type { HubClsStore } from '../core/hub/request-context';
 import { DatabaseBreaker } from './database-breaker';
-import { pipelinedTransactionOf } from './pipelined-transactions';
+import { type PipelinedTransaction, pipelinedTransactionOf } from './pipelined-transactions';
 
 /**
  * Collects bind parameters for SQL built in pieces: the text only ever holds `$n`, never a value.
@@ -96,13 +96,12 @@ export class SqlExecutor {
    */
   async deferToCommit(text: string, params: readonly unknown[] = []): Promise<void> {
     const manager = this.manager();
-    const transaction = manager.queryRunner && pipelinedTransactionOf(manager);
-    if (!transaction) {
+    if (!manager.queryRunner) {
       await this.count(text, params);
       return;
     }
-    this.breaker.assertAvailable();
-    if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
+    const transaction = this.transactionOf(manager);
+    this.assertMayRun();
     transaction.defer(queryConfig(text, params));
   }
 
@@ -112,19 +111,13 @@ export class SqlExecutor {
    * TypeORM's QueryFailedError, as everywhere else.
    */
   private async run(text: string, params: readonly unknown[]): Promise<QueryResult> {
-    // a database that stopped answering is not asked again: 503 at once (DatabaseBreaker)
-    this.breaker.assertAvailable();
-    if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
+    this.assertMayRun();
     const manager = this.manager();
     const query = queryConfig(text, params);
     try {
-      const runner = manager.queryRunner;
-      const transaction = runner && pipelinedTransactionOf(manager);
-      const pending = transaction
-        ? transaction.query(query)
-        : runner
-          ? (runner.connect() as Promise<PoolClient>).then((client) => client.query(query))
-          : ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
+      const pending = manager.queryRunner
+        ? this.transactionOf(manager).query(query)
+        : ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
       return await this.breaker.guard(pending);
     } catch (error) {
       if (error instanceof DatabaseUnavailableError) throw error;
@@ -132,6 +125,19 @@ export class SqlExecutor {
         ? error
         : new QueryFailedError(text, [...params], error as Error);
     }
+  }
+
+  /** A database that stopped answering is not asked again (503 at once), nor by an abandoned request. */
+  private assertMayRun(): void {
+    this.breaker.assertAvailable();
+    if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
+  }
+
+  /** Every transaction is opened by TransactionHost, hence pipelined; any other is a bug. */
+  private transactionOf(manager: EntityManager): PipelinedTransaction {
+    const transaction = pipelinedTransactionOf(manager);
+    if (!transaction) throw new Error('a transaction not opened through TransactionHost');
+    return transaction;
   }
 }
 

@@ -1,5 +1,7 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
+import { routeMetadata } from './route-metadata';
 
 export const IS_PUBLIC = 'casefile-hub:public';
 /** Marks the operation as public in the OpenAPI document (`security: []`), see app.setup.ts. */
@@ -14,4 +16,11 @@ export function Public(): MethodDecorator & ClassDecorator {
     SetMetadata(IS_PUBLIC, true),
     ApiExtension(OPENAPI_PUBLIC_EXTENSION, true),
   );
+}
+
+const publicFlagOf = routeMetadata<boolean>(IS_PUBLIC);
+
+/** Whether the route is @Public() (read once per handler): the guards and the hub ask this. */
+export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  return publicFlagOf(reflector, context) === true;
 }

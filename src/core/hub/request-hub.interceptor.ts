@@ -40,7 +40,7 @@ import { REQUEST_HOOKS, type RequestHook, type RouteFacts } from './request-hook
 import { Idempotency, withRequestId } from '../idempotency/idempotency';
 import { StreamNotIdempotentError } from '../idempotency/idempotency.errors';
 import { IDEMPOTENT } from '../idempotency/idempotent.decorator';
-import { IS_PUBLIC } from '../http/public.decorator';
+import { isPublicRoute } from '../http/public.decorator';
 
 /**
  * The matched route template (`/v1/casefiles/:id`). A wildcard path is the catch-all middleware
@@ -146,11 +146,7 @@ export class RequestHubInterceptor implements NestInterceptor {
       method,
       route: routeTemplateOf(req),
       operation,
-      isPublic:
-        this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
-          handler,
-          execution.getClass(),
-        ]) === true,
+      isPublic: isPublicRoute(this.reflector, execution),
     };
     const hooks = this.hooks.filter((hook) => hook.appliesTo?.(facts) ?? true);
     const plan: RoutePlan = {

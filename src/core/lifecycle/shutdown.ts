@@ -54,19 +54,18 @@ interface Tracked {
 export class HttpDrain {
   private readonly sockets = new Map<Socket, Tracked>();
   private readonly inFlight = new Set<Response>();
-  private draining = false;
 
   constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
       this.sockets.set(socket, { active: 0, idleSince: performance.now() });
       socket.once('close', () => this.sockets.delete(socket));
     });
-    // first, so the header is set before any handler can answer
+    // first, before any handler can answer; requests arriving from now on get `Connection: close`
+    // from ShutdownGateMiddleware, those already in flight from drain()
     server.prependListener('request', (req: Request, res: Response) => {
       const tracked = this.sockets.get(req.socket);
       if (tracked) tracked.active += 1;
       this.inFlight.add(res);
-      if (this.draining) res.setHeader('Connection', 'close');
       res.once('close', () => {
         this.inFlight.delete(res);
         if (tracked) {
@@ -77,14 +76,8 @@ export class HttpDrain {
     });
   }
 
-  /** Open connections (for tests and the shutdown log). */
-  get connections(): number {
-    return this.sockets.size;
-  }
-
   /** Resolves once every connection is closed, or after `timeoutMs` (the rest are destroyed). */
   async drain(timeoutMs: number): Promise<void> {
-    this.draining = true;
     // net.Server's close: stop accepting, leave open connections alone (see above)
     NetServer.prototype.close.call(this.server);
     for (const res of this.inFlight) {

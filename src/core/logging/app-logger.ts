@@ -4,8 +4,6 @@ import pino, { type DestinationStream, type Level, type Logger as Pino } from 'p
 import { AppConfig } from '../../config/app-config';
 import type { HubClsStore } from '../hub/request-context';
 
-export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
-
 function prettyAvailable(): boolean {
   try {
     require.resolve('pino-pretty');
@@ -16,9 +14,9 @@ function prettyAvailable(): boolean {
 }
 
 /**
- * The request (or job) id of whatever is running (and a job's name): the hub's context, else the id the CLS
- * middleware took from the request. Read per log line by pino's mixin, so no per-request child
- * logger is ever made.
+ * The request (or job) id of whatever is running, and a job's name: the hub's context, else the
+ * id the CLS middleware took from the request. Read per log line by pino's mixin, so no
+ * per-request child logger is ever made.
  */
 function currentRequestId(): { request_id?: string; job?: string } {
   const cls = ClsServiceManager.getClsService<HubClsStore>();

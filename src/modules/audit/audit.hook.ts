@@ -35,8 +35,6 @@ export class AuditHook implements RequestHook {
     const failure = toDomainError(error, { method: ctx.method, path: ctx.route });
     const deniedRead = DENIALS.has(failure.code) && ctx.audit?.casefileId !== undefined;
     if (!isMutating(ctx.method) && !deniedRead) return;
-    // nowhere to write it: a database that is not answering is not asked again per request
-    if (failure.code === 'SYS_DATABASE_UNAVAILABLE') return;
     await this.audit.record(ctx, 'failure', failure.status, { code: failure.code });
   }
 }

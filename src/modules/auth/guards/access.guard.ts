@@ -7,7 +7,7 @@ import { AppConfig } from '../../../config/app-config';
 import { MissingCredentialsError, ReadOnlyKeyError, TwoFactorRequiredError } from '../auth.errors';
 import { isMutating } from '../../../core/http/http-methods';
 import { ROLES_METADATA } from '../roles.decorator';
-import { isPublic } from './auth.guard';
+import { isPublicRoute } from '../../../core/http/public.decorator';
 import { routeMetadata } from '../../../core/http/route-metadata';
 
 const rolesOf = routeMetadata<Role[]>(ROLES_METADATA);
@@ -26,7 +26,7 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (isPublic(this.reflector, context)) return true;
+    if (isPublicRoute(this.reflector, context)) return true;
     const req = context.switchToHttp().getRequest<Request>();
     if (req.authError) throw req.authError;
     const actor = req.user as Actor | undefined;

@@ -2,8 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError } from '../../../core/errors/domain-error';
-import { IS_PUBLIC } from '../../../core/http/public.decorator';
-import { routeMetadata } from '../../../core/http/route-metadata';
+import { isPublicRoute } from '../../../core/http/public.decorator';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { JwtStrategy } from '../tokens/jwt.strategy';
 
@@ -30,7 +29,7 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (isPublic(this.reflector, context)) return true;
+    if (isPublicRoute(this.reflector, context)) return true;
     const req = context.switchToHttp().getRequest<Request>();
     try {
       const apiKey = req.headers['x-api-key'];
@@ -45,10 +44,4 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
-}
-
-const publicFlagOf = routeMetadata<boolean>(IS_PUBLIC);
-
-export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
-  return publicFlagOf(reflector, context) === true;
 }
