@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import jsonwebtoken from 'jsonwebtoken';
 import { sign, type SignOptions } from 'jsonwebtoken';
 import type { AppConfig } from '../../../config/app-config';
 import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
@@ -102,5 +103,61 @@ describe('JwtStrategy.actorOf', () => {
       audience: JWT_AUDIENCE,
     });
     await expect(strategy.actorOf(request(noExp))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  describe('verified tokens', () => {
+    let active = true;
+    const remembering = new JwtStrategy(
+      { jwtSecret: secret } as AppConfig,
+      {
+        get: () => Promise.resolve({ userId: 'user-1', role: 'user', secondFactor: false, active }),
+      } as unknown as LoginStateService,
+    );
+    let verify: jest.SpyInstance;
+
+    beforeEach(() => {
+      active = true;
+      verify = jest.spyOn(jsonwebtoken, 'verify');
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+      verify.mockRestore();
+    });
+
+    it('verifies a token once, then knows it', async () => {
+      const good = token();
+      for (let i = 0; i < 3; i++) {
+        await expect(remembering.actorOf(request(good))).resolves.toMatchObject({
+          userId: 'user-1',
+        });
+      }
+      expect(verify).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses a known token once it expires', async () => {
+      jest.useFakeTimers({ now: Date.now() });
+      const soon = token({ expiresIn: 5 });
+      await expect(remembering.actorOf(request(soon))).resolves.toBeDefined();
+      jest.setSystemTime(Date.now() + 5_000);
+      await expect(remembering.actorOf(request(soon))).rejects.toBeInstanceOf(ExpiredTokenError);
+      expect(verify).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses a known token whose login was revoked since', async () => {
+      const good = token();
+      await expect(remembering.actorOf(request(good))).resolves.toBeDefined();
+      active = false;
+      await expect(remembering.actorOf(request(good))).rejects.toBeInstanceOf(InvalidTokenError);
+    });
+
+    it('never remembers a refused token', async () => {
+      const forged = token({}, 'another-secret-of-at-least-thirty-two-chars');
+      for (let i = 0; i < 2; i++) {
+        await expect(remembering.actorOf(request(forged))).rejects.toBeInstanceOf(
+          InvalidTokenError,
+        );
+      }
+      expect(verify).toHaveBeenCalledTimes(2);
+    });
   });
 });
