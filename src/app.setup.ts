@@ -2,9 +2,9 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import compression from 'compression';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { ClsMiddleware } from 'nestjs-cls';
+import { CLS_ID, ClsService } from 'nestjs-cls';
 import { version } from '../package.json';
 import { AppConfig } from './config/app-config';
 import { ErrorEnvelopeDto } from './core/http/api-envelope.dto';
@@ -46,15 +46,7 @@ export function configureApp(app: NestExpressApplication): void {
   // conditional requests (casefiles) set their own ETag.
   app.set('etag', false);
   app.use(requestIdMiddleware);
-  app.use(
-    new ClsMiddleware({
-      generateId: true,
-      idGenerator: (req: Request) => requestIdOf(req),
-      initializePlugins: true,
-      // no proxy providers here: resolving them would cost a require() per request
-      resolveProxyProviders: false,
-    }).use,
-  );
+  app.use(requestContextMiddleware(app.get(ClsService)));
   app.use(app.get(HttpMetrics).middleware);
   app.use(
     helmet({
@@ -76,6 +68,23 @@ export function configureApp(app: NestExpressApplication): void {
   );
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   setupOpenApi(app);
+}
+
+/**
+ * Opens the request's CLS context (ARCHITECTURE §2.1) with its id, and nothing else. Not
+ * nestjs-cls's ClsMiddleware: it also files every request in a module-wide WeakMap (request →
+ * store, and the store holds the request), and V8's young-generation collector keeps the values
+ * of such entries alive: every request since the last scavenge survived it and was copied to the
+ * old generation, so scavenges took 10–28 ms instead of under 1 ms and only full collections
+ * freed requests. It also ran `next()` only after three awaits. The map serves nestjs-cls's own
+ * guard and interceptor, which the app does not mount.
+ */
+function requestContextMiddleware(cls: ClsService) {
+  return (req: Request, _res: Response, next: NextFunction): void =>
+    cls.run(() => {
+      cls.set(CLS_ID, requestIdOf(req));
+      next();
+    });
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
