@@ -1,6 +1,5 @@
 import type { Request } from 'express';
-import jsonwebtoken from 'jsonwebtoken';
-import { sign, type SignOptions } from 'jsonwebtoken';
+import jsonwebtoken, { sign, type SignOptions } from 'jsonwebtoken';
 import type { AppConfig } from '../../../config/app-config';
 import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
 import { type AccessTokenClaims, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
