@@ -9,6 +9,7 @@ import { version } from '../package.json';
 import { AppConfig } from './config/app-config';
 import { ErrorEnvelopeDto } from './core/http/api-envelope.dto';
 import { completeOperations } from './core/http/openapi-errors';
+import { installLeanAsyncResourceBind } from './core/lifecycle/lean-async-bind';
 import { requestIdMiddleware, requestIdOf } from './core/http/request-id';
 import { HttpMetrics } from './core/metrics/http-metrics';
 import { AppLogger } from './core/logging/app-logger';
@@ -40,6 +41,8 @@ const EXPOSED_HEADERS = [
  * interceptors and the filter share one context), metrics, security headers, CORS, compression.
  */
 export function configureApp(app: NestExpressApplication): void {
+  // Nest binds two functions per request with AsyncResource.bind: keep them out of the old generation
+  installLeanAsyncResourceBind();
   const config = app.get(AppConfig);
   app.useLogger(app.get(AppLogger));
   // Envelopes carry a timestamp, so a body hash is never a useful validator; routes that support
@@ -58,14 +61,7 @@ export function configureApp(app: NestExpressApplication): void {
     origin: config.corsOrigins === '*' ? true : config.corsOrigins,
     exposedHeaders: EXPOSED_HEADERS,
   });
-  app.use(
-    compression({
-      // SSE must reach the client event by event, never buffered by gzip.
-      filter: (req: Request, res: Response) =>
-        !String(res.getHeader('Content-Type') ?? '').includes('text/event-stream') &&
-        compression.filter(req, res),
-    }),
-  );
+  app.use(compressionFor(acceptsEncoding));
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   setupOpenApi(app);
 }
@@ -84,6 +80,33 @@ function requestContextMiddleware(cls: ClsService) {
       cls.set(CLS_ID, requestIdOf(req));
       next();
     });
+}
+
+const COMPRESSING_ENCODINGS = /\b(?:gzip|deflate|br)\b/i;
+
+function acceptsEncoding(req: Request): boolean {
+  const accepted = req.headers['accept-encoding'];
+  return accepted !== undefined && COMPRESSING_ENCODINGS.test(accepted);
+}
+
+/**
+ * gzip/deflate/br for the clients that accept one. `compression` replaces each response's
+ * `write`, `end` and `on` with closures of its own before it knows whether it will compress,
+ * and those replacements keep the whole request alive through V8's young-generation collections
+ * (every request promoted: docs/benchmarks.md); a client that accepts no encoding never gets a
+ * compressed answer, so its responses are left alone.
+ */
+function compressionFor(applies: (req: Request) => boolean) {
+  const compress = compression({
+    // SSE must reach the client event by event, never buffered by gzip.
+    filter: (req: Request, res: Response) =>
+      !String(res.getHeader('Content-Type') ?? '').includes('text/event-stream') &&
+      compression.filter(req, res),
+  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (applies(req)) void compress(req, res, next);
+    else next();
+  };
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {

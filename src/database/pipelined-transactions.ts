@@ -58,11 +58,17 @@ export class PipelinedTransaction {
   }
 }
 
-const transactions = new WeakMap<EntityManager, PipelinedTransaction>();
+/**
+ * Kept in the query runner's own user-data slot, not in a WeakMap keyed by the manager: V8's
+ * young-generation collector treats a WeakMap's values as alive, and this value reaches its key,
+ * so every transaction of every request would survive each scavenge until a full collection.
+ */
+const TRANSACTION = Symbol('pipelinedTransaction');
 
 /** The pipelined transaction a manager belongs to, if it is one of ours. */
 export function pipelinedTransactionOf(manager: EntityManager): PipelinedTransaction | undefined {
-  return transactions.get(manager);
+  const data = manager.queryRunner?.data as { [TRANSACTION]?: PipelinedTransaction } | undefined;
+  return data?.[TRANSACTION];
 }
 
 /**
@@ -85,7 +91,7 @@ export class PipelinedTypeOrmAdapter implements TransactionalAdapter<
     ) => {
       const runner = dataSource.createQueryRunner();
       const transaction = new PipelinedTransaction(runner);
-      transactions.set(runner.manager, transaction);
+      runner.data = { ...runner.data, [TRANSACTION]: transaction };
       setClient(runner.manager);
       try {
         const result = await fn();
