@@ -14,15 +14,10 @@ export interface PoolSettings {
  * (ormconfig.ts). Globs match `.ts` (ts-node, Jest) and `.js` (the build) alike.
  */
 export function buildDataSourceOptions(url: string, pool: PoolSettings): DataSourceOptions {
+  // No client-side query_timeout: a server that stops answering opens DatabaseBreaker, which
+  // answers the requests waiting on it and closes their connections (database-breaker.ts).
   const timeouts =
-    pool.statementTimeoutMs > 0
-      ? {
-          statement_timeout: pool.statementTimeoutMs,
-          // A server that stops answering (not just refusing) would leave a query waiting for
-          // ever; the client-side timeout turns that into an error a little after the server's.
-          query_timeout: pool.statementTimeoutMs + 1000,
-        }
-      : {};
+    pool.statementTimeoutMs > 0 ? { statement_timeout: pool.statementTimeoutMs } : {};
   return {
     type: 'postgres',
     url,

@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
-import { Client } from 'pg';
+import type { Socket } from 'node:net';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { isDatabaseUnavailableError } from '../core/errors/database-unavailable';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
 
@@ -22,6 +23,8 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('Database');
   private readonly breaker: CircuitBreaker<[], void>;
   private readonly waiting = new Set<(error: Error) => void>();
+  /** The pool's connections handed out right now (watch()). */
+  private readonly busy = new Set<PoolClient>();
   private client: Client | undefined;
   private beating = false;
   private timer: NodeJS.Timeout | undefined;
@@ -39,6 +42,8 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
       const error = new DatabaseUnavailableError();
       for (const reject of this.waiting) reject(error);
       this.waiting.clear();
+      for (const client of this.busy) closeAtOnce(client);
+      this.busy.clear();
     });
     this.breaker.on('halfOpen', () => this.beat());
     this.breaker.on('close', () => this.logger.log('database answering again'));
@@ -53,6 +58,20 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
     clearInterval(this.timer);
     this.breaker.shutdown();
     this.dropClient();
+  }
+
+  /**
+   * Follows which of the pool's connections are busy, so that opening closes them: each waits on
+   * a server that does not answer (a frozen or unreachable one may never), and would hold its
+   * pool slot until TCP gives up. Closed, the pool opens fresh ones once the server answers again,
+   * and PostgreSQL rolls back whatever they had begun. This replaces node-postgres's
+   * `query_timeout`, a timer per statement, whose closures kept every request alive through V8's
+   * young-generation collections (docs/benchmarks.md).
+   */
+  watch(pool: Pool): void {
+    pool.on('acquire', (client) => this.busy.add(client));
+    pool.on('release', (_error, client) => this.busy.delete(client));
+    pool.on('remove', (client) => this.busy.delete(client));
   }
 
   /** True while the database answers. */
@@ -126,4 +145,12 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
     if (client === this.client) this.client = undefined;
     client.end().catch(() => undefined);
   }
+}
+
+/**
+ * What node-postgres itself does when a pipelined statement times out: `end()` would wait for
+ * the statements on the wire, which a server that does not answer never finishes.
+ */
+function closeAtOnce(client: PoolClient): void {
+  (client as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
 }

@@ -1,5 +1,8 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { migrateDatabase } from './migrate';
@@ -31,7 +34,18 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DatabaseBreaker, useFactory: () => new DatabaseBreaker(url) }, Sql],
+      providers: [
+        {
+          provide: DatabaseBreaker,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => {
+            const breaker = new DatabaseBreaker(url);
+            breaker.watch((dataSource.driver as PostgresDriver).master as Pool);
+            return breaker;
+          },
+        },
+        Sql,
+      ],
       exports: [Sql, DatabaseBreaker],
       global: true,
     };
