@@ -72,7 +72,7 @@ export function configureApp(app: NestExpressApplication): void {
  * in a module-wide WeakMap (request → store, the store holding the request) for its own guard and
  * interceptor, which the app does not mount. V8's young-generation collector keeps the values of
  * such entries alive: a bare Express app with that one map scavenges in 24–26 ms instead of
- * 0.3 ms (docs/benchmarks.md, where the retainers that remain are too).
+ * 0.3 ms (docs/benchmarks.md, with the other retainers found and removed).
  */
 function requestContextMiddleware(cls: ClsService) {
   return (req: Request, _res: Response, next: NextFunction): void =>
@@ -82,7 +82,8 @@ function requestContextMiddleware(cls: ClsService) {
     });
 }
 
-const COMPRESSING_ENCODINGS = /\b(?:gzip|deflate|br)\b/i;
+/** gzip, deflate or br by name, or `*` (any): compression then picks one, or none if q=0. */
+const COMPRESSING_ENCODINGS = /\b(?:gzip|deflate|br)\b|\*/i;
 
 function acceptsEncoding(req: Request): boolean {
   const accepted = req.headers['accept-encoding'];
@@ -90,11 +91,11 @@ function acceptsEncoding(req: Request): boolean {
 }
 
 /**
- * gzip/deflate/br for the clients that accept one. `compression` replaces each response's
- * `write`, `end` and `on` with closures of its own before it knows whether it will compress,
- * and those replacements keep the whole request alive through V8's young-generation collections
- * (every request promoted: docs/benchmarks.md); a client that accepts no encoding never gets a
- * compressed answer, so its responses are left alone.
+ * gzip, deflate or br for the clients that accept one (by name or `*`). `compression` replaces
+ * each response's `write`, `end` and `on` with closures of its own before it knows whether it
+ * will compress, and those replacements keep the whole request alive through V8's
+ * young-generation collections (every request promoted: docs/benchmarks.md); a client that
+ * accepts no encoding never gets a compressed answer, so its responses are left alone.
  */
 function compressionFor(applies: (req: Request) => boolean) {
   const compress = compression({

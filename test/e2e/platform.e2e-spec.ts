@@ -147,15 +147,24 @@ describe('HTTP platform', () => {
   });
 
   describe('compression', () => {
-    it('gzips large JSON when the client accepts it', async () => {
-      const res = await http.get('/v1/openapi.json').set('Accept-Encoding', 'gzip').expect(200);
-      expect(res.headers['content-encoding']).toBe('gzip');
+    it.each([
+      ['gzip', 'gzip'],
+      ['deflate', 'deflate'],
+      ['br;q=1.0, gzip;q=0.5', 'br'],
+      ['*', 'br'],
+    ])('compresses large JSON for a client accepting %s', async (accepted, encoding) => {
+      const res = await http.get('/v1/openapi.json').set('Accept-Encoding', accepted).expect(200);
+      expect(res.headers['content-encoding']).toBe(encoding);
     });
 
-    it('sends plain bodies to clients that do not ask for compression', async () => {
-      const res = await http.get('/v1/openapi.json').set('Accept-Encoding', 'identity').expect(200);
-      expect(res.headers['content-encoding']).toBeUndefined();
-    });
+    it.each(['identity', '*;q=0, identity', 'compress', ''])(
+      'sends plain bodies to a client accepting %p',
+      async (accepted) => {
+        const res = await http.get('/v1/openapi.json').set('Accept-Encoding', accepted).expect(200);
+        expect(res.headers['content-encoding']).toBeUndefined();
+        expect(JSON.parse(res.text)).toHaveProperty('openapi');
+      },
+    );
   });
 
   it('never sends an automatic ETag on envelopes', async () => {
