@@ -82,8 +82,9 @@ describe('leanAsyncResourceBind', () => {
   });
 
   it("leaves what a dropped bound function reached to the scavenger (Node's own bind does not)", () => {
+    // ours first: once V8 sees the payloads survive (Node's), it may allocate them old from then on
+    expect(promotedAfterBinding(leanAsyncResourceBind)).toBeLessThan(CALLS * 50);
     // Node's: about everything the functions reached (~1 KB each) is promoted
     expect(promotedAfterBinding(nodeAsyncResourceBind())).toBeGreaterThan(CALLS * 1024);
-    expect(promotedAfterBinding(leanAsyncResourceBind)).toBeLessThan(CALLS * 50);
   });
 });
