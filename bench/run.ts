@@ -485,6 +485,10 @@ async function benchTarget(
       setupRequest: (req: autocannon.Request) => ({ ...req, path: `/v1/casefiles/${pick(ids)}` }),
     };
 
+    const fixedLoad: Load = {
+      overallRate: options.openLoopRate,
+      durationSeconds: options.openLoopSeconds,
+    };
     const raw: Measured[] = [];
     const add = async (run: Promise<Measured>) => {
       const measured = await run;
@@ -528,15 +532,10 @@ async function benchTarget(
           method: 'GET',
           setupRequest: (req) => ({ ...req, path: `/rows/${pick(baselineIds)}` }),
         },
-        { overallRate: options.openLoopRate, durationSeconds: options.openLoopSeconds },
+        fixedLoad,
       ),
     );
-    await add(
-      measure('get_casefile_open_loop', served, options, getCasefile, {
-        overallRate: options.openLoopRate,
-        durationSeconds: options.openLoopSeconds,
-      }),
-    );
+    await add(measure('get_casefile_open_loop', served, options, getCasefile, fixedLoad));
     // the same, from a client that accepts compressed answers as browsers do (compression runs)
     await add(
       measure(
@@ -544,7 +543,7 @@ async function benchTarget(
         served,
         options,
         { ...getCasefile, headers: { ...auth, 'accept-encoding': 'gzip, deflate, br' } },
-        { overallRate: options.openLoopRate, durationSeconds: options.openLoopSeconds },
+        fixedLoad,
       ),
     );
     await add(

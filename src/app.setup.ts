@@ -61,7 +61,7 @@ export function configureApp(app: NestExpressApplication): void {
     origin: config.corsOrigins === '*' ? true : config.corsOrigins,
     exposedHeaders: EXPOSED_HEADERS,
   });
-  app.use(compressionFor(acceptsEncoding));
+  app.use(compressionForAcceptingClients());
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   setupOpenApi(app);
 }
@@ -85,11 +85,6 @@ function requestContextMiddleware(cls: ClsService) {
 /** gzip, deflate or br by name, or `*` (any): compression then picks one, or none if q=0. */
 const COMPRESSING_ENCODINGS = /\b(?:gzip|deflate|br)\b|\*/i;
 
-function acceptsEncoding(req: Request): boolean {
-  const accepted = req.headers['accept-encoding'];
-  return accepted !== undefined && COMPRESSING_ENCODINGS.test(accepted);
-}
-
 /**
  * gzip, deflate or br for the clients that accept one (by name or `*`). `compression` replaces
  * each response's `write`, `end` and `on` with closures of its own before it knows whether it
@@ -97,7 +92,7 @@ function acceptsEncoding(req: Request): boolean {
  * young-generation collections (every request promoted: docs/benchmarks.md); a client that
  * accepts no encoding never gets a compressed answer, so its responses are left alone.
  */
-function compressionFor(applies: (req: Request) => boolean) {
+function compressionForAcceptingClients() {
   const compress = compression({
     // SSE must reach the client event by event, never buffered by gzip.
     filter: (req: Request, res: Response) =>
@@ -105,7 +100,9 @@ function compressionFor(applies: (req: Request) => boolean) {
       compression.filter(req, res),
   });
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (applies(req)) void compress(req, res, next);
+    const accepted = req.headers['accept-encoding'];
+    if (accepted !== undefined && COMPRESSING_ENCODINGS.test(accepted))
+      void compress(req, res, next);
     else next();
   };
 }

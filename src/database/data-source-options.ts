@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import type { Pool } from 'pg';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 
 export interface PoolSettings {
@@ -38,6 +40,11 @@ export function buildDataSourceOptions(url: string, pool: PoolSettings): DataSou
       ...timeouts,
     },
   };
+}
+
+/** node-postgres's pool under a DataSource built from these options (undefined until it connects). */
+export function poolOf(dataSource: DataSource): Pool | undefined {
+  return (dataSource.driver as PostgresDriver).master as Pool | undefined;
 }
 
 /** The database name in a postgres:// URL (used to refuse non-test databases in tests). */

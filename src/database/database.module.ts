@@ -1,10 +1,8 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '../config/app-config';
-import { buildDataSourceOptions } from './data-source-options';
+import { buildDataSourceOptions, poolOf } from './data-source-options';
 import { migrateDatabase } from './migrate';
 import { DatabaseBreaker } from './database-breaker';
 import { Sql } from './sql';
@@ -40,7 +38,8 @@ export class DatabaseModule {
           inject: [DataSource],
           useFactory: (dataSource: DataSource) => {
             const breaker = new DatabaseBreaker(url);
-            breaker.watch((dataSource.driver as PostgresDriver).master as Pool);
+            const pool = poolOf(dataSource);
+            if (pool) breaker.watch(pool);
             return breaker;
           },
         },

@@ -60,15 +60,15 @@ export class PipelinedTransaction {
 
 /**
  * Kept in the query runner's own user-data slot, not in a WeakMap keyed by the manager: V8's
- * young-generation collector treats a WeakMap's values as alive, and this value reaches its key,
- * so every transaction of every request would survive each scavenge until a full collection.
+ * young-generation collector treats a WeakMap's values as alive, and this value reaches its key
+ * (a pattern that keeps every entry through scavenges: docs/benchmarks.md).
  */
 const TRANSACTION = Symbol('pipelinedTransaction');
+type TransactionData = { [TRANSACTION]?: PipelinedTransaction };
 
 /** The pipelined transaction a manager belongs to, if it is one of ours. */
 export function pipelinedTransactionOf(manager: EntityManager): PipelinedTransaction | undefined {
-  const data = manager.queryRunner?.data as { [TRANSACTION]?: PipelinedTransaction } | undefined;
-  return data?.[TRANSACTION];
+  return (manager.queryRunner?.data as TransactionData | undefined)?.[TRANSACTION];
 }
 
 /**
@@ -91,7 +91,7 @@ export class PipelinedTypeOrmAdapter implements TransactionalAdapter<
     ) => {
       const runner = dataSource.createQueryRunner();
       const transaction = new PipelinedTransaction(runner);
-      runner.data = { ...runner.data, [TRANSACTION]: transaction };
+      (runner.data as TransactionData)[TRANSACTION] = transaction;
       setClient(runner.manager);
       try {
         const result = await fn();

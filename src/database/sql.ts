@@ -4,11 +4,11 @@ import type { PipelinedTypeOrmAdapter } from './pipelined-transactions';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
 import type { HubClsStore } from '../core/hub/request-context';
 import { DatabaseBreaker } from './database-breaker';
+import { poolOf } from './data-source-options';
 import { type PipelinedTransaction, pipelinedTransactionOf } from './pipelined-transactions';
 
 /**
@@ -117,7 +117,7 @@ export class SqlExecutor {
     try {
       const pending = manager.queryRunner
         ? this.transactionOf(manager).query(query)
-        : ((manager.connection.driver as PostgresDriver).master as Pool).query(query);
+        : (poolOf(manager.connection) as Pool).query(query);
       return await this.breaker.guard(pending);
     } catch (error) {
       if (error instanceof DatabaseUnavailableError) throw error;

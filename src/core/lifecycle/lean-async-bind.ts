@@ -32,7 +32,7 @@ function inScopeOf(resource: AsyncResource, fn: Callable): Callable {
  * the old generation, and a scavenge treats whatever old objects point to as alive. So everything
  * a bound function can reach (the request, its response, the handler's data) survived every
  * scavenge and was promoted, to be freed only by a full collection. Nest binds two functions per
- * interceptor call, i.e. per request: scavenges took 25–45 ms under 300 req/s instead of 1–3 ms
+ * interceptor call, i.e. per request: scavenges took 22–47 ms under 300 req/s instead of 1–3 ms
  * (docs/benchmarks.md).
  *
  * This `bind` runs `fn` in the resource's async scope with `this` and the arguments passed on,

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Pool } from 'pg';
 import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { poolOf } from '../../database/data-source-options';
 import { DB_POOL_CONNECTIONS } from './metric-names';
 
 /** Reads the pg pool's counters into `db_pool_connections{state}` just before each scrape. */
@@ -15,7 +14,7 @@ export class DbPoolMetrics {
   ) {}
 
   refresh(): void {
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool | undefined;
+    const pool = poolOf(this.dataSource);
     if (!pool) return;
     this.gauge.set({ state: 'active' }, pool.totalCount - pool.idleCount);
     this.gauge.set({ state: 'idle' }, pool.idleCount);
