@@ -25,8 +25,11 @@ describe('graceful shutdown', () => {
 
   it('lets in-flight requests finish, then closes the pool', async () => {
     const url = await t.app.getUrl();
+    // wait until the server has the request: a fixed pause lost the race on a loaded CI machine
+    // (the connection still in the accept queue when listening stopped: ECONNRESET)
+    const arrived = new Promise((resolve) => t.app.getHttpServer().once('request', resolve));
     const inFlight = fetch(`${url}/v1/probe/slow?ms=500`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await arrived;
     t.app.get(ShutdownState).begin();
     const closing = t.app.close();
 
