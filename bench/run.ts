@@ -564,6 +564,29 @@ async function benchTarget(
         body: JSON.stringify({ title: 'Bench casefile', tags: ['bench'] }),
       }),
     );
+    // one tool session per connection: a session runs one request at a time (a second is a 409)
+    const sessions = await Promise.all(
+      Array.from({ length: 2 * options.connections }, () =>
+        api<{ id: string }>('POST', '/v1/tool-sessions', {}, token),
+      ),
+    );
+    let nextSession = 0;
+    await add(
+      measure('process_tool_request', served, options, {
+        url: productUrl,
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          tool: 'text.stats',
+          parameters: { text: 'The quick brown fox jumps over the lazy dog.\nThe end.' },
+        }),
+        // the context is the connection's own: it keeps its session for every request it sends
+        setupRequest: (req, context: { session?: string }) => {
+          context.session ??= sessions[nextSession++ % sessions.length].id;
+          return { ...req, path: `/v1/tool-sessions/${context.session}/requests` };
+        },
+      }),
+    );
     if (options.rows > BASE_ROWS) {
       log(`  seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
       await seedCasefiles(db, user.id, options.rows);
@@ -748,6 +771,7 @@ function printTargets(scenarios: Scenario[], options: Options): void {
   ratio('list_casefiles', 0.4, 'baseline_nest_pg');
   ratio('create_casefile', 0.35, 'baseline_insert');
   ratio('health_live', 0.6, 'baseline_hello');
+  ratio('process_tool_request', 0.4, 'baseline_nest_pg');
   const get = by('get_casefile');
   if (get) {
     checks.push([

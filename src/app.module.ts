@@ -17,7 +17,9 @@ import { AuditHook } from './modules/audit/audit.hook';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CasefilesModule } from './modules/casefiles/casefiles.module';
-import { toolSessionContent } from './modules/tool-sessions/tool-session.content';
+import { SessionLifecycleHook } from './modules/sessions/session-lifecycle.hook';
+import { toolSessionContent } from './modules/sessions/session.contents';
+import { SessionsModule } from './modules/sessions/sessions.module';
 import { ToolSessionsModule } from './modules/tool-sessions/tool-sessions.module';
 
 export interface AppModuleOptions {
@@ -67,11 +69,12 @@ export class AppModule {
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.databaseUrl),
         CoreModule.forRoot({
-          hooks: [MetricsHook, AuditHook],
-          hookModules: [MetricsModule, AuditModule],
+          hooks: [MetricsHook, AuditHook, SessionLifecycleHook],
+          hookModules: [MetricsModule, AuditModule, SessionsModule],
         }),
         AuthModule,
         CasefilesModule.forRoot({ contents: [toolSessionContent] }),
+        SessionsModule,
         ToolSessionsModule,
         AdminModule,
       ],

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { DataSource } from 'typeorm';
-import { ToolSessionsRepository } from '../../src/modules/tool-sessions/tool-sessions.repository';
+import { SessionsRepository } from '../../src/modules/sessions/sessions.repository';
 import { createCasefile, grantPermission, insertToolSession } from '../factories/casefiles';
 import { bearer, login, registerUser, type TokenPair } from '../factories/users';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -698,9 +698,7 @@ describe('Casefiles (API.md §4)', () => {
       expect((await post(expired).expect(422)).body.errors[0].code).toBe('BR_SESSION_EXPIRED');
       expect((await post('nope').expect(400)).body.errors[0].code).toBe('VAL_FAILED');
       expect(
-        await countRows('SELECT count(*) AS n FROM tool_sessions WHERE casefile_id = $1', [
-          casefile.id,
-        ]),
+        await countRows('SELECT count(*) AS n FROM sessions WHERE casefile_id = $1', [casefile.id]),
       ).toBe(0);
     });
   });
@@ -784,7 +782,7 @@ describe('Casefiles (API.md §4)', () => {
       expect(b.headers['idempotent-replayed']).toBe('true');
       expect(b.body.data).toEqual(a.body.data);
       expect(
-        await countRows('SELECT count(*) AS n FROM tool_sessions WHERE user_id = $1', [owner.id]),
+        await countRows('SELECT count(*) AS n FROM sessions WHERE user_id = $1', [owner.id]),
       ).toBe(1);
       expect(
         await countRows('SELECT count(*) AS n FROM casefiles WHERE owner_id = $1', [owner.id]),
@@ -800,7 +798,7 @@ describe('Casefiles (API.md §4)', () => {
       broken = await createTestApp({
         overrides: [
           {
-            token: ToolSessionsRepository,
+            token: SessionsRepository,
             factory: () => ({
               insert: (session: { casefileId: string | null }) => {
                 attemptedFor.push(session.casefileId);

@@ -48,11 +48,14 @@ describe('contract', () => {
     expect(routes.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('gives every route an operation name, each used once', () => {
+  it('gives every route an operation name and an operation id used once', () => {
     const missing = routes.filter((route) => !route.operation).map((route) => route.handler);
     expect(missing).toEqual([]);
-    const names = routes.map((route) => route.operation);
-    expect(new Set(names).size).toBe(names.length);
+    const ids = routes.map((route) => route.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    // a name shared by two routes is the same operation by id and through the token's binding
+    const shared = routes.filter((r) => r.operation !== r.operationId).map((r) => r.path);
+    expect(shared).toEqual(['/tool-sessions/current/requests']);
   });
 
   it('makes every creating POST (201) honour Idempotency-Key, and nothing else', () => {
@@ -82,7 +85,7 @@ describe('contract', () => {
       const documented = operations().map(({ op }) => op.operationId);
       const expected = routes
         .filter((route) => route.operation !== 'get_metrics') // Prometheus text, not part of the JSON API
-        .map((route) => route.operation);
+        .map((route) => route.operationId);
       expect(documented.sort()).toEqual(expected.sort());
       expect(doc.paths['/health']?.get?.operationId).toBe('health');
       expect(doc.paths['/health/live']?.get?.operationId).toBe('health_live');

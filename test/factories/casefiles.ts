@@ -38,7 +38,7 @@ export async function grantPermission(
 }
 
 /**
- * A tool session straight in the table (the tool-session routes arrive with their own issue).
+ * A tool session straight in the table, in any state (an expired one without waiting for it).
  */
 export async function insertToolSession(
   db: { query: (sql: string, params: unknown[]) => Promise<unknown> },
@@ -51,8 +51,8 @@ export async function insertToolSession(
 ): Promise<string> {
   const id = uuidv7();
   await db.query(
-    `INSERT INTO tool_sessions (id, user_id, casefile_id, status, ttl_seconds, expires_at, closed_at)
-     VALUES ($1, $2, $3, $4, 1800, now() + ($5 || ' seconds')::interval,
+    `INSERT INTO sessions (id, kind, user_id, casefile_id, status, ttl_seconds, expires_at, closed_at)
+     VALUES ($1, 'tool', $2, $3, $4, 1800, now() + ($5 || ' seconds')::interval,
              CASE WHEN $4 = 'active' THEN NULL ELSE now() END)`,
     [
       id,

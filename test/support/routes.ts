@@ -13,6 +13,8 @@ export interface RouteInfo {
   path: string;
   handler: string;
   operation: string | undefined;
+  /** The OpenAPI operationId: the operation's name unless it declares its own. */
+  operationId: string | undefined;
   access: string;
   /** The status a success answers with: @HttpCode, else 201 for POST, 200 otherwise. */
   successStatus: number;
@@ -60,6 +62,7 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         path: joinPath(basePath, path),
         handler: `${metatype.name}.${name}`,
         operation: operation?.name,
+        operationId: operation?.operationId ?? operation?.name,
         access: isPublic ? 'public' : roles ? `roles:${roles.join(',')}` : 'authenticated',
         successStatus:
           (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??

@@ -6,9 +6,14 @@ import { InvalidInputError } from '../errors/domain-error';
 /** Any UUID version (ids this service makes are v7); what class-validator's IsUUID('all') took. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The named path parameters, each a UUID, else `400 VAL_INVALID_ID` naming every bad one. */
-function idsOf(req: Request, names: readonly string[]): Record<string, string> {
-  const params = req.params as Record<string, string | undefined>;
+/**
+ * The named path parameters, each a UUID, else `400 VAL_INVALID_ID` naming every bad one. Also for
+ * hooks that read an id before the handler's parameters are resolved (the session lifecycle).
+ */
+export function pathIdsOf(
+  params: Readonly<Record<string, string | undefined>>,
+  names: readonly string[],
+): Record<string, string> {
   const invalid = names.filter((name) => !UUID.test(params[name] ?? ''));
   if (invalid.length > 0) {
     throw new InvalidInputError('VAL_INVALID_ID', 'The id in the path is not a valid UUID', {
@@ -20,7 +25,8 @@ function idsOf(req: Request, names: readonly string[]): Record<string, string> {
 
 const pathIds = createParamDecorator(
   ({ names, single }: { names: string[]; single: boolean }, context: ExecutionContext) => {
-    const ids = idsOf(context.switchToHttp().getRequest<Request>(), names);
+    const req = context.switchToHttp().getRequest<Request>();
+    const ids = pathIdsOf(req.params as Record<string, string | undefined>, names);
     return single ? ids[names[0]] : ids;
   },
 );

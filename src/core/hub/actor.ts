@@ -10,6 +10,28 @@ export interface BoundSession {
   kind: SessionKind;
 }
 
+/**
+ * How an operation uses the session it names (the `session_lifecycle` hook checks it): `read` —
+ * its creator or a viewer of its casefile; `own` — its creator (close); `run` — its creator,
+ * while it is active, one request at a time (the busy lease), with editor on its casefile.
+ */
+export type SessionAccess = 'read' | 'own' | 'run';
+
+/** The operation works on a session: by the path's `:id`, or the token's binding (`bound`). */
+export interface SessionOperation {
+  kind: SessionKind;
+  access: SessionAccess;
+  bound?: boolean;
+}
+
+/** What the hub knows of the session a request resolved (the lifecycle hook's full row). */
+export interface ResolvedSession {
+  id: string;
+  kind: SessionKind;
+  userId: string;
+  casefileId: string | null;
+}
+
 export const API_KEY_SCOPES = ['read', 'write'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

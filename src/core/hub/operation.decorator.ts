@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
+import type { SessionOperation } from './actor';
 
 export interface OperationOptions {
   /**
@@ -23,6 +24,17 @@ export interface OperationOptions {
    * returns an async iterable of events), everyone else the JSON envelope.
    */
   streams?: boolean;
+  /**
+   * The tool or chat session the operation works on: the `session_lifecycle` hook resolves it
+   * (checks access, expires it when due, recreates a bound one, holds it for `run`) before the
+   * handler, and moves its activity forward after success.
+   */
+  session?: SessionOperation;
+  /**
+   * The OpenAPI `operationId`, when it cannot be the name: two routes of one operation (a session
+   * by id and the token's `current` one) share the name but need ids of their own.
+   */
+  operationId?: string;
   /** One line for Swagger UI and the OpenAPI document (required: every operation has one). */
   summary: string;
 }
@@ -41,6 +53,6 @@ export function Operation(name: string, options: OperationOptions): MethodDecora
   const metadata: OperationMetadata = { name, ...options };
   return applyDecorators(
     SetMetadata(OPERATION_METADATA, metadata),
-    ApiOperation({ operationId: name, summary: options.summary }),
+    ApiOperation({ operationId: options.operationId ?? name, summary: options.summary }),
   );
 }

@@ -1,7 +1,7 @@
 import type { ClsStore } from 'nestjs-cls';
 import type { ResponseMeta } from '../http/envelope';
 import type { ResponseMode } from '../http/event-stream';
-import type { Actor } from './actor';
+import type { Actor, ResolvedSession } from './actor';
 import type { OperationMetadata } from './operation.decorator';
 
 /** What a service said about its operation for the audit event (see AuditTrail). */
@@ -41,6 +41,10 @@ export interface RequestContext {
   /** Set by the session_lifecycle hook when a tool or chat session was resolved. */
   sessionId?: string;
   sessionRecreated?: boolean;
+  /** The resolved session itself, for the handler (`@CurrentSession()`). */
+  session?: ResolvedSession;
+  /** The busy lease this request holds on the session (`run` operations), released after it. */
+  sessionLease?: string;
   /** The status a success answers with (@HttpCode, else 201 for POST, 200 otherwise). */
   successStatus: number;
   audit?: AuditNote;

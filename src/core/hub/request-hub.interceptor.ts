@@ -113,6 +113,8 @@ export class RequestHubInterceptor implements NestInterceptor {
       let body: unknown;
       try {
         const data = await this.run(ctx, plan.hooks, next, plan.transactional);
+        // the session the request ran in (a recreated one is new to the client: API.md §5.3)
+        if (ctx.sessionId) res.setHeader('X-Session-Id', ctx.sessionId);
         // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
         body =
           plan.noContent || res.statusCode === 204

@@ -4,3 +4,6 @@ export const HTTP_REQUESTS_IN_PROGRESS = 'http_requests_in_progress';
 export const DB_POOL_CONNECTIONS = 'db_pool_connections';
 export const CACHE_REQUESTS_TOTAL = 'cache_requests_total';
 export const CASEFILE_OPERATIONS_TOTAL = 'casefile_operations_total';
+export const SESSION_OPERATIONS_TOTAL = 'session_operations_total';
+export const TOOL_EXECUTIONS_TOTAL = 'tool_executions_total';
+export const TOOL_EXECUTION_DURATION = 'tool_execution_duration_seconds';

@@ -14,6 +14,7 @@ import {
   HTTP_REQUEST_DURATION,
   HTTP_REQUESTS_IN_PROGRESS,
   HTTP_REQUESTS_TOTAL,
+  SESSION_OPERATIONS_TOTAL,
 } from './metric-names';
 import { MetricsController } from './metrics.controller';
 import { MetricsHook } from './metrics.hook';
@@ -57,6 +58,11 @@ const cacheRequests = makeCounterProvider({
     makeCounterProvider({
       name: CASEFILE_OPERATIONS_TOTAL,
       help: 'Casefile operations by operation name and answered status',
+      labelNames: ['operation', 'status'],
+    }),
+    makeCounterProvider({
+      name: SESSION_OPERATIONS_TOTAL,
+      help: 'Tool and chat session operations by operation name and answered status',
       labelNames: ['operation', 'status'],
     }),
     cacheRequests,

@@ -23,6 +23,16 @@ export function casefileLevelSql(user: string): string {
                    WHERE p.casefile_id = c.id AND p.user_id = ${user}) END`;
 }
 
+/**
+ * The user's level on the live casefile whose id is the SQL expression `casefileId` (a column of
+ * another table, e.g. a session's), or NULL: for reads that fetch a thing and the caller's level
+ * on its casefile in one statement, then hand the level to `AccessService.assertIncludes`.
+ */
+export function levelOnCasefileSql(casefileId: string, user: string): string {
+  return `(SELECT ${casefileLevelSql(user)} FROM casefiles c
+            WHERE c.id = ${casefileId} AND c.deleted_at IS NULL)`;
+}
+
 /** Which of a user's casefiles a list asks for. */
 export type CasefileRelation = 'owned' | 'shared' | 'all';
 

@@ -95,6 +95,19 @@ export class ReadOnlyKeyError extends ForbiddenError {
   }
 }
 
+export class SessionTokenNeedsLoginError extends ForbiddenError {
+  constructor() {
+    super(
+      'AUTH_FORBIDDEN',
+      'Session tokens are issued to logins (bearer tokens), not to API keys',
+      {
+        required: 'bearer_token',
+        actual: 'api_key',
+      },
+    );
+  }
+}
+
 export class UserNotFoundError extends NotFoundError {
   constructor() {
     super('NF_USER', 'User not found');

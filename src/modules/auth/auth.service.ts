@@ -4,7 +4,7 @@ import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transacti
 import { AppConfig } from '../../config/app-config';
 import { AuditTrail } from '../audit/audit-trail';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../../core/hub/actor';
+import type { Actor, BoundSession } from '../../core/hub/actor';
 import {
   AccountDisabledError,
   InvalidCredentialsError,
@@ -12,12 +12,13 @@ import {
   OtpRequiredError,
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
+  SessionTokenNeedsLoginError,
   TooManyLoginAttemptsError,
   WeakPasswordError,
 } from './auth.errors';
 import type { LoginDto } from './dto/login.dto';
 import type { RegisterDto } from './dto/register.dto';
-import type { LogoutResultDto, TokenPairDto } from './dto/token-pair.dto';
+import type { AccessTokenDto, LogoutResultDto, TokenPairDto } from './dto/token-pair.dto';
 import { toUserDto, type UserDto } from './dto/user.dto';
 import { PasswordHasher } from './password/password-hasher';
 import { passwordProblems } from './password/password-policy';
@@ -155,6 +156,23 @@ export class AuthService {
     const user = await this.users.findById(actor.userId);
     if (!user) throw new InvalidCredentialsError();
     return toUserDto(user);
+  }
+
+  /**
+   * An access token of the caller's login that binds `session` (API.md §5.3). Logins only: an API
+   * key has no login whose revocation could end the token.
+   */
+  async issueSessionToken(actor: Actor, session: BoundSession): Promise<AccessTokenDto> {
+    if (!actor.loginId) throw new SessionTokenNeedsLoginError();
+    return {
+      access_token: await this.accessTokens.sign(
+        { id: actor.userId, role: actor.role },
+        actor.loginId,
+        session,
+      ),
+      token_type: 'Bearer',
+      expires_in: this.accessTokens.ttlSeconds,
+    };
   }
 
   private refuseWhileLockedOut(user: UserEntity): void {

@@ -1,32 +1,25 @@
-import { NotFoundError, RuleViolationError } from '../../core/errors/domain-error';
+import {
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../../core/errors/domain-error';
+import type { FieldError } from '../../core/errors/system.errors';
 
-export class ToolSessionNotFoundError extends NotFoundError {
-  constructor() {
-    super('NF_TOOL_SESSION', 'Tool session not found');
+export class ToolNotFoundError extends NotFoundError {
+  constructor(name: string) {
+    super('NF_TOOL', `No tool named ${JSON.stringify(name.slice(0, 100))} is registered`);
   }
 }
 
-/**
- * Only unattached sessions can join a casefile (API.md §4); the caller's own session already in
- * another casefile is not one of them. The contract has no code of its own for this, so it is the
- * session lookup's 404 with a reason (the session is the caller's: nothing is revealed).
- */
-export class SessionAttachedError extends NotFoundError {
-  constructor() {
-    super('NF_TOOL_SESSION', 'The session already belongs to another casefile', {
-      reason: 'attached_to_another_casefile',
-    });
+/** The parameters do not match the tool's JSON Schema: nothing ran, nothing is recorded. */
+export class ToolParametersError extends InvalidInputError {
+  constructor(fields: FieldError[]) {
+    super('VAL_TOOL_PARAMETERS', "The parameters do not match the tool's JSON Schema", { fields });
   }
 }
 
-export class SessionClosedError extends RuleViolationError {
-  constructor() {
-    super('BR_SESSION_CLOSED', 'The session is closed');
-  }
-}
-
-export class SessionExpiredError extends RuleViolationError {
-  constructor() {
-    super('BR_SESSION_EXPIRED', 'The session has expired');
+export class CasefileRequiredError extends RuleViolationError {
+  constructor(tool: string) {
+    super('BR_CASEFILE_REQUIRED', `${tool} runs only in a session that belongs to a casefile`);
   }
 }

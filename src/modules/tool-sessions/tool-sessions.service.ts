@@ -1,87 +1,148 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
+import { uuidv7 } from 'uuidv7';
+import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
-import { AccessService } from '../access/access.service';
 import { AuditTrail } from '../audit/audit-trail';
-import { CasefilesService } from '../casefiles/casefiles.service';
-import type {
-  CasefileWithSessionDto,
-  CreateCasefileWithSessionDto,
-} from './dto/casefile-session.dto';
-import { type ToolSessionDto, toToolSessionDto } from './dto/tool-session.dto';
 import {
-  SessionAttachedError,
-  SessionClosedError,
-  SessionExpiredError,
-  ToolSessionNotFoundError,
-} from './tool-sessions.errors';
-import { ToolSessionsRepository } from './tool-sessions.repository';
+  type ListSessionsQuery,
+  type ToolSessionDto,
+  toToolSessionDto,
+} from '../sessions/dto/session.dto';
+import type { SessionRow } from '../sessions/sessions.repository';
+import { SessionsService } from '../sessions/sessions.service';
+import type {
+  CreateToolSessionDto,
+  ProcessToolRequestDto,
+  ToolRequestDto,
+} from './dto/tool-request.dto';
+import type { ToolDto } from './dto/tool.dto';
+import { ToolRunner } from './execution/tool-runner';
+import { type RegisteredTool, ToolRegistry } from './registry/tool-registry';
+import type { ToolRequestEntity } from './tool-request.entity';
+import { ToolRequestsRepository } from './tool-requests.repository';
+import { CasefileRequiredError } from './tool-sessions.errors';
+
+function toToolDto({ definition }: RegisteredTool): ToolDto {
+  return {
+    name: definition.name,
+    description: definition.description,
+    parameters: definition.parameters,
+    requires_casefile: definition.requiresCasefile,
+  };
+}
+
+function toToolRequestDto(request: ToolRequestEntity): ToolRequestDto {
+  return {
+    id: request.id,
+    session_id: request.sessionId,
+    tool: request.tool,
+    parameters: request.parameters,
+    status: request.status,
+    result: request.result ?? null,
+    error: request.error,
+    started_at: request.startedAt.toISOString(),
+    duration_ms: request.durationMs,
+  };
+}
 
 /**
- * Tool sessions (API.md §5): creating one (alone or with a new casefile) and attaching one to a
- * casefile; the tool-session routes, the registry and the lifecycle hook grow here.
+ * Tool sessions (API.md §5): the registry's tools run in a session, each execution bounded and
+ * recorded. The session itself — access, expiry, the busy lease — is the session core's
+ * (SessionsService, through the `session_lifecycle` hook); this module adds what runs in it.
  */
 @Injectable()
 export class ToolSessionsService {
   constructor(
-    private readonly sessions: ToolSessionsRepository,
-    private readonly config: AppConfig,
+    private readonly sessions: SessionsService,
+    private readonly registry: ToolRegistry,
+    private readonly runner: ToolRunner,
+    private readonly requests: ToolRequestsRepository,
     private readonly auditTrail: AuditTrail,
-    private readonly access: AccessService,
-    private readonly casefiles: CasefilesService,
   ) {}
 
-  /** A new casefile with a session in it: the hub's transaction makes it both or neither. */
-  async createWithCasefile(
-    actor: Actor,
-    dto: CreateCasefileWithSessionDto,
-  ): Promise<CasefileWithSessionDto> {
-    const { session_ttl_seconds: ttlSeconds, ...casefileDto } = dto;
-    const casefile = await this.casefiles.create(actor, casefileDto);
-    const session = await this.create(actor, { casefileId: casefile.id, ttlSeconds });
-    return {
-      casefile: { ...casefile, counts: { ...casefile.counts, tool_sessions: 1 } },
-      tool_session: session,
-    };
+  listTools(): Page<ToolDto> {
+    return singlePage(this.registry.list().map(toToolDto));
   }
 
-  async create(
-    actor: Actor,
-    options: { casefileId: string | null; ttlSeconds?: number },
-  ): Promise<ToolSessionDto> {
-    const session = await this.sessions.insert({
-      userId: actor.userId,
-      casefileId: options.casefileId,
-      ttlSeconds: options.ttlSeconds ?? this.config.sessions.idleTtlSeconds,
-      maxTtlSeconds: this.config.sessions.maxTtlSeconds,
+  getTool(name: string): ToolDto {
+    return toToolDto(this.registry.get(name));
+  }
+
+  async create(actor: Actor, dto: CreateToolSessionDto): Promise<ToolSessionDto> {
+    const session = await this.sessions.create(actor, 'tool', {
+      casefileId: dto.casefile_id,
+      ttlSeconds: dto.ttl_seconds,
     });
-    this.auditTrail.note({ details: { tool_session_id: session.id } });
     return toToolSessionDto(session);
   }
 
+  list(actor: Actor, query: ListSessionsQuery): Promise<Page<ToolSessionDto>> {
+    return this.sessions.list(actor, 'tool', query);
+  }
+
+  async close(session: SessionRow): Promise<ToolSessionDto> {
+    return toToolSessionDto(await this.sessions.close(session));
+  }
+
   /**
-   * Attaches the caller's own active, unattached session to a casefile they may edit; attaching
-   * it again is a no-op.
+   * Runs one tool in the session (held for this request by the hook): parameters checked
+   * against the tool's schema first (nothing runs, nothing is recorded when they do not match),
+   * then executed within its bounds and recorded however it ended — with the COMMIT that also
+   * releases the session and writes the audit event.
    */
-  async attachToCasefile(
+  async process(
     actor: Actor,
-    casefileId: string,
-    sessionId: string,
-  ): Promise<ToolSessionDto> {
-    await this.access.require(actor, casefileId, 'editor');
+    session: SessionRow,
+    dto: ProcessToolRequestDto,
+  ): Promise<ToolRequestDto> {
+    const tool = this.registry.get(dto.tool);
+    const parameters = dto.parameters ?? {};
+    this.registry.assertValid(tool, parameters);
+    if (tool.definition.requiresCasefile && session.casefileId === null) {
+      throw new CasefileRequiredError(tool.definition.name);
+    }
+    const outcome = await this.runner.run(
+      tool,
+      { sessionId: session.id, userId: actor.userId, casefileId: session.casefileId },
+      parameters,
+    );
+    const request: ToolRequestEntity = {
+      id: uuidv7(),
+      sessionId: session.id,
+      tool: tool.definition.name,
+      parameters,
+      status: outcome.status,
+      result: outcome.resultJson === null ? null : (JSON.parse(outcome.resultJson) as unknown),
+      error: outcome.error,
+      startedAt: outcome.startedAt,
+      durationMs: outcome.durationMs,
+    };
+    await this.requests.record(request, outcome.resultJson);
     this.auditTrail.note({
-      resourceType: 'casefile',
-      resourceId: casefileId,
-      casefileId,
-      details: { tool_session_id: sessionId },
+      resourceType: 'tool_request',
+      resourceId: request.id,
+      casefileId: session.casefileId ?? undefined,
+      details: {
+        session_id: session.id,
+        tool: request.tool,
+        status: request.status,
+        ...(outcome.error && { error_code: outcome.error.code }),
+        duration_ms: request.durationMs,
+      },
     });
-    const attached = await this.sessions.attachToCasefile(sessionId, actor.userId, casefileId);
-    if (attached) return toToolSessionDto(attached);
-    const session = await this.sessions.findById(sessionId);
-    if (!session || session.userId !== actor.userId) throw new ToolSessionNotFoundError();
-    if (session.casefileId === casefileId) return toToolSessionDto(session);
-    if (session.casefileId !== null) throw new SessionAttachedError();
-    if (session.status === 'closed') throw new SessionClosedError();
-    throw new SessionExpiredError();
+    return toToolRequestDto(request);
+  }
+
+  /** The session's requests, oldest first (the hook checked read access). */
+  history(session: SessionRow, page: PageQuery): Promise<Page<ToolRequestDto>> {
+    return paginate(
+      page,
+      {
+        sort: 'started_at',
+        fetch: (take, after) => this.requests.list(session.id, take, after),
+        count: () => this.requests.count(session.id),
+      },
+      toToolRequestDto,
+    );
   }
 }

@@ -11,14 +11,14 @@ import {
   CasefileWithSessionDto,
   CreateCasefileWithSessionDto,
 } from './dto/casefile-session.dto';
-import { ToolSessionDto } from './dto/tool-session.dto';
-import { ToolSessionsService } from './tool-sessions.service';
+import { ToolSessionDto } from './dto/session.dto';
+import { SessionsService } from './sessions.service';
 
 /** The casefile routes that are about sessions: this module owns them, casefiles knows no sessions. */
 @ApiTags('Casefiles')
 @Controller('casefiles')
 export class CasefileSessionsController {
-  constructor(private readonly sessions: ToolSessionsService) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Post('with-session')
   @Idempotent()
@@ -36,7 +36,7 @@ export class CasefileSessionsController {
   @Post(':id/sessions')
   @HttpCode(200)
   @Operation('add_session_to_casefile', {
-    summary: "Attach the caller's own unattached tool session (editor)",
+    summary: "Attach the caller's own unattached tool or chat session (editor)",
   })
   @ApiEnvelopeResponse(ToolSessionDto)
   addSession(

@@ -4,5 +4,5 @@ import type { CasefileContent } from '../casefiles/casefile-contents';
 export const toolSessionContent: CasefileContent = {
   key: 'tool_sessions',
   countSql: (casefileId) =>
-    `(SELECT count(*)::int FROM tool_sessions s WHERE s.casefile_id = ${casefileId})`,
+    `(SELECT count(*)::int FROM sessions s WHERE s.casefile_id = ${casefileId} AND s.kind = 'tool')`,
 };

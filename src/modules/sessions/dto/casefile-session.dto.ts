@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { CasefileDto } from '../../casefiles/dto/casefile.dto';
 import { CreateCasefileDto } from '../../casefiles/dto/create-casefile.dto';
-import { ToolSessionDto } from './tool-session.dto';
+import { ToolSessionDto } from './session.dto';
 
 export class CreateCasefileWithSessionDto extends CreateCasefileDto {
   /** The tool session's idle TTL; `SESSION_IDLE_TTL_SECONDS` when omitted. */

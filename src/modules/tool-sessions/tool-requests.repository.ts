@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
+import { Sql, SqlParams, where } from '../../database/sql';
+import type { ToolRequestEntity } from './tool-request.entity';
+
+const REQUEST = `r.id, r.session_id AS "sessionId", r.tool, r.parameters, r.status, r.result,
+  r.error, r.started_at AS "startedAt", r.duration_ms AS "durationMs"`;
+
+@Injectable()
+export class ToolRequestsRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Records an execution. Nobody reads the insert's answer (the caller built the row), so it is
+   * sent with the request's COMMIT, together with the session's update and the audit event.
+   */
+  async record(request: ToolRequestEntity, resultJson: string | null): Promise<void> {
+    await this.sql.deferToCommit(
+      `INSERT INTO tool_requests
+         (id, session_id, tool, parameters, status, result, error, started_at, duration_ms)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9)`,
+      [
+        request.id,
+        request.sessionId,
+        request.tool,
+        JSON.stringify(request.parameters),
+        request.status,
+        resultJson,
+        request.error === null ? null : JSON.stringify(request.error),
+        request.startedAt,
+        request.durationMs,
+      ],
+    );
+  }
+
+  /** A session's requests, oldest first. */
+  list(
+    sessionId: string,
+    take: number,
+    after: CursorPosition | undefined,
+  ): Promise<(ToolRequestEntity & KeysetRow)[]> {
+    const params = new SqlParams();
+    const terms = [`r.session_id = ${params.bind(sessionId)}`];
+    if (after) {
+      terms.push(
+        `(r.started_at, r.id) > (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
+      );
+    }
+    return this.sql.rows(
+      `SELECT ${REQUEST}, r.started_at::text AS "cursorKey" FROM tool_requests r ${where(terms)}
+        ORDER BY r.started_at, r.id LIMIT ${params.bind(take)}`,
+      params.values,
+    );
+  }
+
+  async count(sessionId: string): Promise<number> {
+    const row = await this.sql.one<{ n: number }>(
+      'SELECT count(*)::int AS n FROM tool_requests r WHERE r.session_id = $1',
+      [sessionId],
+    );
+    return row?.n ?? 0;
+  }
+}
