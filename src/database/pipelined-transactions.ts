@@ -1,4 +1,5 @@
 import type { TransactionalAdapter } from '@nestjs-cls/transactional';
+import type { Writable } from 'node:stream';
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 
@@ -14,6 +15,23 @@ function send(client: PoolClient, config: QueryConfig | string): Promise<QueryRe
       error ? reject(error) : resolve(result),
     );
   });
+}
+
+/**
+ * Statements submitted inside `submit` leave in one socket write: node-postgres writes each
+ * query on its own (a cork/uncork per query), and on loopback each write is a system call that
+ * also wakes the server — five of them cost a tool request more CPU than its tool. Corking the
+ * connection's socket around the submits (they are synchronous in pipeline mode) sends them as
+ * one `writev`.
+ */
+function corked<T>(client: PoolClient, submit: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+  stream?.cork();
+  try {
+    return submit();
+  } finally {
+    stream?.uncork();
+  }
 }
 
 /**
@@ -34,7 +52,9 @@ export class PipelinedTransaction {
   async query(config: QueryConfig): Promise<QueryResult> {
     if (this.client) return send(this.client, config);
     const client = await this.connect();
-    const [, result] = await Promise.all([send(client, 'BEGIN'), send(client, config)]);
+    const [, result] = await corked(client, () =>
+      Promise.all([send(client, 'BEGIN'), send(client, config)]),
+    );
     return result;
   }
 
@@ -47,12 +67,14 @@ export class PipelinedTransaction {
     if (!this.client && this.deferred.length === 0) return;
     const begun = this.client !== undefined;
     const client = this.client ?? (await this.connect());
-    const outcomes = await Promise.allSettled([
-      ...(begun ? [] : [send(client, 'BEGIN')]),
-      ...this.deferred.map((config) => send(client, config)),
-      // after a failed statement PostgreSQL answers this COMMIT by rolling back
-      send(client, 'COMMIT'),
-    ]);
+    const outcomes = await Promise.allSettled(
+      corked(client, () => [
+        ...(begun ? [] : [send(client, 'BEGIN')]),
+        ...this.deferred.map((config) => send(client, config)),
+        // after a failed statement PostgreSQL answers this COMMIT by rolling back
+        send(client, 'COMMIT'),
+      ]),
+    );
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
   }

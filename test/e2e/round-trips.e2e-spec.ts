@@ -1,9 +1,11 @@
+import { Socket } from 'node:net';
 import { ClsServiceManager } from 'nestjs-cls';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createCasefile } from '../factories/casefiles';
 import { bearer, login, registerUser } from '../factories/users';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { testDatabaseUrl } from '../support/test-database';
 
 /**
  * SQL round trips per route, counted at node-postgres: a statement sent while another is still
@@ -30,6 +32,12 @@ describe('SQL round trips per route', () => {
     );
   };
   const originalQuery = Client.prototype.query;
+  /** Per request id: how many socket writes its statements took (one per round trip is the aim). */
+  const writes = new Map<string, number>();
+  const databasePort = Number(new URL(testDatabaseUrl()).port || 5432);
+  type WriteMethod = (this: Socket, ...args: unknown[]) => unknown;
+  const socket = Socket.prototype as unknown as Record<'_write' | '_writev', WriteMethod>;
+  const originalWrites = { _write: socket._write, _writev: socket._writev };
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -51,9 +59,20 @@ describe('SQL round trips per route', () => {
       }
       return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof Client.prototype.query;
+    for (const method of ['_write', '_writev'] as const) {
+      socket[method] = function (this: Socket, ...args: unknown[]) {
+        const cls = ClsServiceManager.getClsService();
+        const id = cls.isActive() ? cls.getId() : undefined;
+        if (typeof id === 'string' && id.startsWith('rt-') && this.remotePort === databasePort) {
+          writes.set(id, (writes.get(id) ?? 0) + 1);
+        }
+        return originalWrites[method].apply(this, args);
+      };
+    }
   });
   afterAll(async () => {
     Client.prototype.query = originalQuery;
+    Object.assign(socket, originalWrites);
     await t.close();
   });
 
@@ -88,6 +107,7 @@ describe('SQL round trips per route', () => {
       ['BEGIN', 'INSERT'],
       ['INSERT', 'COMMIT'],
     ]);
+    expect(writes.get('rt-create')).toBe(2);
   });
 
   it('an update is three: BEGIN with the access check, the update, the audit event with COMMIT', async () => {
@@ -98,5 +118,36 @@ describe('SQL round trips per route', () => {
         .send({ description: `counted ${Math.random()}` }),
     );
     expect(sent).toEqual([['BEGIN', 'SELECT'], ['UPDATE'], ['INSERT', 'COMMIT']]);
+  });
+
+  it('a tool request is two: the session with its busy lease, then everything it wrote with COMMIT', async () => {
+    const session = await request(t.app.getHttpServer())
+      .post('/v1/tool-sessions')
+      .set('Authorization', auth)
+      .send({})
+      .expect(201);
+    const sent = await count('rt-tool', (http) =>
+      http
+        .post(`/v1/tool-sessions/${session.body.data.id}/requests`)
+        .set('Authorization', auth)
+        .send({ tool: 'text.stats', parameters: { text: 'counted' } }),
+    );
+    // the record, the audit event, and the session's release and activity go with the COMMIT
+    expect(sent).toEqual([['WITH'], ['BEGIN', 'INSERT', 'INSERT', 'UPDATE', 'COMMIT']]);
+    // and each round trip leaves in one socket write (node-postgres alone writes per statement)
+    expect(writes.get('rt-tool')).toBe(2);
+  });
+
+  it('a session read is one round trip: the session and the caller’s level in one statement', async () => {
+    const session = await request(t.app.getHttpServer())
+      .post('/v1/tool-sessions')
+      .set('Authorization', auth)
+      .send({})
+      .expect(201);
+    const sent = await count('rt-session', (http) =>
+      http.get(`/v1/tool-sessions/${session.body.data.id}`).set('Authorization', auth),
+    );
+    // the activity moved forward after the read is its own (no transaction to ride on)
+    expect(sent).toEqual([['SELECT'], ['UPDATE']]);
   });
 });
