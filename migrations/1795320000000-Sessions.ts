@@ -8,22 +8,28 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `replaced_by` (the session that replaced an expired bound one, so every request on the old
  * token lands in the same replacement), and `tool_requests`, the record of every execution.
  */
+/**
+ * Renames every constraint of `table` named `<from>…` to `<to>…`: whichever exist, since
+ * PostgreSQL 18 also names the NOT NULL constraints and older servers do not.
+ */
+const renameConstraints = (table: string, from: string, to: string) => `
+  DO $$
+  DECLARE c record;
+  BEGIN
+    FOR c IN SELECT conname FROM pg_constraint
+              WHERE conrelid = '${table}'::regclass AND starts_with(conname, '${from}')
+    LOOP
+      EXECUTE format('ALTER TABLE ${table} RENAME CONSTRAINT %I TO %I',
+                     c.conname, '${to}' || substr(c.conname, ${from.length + 1}));
+    END LOOP;
+  END $$`;
+
 export class Sessions1795320000000 implements MigrationInterface {
   name = 'Sessions1795320000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE tool_sessions RENAME TO sessions');
-    // every constraint takes the table's name (PostgreSQL 18 names the NOT NULLs too)
-    await queryRunner.query(`
-      DO $$
-      DECLARE c record;
-      BEGIN
-        FOR c IN SELECT conname FROM pg_constraint
-                  WHERE conrelid = 'sessions'::regclass AND conname LIKE 'tool\\_sessions\\_%'
-        LOOP
-          EXECUTE format('ALTER TABLE sessions RENAME CONSTRAINT %I TO %I', c.conname, 'sessions_' || substr(c.conname, 15));
-        END LOOP;
-      END $$`);
+    await queryRunner.query(renameConstraints('sessions', 'tool_sessions_', 'sessions_'));
     await queryRunner.query(`
       ALTER TABLE sessions
         ADD COLUMN kind text NOT NULL DEFAULT 'tool' CONSTRAINT sessions_kind_check CHECK (kind IN ('tool', 'chat')),
@@ -39,10 +45,14 @@ export class Sessions1795320000000 implements MigrationInterface {
     await queryRunner.query(
       'CREATE INDEX sessions_casefile_kind_idx ON sessions (casefile_id, kind) WHERE casefile_id IS NOT NULL',
     );
-    // the sweep's scan: active sessions by expiry
+    // The sweep's scan: active sessions, by a column that never changes. Not by expires_at, which
+    // every request moves: an indexed column changing makes each update write every index of the
+    // table (no HOT update); this way the per-request updates (the busy lease, the activity) stay
+    // heap-only, with the room fillfactor leaves on each page.
     await queryRunner.query(
-      "CREATE INDEX sessions_active_expiry_idx ON sessions (expires_at) WHERE status = 'active'",
+      "CREATE INDEX sessions_active_idx ON sessions (created_at) WHERE status = 'active'",
     );
+    await queryRunner.query('ALTER TABLE sessions SET (fillfactor = 80)');
 
     await queryRunner.query(`
       CREATE TABLE tool_requests (
@@ -64,7 +74,8 @@ export class Sessions1795320000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('DROP TABLE tool_requests');
     await queryRunner.query("DELETE FROM sessions WHERE kind <> 'tool'");
-    await queryRunner.query('DROP INDEX sessions_active_expiry_idx');
+    await queryRunner.query('ALTER TABLE sessions RESET (fillfactor)');
+    await queryRunner.query('DROP INDEX sessions_active_idx');
     await queryRunner.query('DROP INDEX sessions_casefile_kind_idx');
     await queryRunner.query('DROP INDEX sessions_user_kind_created_idx');
     await queryRunner.query(
@@ -76,16 +87,7 @@ export class Sessions1795320000000 implements MigrationInterface {
     await queryRunner.query(
       'CREATE INDEX tool_sessions_user_created_idx ON sessions (user_id, created_at, id)',
     );
-    await queryRunner.query(`
-      DO $$
-      DECLARE c record;
-      BEGIN
-        FOR c IN SELECT conname FROM pg_constraint
-                  WHERE conrelid = 'sessions'::regclass AND conname LIKE 'sessions\\_%'
-        LOOP
-          EXECUTE format('ALTER TABLE sessions RENAME CONSTRAINT %I TO %I', c.conname, 'tool_' || c.conname);
-        END LOOP;
-      END $$`);
+    await queryRunner.query(renameConstraints('sessions', 'sessions_', 'tool_sessions_'));
     await queryRunner.query('ALTER TABLE sessions RENAME TO tool_sessions');
   }
 }

@@ -15,7 +15,8 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 @Check('sessions_kind_check', `kind IN ('tool', 'chat')`)
 @Index('sessions_user_kind_created_idx', ['userId', 'kind', 'createdAt', 'id'])
 @Index('sessions_casefile_kind_idx', ['casefileId', 'kind'], { where: 'casefile_id IS NOT NULL' })
-@Index('sessions_active_expiry_idx', ['expiresAt'], { where: "status = 'active'" })
+/** The sweep's scan; on a column that never changes, so per-request updates stay heap-only. */
+@Index('sessions_active_idx', ['createdAt'], { where: "status = 'active'" })
 export class SessionEntity {
   @PrimaryColumn('uuid')
   id!: string;
