@@ -62,6 +62,12 @@ interface Scenario {
 
 type Measured = Omit<Scenario, 'ratio_to_baseline'>;
 
+/** One scenario's request; `setupClient` (closed loop only) sets up each connection. */
+type BenchRequest = autocannon.Request & {
+  url: string;
+  setupClient?: (client: autocannon.Client) => void;
+};
+
 interface Server {
   child: ChildProcess;
   /** The database this server's figures are compared on (its PostgreSQL backends are counted). */
@@ -267,12 +273,18 @@ interface LoadResult {
 }
 
 async function closedLoop(
-  request: autocannon.Request & { url: string },
+  request: BenchRequest,
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
-  const { url, ...req } = request;
-  const result = await autocannon({ url, connections, duration: seconds, requests: [req] });
+  const { url, setupClient, ...req } = request;
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [req],
+    setupClient,
+  });
   const failures = result.errors + result.timeouts + result.non2xx;
   return {
     total: result.requests.total,
@@ -281,7 +293,7 @@ async function closedLoop(
     p99: result.latency.p99,
     failures:
       failures > 0
-        ? `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`
+        ? `${result.non2xx} non-2xx (by status: ${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors, ${result.timeouts} timeouts`
         : undefined,
   };
 }
@@ -357,7 +369,7 @@ async function measure(
   name: string,
   server: Server,
   options: Options,
-  request: autocannon.Request & { url: string },
+  request: BenchRequest,
   load: Load = {},
 ): Promise<Measured> {
   await closedLoop(request, options.connections, options.warmupSeconds);
@@ -571,19 +583,23 @@ async function benchTarget(
       ),
     );
     let nextSession = 0;
+    const toolRequest = {
+      method: 'POST' as const,
+      headers: auth,
+      body: JSON.stringify({
+        tool: 'text.stats',
+        parameters: { text: 'The quick brown fox jumps over the lazy dog.\nThe end.' },
+      }),
+    };
     await add(
       measure('process_tool_request', served, options, {
         url: productUrl,
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({
-          tool: 'text.stats',
-          parameters: { text: 'The quick brown fox jumps over the lazy dog.\nThe end.' },
-        }),
-        // the context is the connection's own: it keeps its session for every request it sends
-        setupRequest: (req, context: { session?: string }) => {
-          context.session ??= sessions[nextSession++ % sessions.length].id;
-          return { ...req, path: `/v1/tool-sessions/${context.session}/requests` };
+        ...toolRequest,
+        path: `/v1/tool-sessions/${sessions[0].id}/requests`,
+        // each connection keeps a session of its own for every request it sends
+        setupClient: (client) => {
+          const session = sessions[nextSession++ % sessions.length].id;
+          client.setRequests([{ ...toolRequest, path: `/v1/tool-sessions/${session}/requests` }]);
         },
       }),
     );
@@ -772,6 +788,14 @@ function printTargets(scenarios: Scenario[], options: Options): void {
   ratio('create_casefile', 0.35, 'baseline_insert');
   ratio('health_live', 0.6, 'baseline_hello');
   ratio('process_tool_request', 0.4, 'baseline_nest_pg');
+  const tool = by('process_tool_request');
+  const insert = by('baseline_insert');
+  if (tool && insert) {
+    // a tool request writes (its record, the session, the audit event): the write beside it
+    log(
+      `    note  process_tool_request is ${(tool.rps / insert.rps).toFixed(2)}× baseline_insert (a bare write)`,
+    );
+  }
   const get = by('get_casefile');
   if (get) {
     checks.push([

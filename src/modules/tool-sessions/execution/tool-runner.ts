@@ -52,6 +52,9 @@ export class ToolRunner implements OnApplicationShutdown {
       // two warm threads: when one is terminated at a timeout, the next tool need not wait for
       // its replacement to start
       minThreads: 2,
+      // a thread past those two stays a minute once idle: starting one (its tools' files loaded)
+      // costs far more than a task, and piscina's default would end it the moment it idles
+      idleTimeout: 60_000,
       // a tool that allocates without bound fails alone, not the process
       resourceLimits: { maxOldGenerationSizeMb: 256 },
       workerData: { toolFiles },
