@@ -10,6 +10,9 @@ import { loadAppConfig } from '../../src/config/app-config';
 import { LogCapture } from './log-capture';
 import { assertTestDatabase, testDatabaseUrl } from './test-database';
 
+/** The signing key of every test instance, so tokens one issues are good on another. */
+export const TEST_JWT_SECRET = 'test-only-secret-that-is-at-least-32-characters';
+
 export interface TestAppOptions {
   /** Environment variables on top of the test defaults (never the process environment). */
   env?: Record<string, string>;
@@ -44,7 +47,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = loadAppConfig({
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    JWT_SECRET: 'test-only-secret-that-is-at-least-32-characters',
+    JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
     // Suites register and log in far more than 10 times a minute from one IP; the rate-limit
     // suite sets its own limits.
