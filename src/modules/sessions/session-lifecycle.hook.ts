@@ -9,7 +9,7 @@ import { SessionsService } from './sessions.service';
  * `@Operation(…, {session})`: before the handler it resolves the session — access, expiry when due,
  * recreation for a bound token, the busy lease for a `run` — and puts it in the context
  * (`meta.session_id`, `meta.session_recreated`, `@CurrentSession()`); after success it moves the
- * session's activity forward (with the COMMIT), after a failure it releases the lease at once.
+ * creator's activity forward (with the COMMIT), after a failure it releases the lease at once.
  */
 @Injectable()
 export class SessionLifecycleHook implements RequestHook {
@@ -34,7 +34,9 @@ export class SessionLifecycleHook implements RequestHook {
   }
 
   async post(ctx: RequestContext): Promise<void> {
-    if (ctx.sessionId) await this.sessions.afterSuccess(ctx.sessionId, ctx.sessionLease);
+    if (ctx.session && ctx.actor) {
+      await this.sessions.afterSuccess(ctx.session, ctx.actor, ctx.sessionLease);
+    }
   }
 
   async error(ctx: RequestContext): Promise<void> {

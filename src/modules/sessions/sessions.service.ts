@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { type Page, paginate } from '../../core/http/pagination';
-import type { Actor, SessionKind, SessionOperation } from '../../core/hub/actor';
+import type {
+  Actor,
+  ResolvedSession,
+  SessionKind,
+  SessionOperation,
+} from '../../core/hub/actor';
 import { AccessService } from '../access/access.service';
 import { includesLevel } from '../access/permission-level';
 import { AuditTrail } from '../audit/audit-trail';
@@ -200,10 +205,18 @@ export class SessionsService {
     return this.resolveById(actor, operation, id);
   }
 
-  /** After a successful request: activity moved forward, the lease released, a run counted. */
-  async afterSuccess(sessionId: string, lease: string | undefined): Promise<void> {
+  /**
+   * After a successful request: its creator's activity moved forward (a casefile viewer reading
+   * the session does not keep it alive), the lease released and a run counted.
+   */
+  async afterSuccess(
+    session: ResolvedSession,
+    actor: Actor,
+    lease: string | undefined,
+  ): Promise<void> {
+    if (lease === undefined && session.userId !== actor.userId) return;
     await this.sessions.touch(
-      sessionId,
+      session.id,
       this.cap,
       lease === undefined ? undefined : { token: lease, counted: true },
     );
