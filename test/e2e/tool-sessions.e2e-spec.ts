@@ -149,6 +149,11 @@ describe('Tool sessions (API.md §5)', () => {
         .send({ ttl_seconds: ttl });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].details.fields[0].field).toBe('ttl_seconds');
+      if (ttl === 86_401) {
+        expect(res.body.errors[0].details.fields[0].message).toBe(
+          'ttl_seconds must not be greater than 86400 (SESSION_MAX_TTL_SECONDS)',
+        );
+      }
     });
 
     it('reads it: the creator and viewers of its casefile; strangers and admins get 404', async () => {
@@ -600,7 +605,10 @@ describe('Tool sessions (API.md §5)', () => {
       const past = "now() - interval '10 minutes'";
       await db.query(`UPDATE sessions SET last_activity_at = ${past} WHERE id = $1`, [session.id]);
       const read = (reader: User) =>
-        api().get(`/v1/tool-sessions/${session.id}`).set('Authorization', bearer(reader)).expect(200);
+        api()
+          .get(`/v1/tool-sessions/${session.id}`)
+          .set('Authorization', bearer(reader))
+          .expect(200);
       await read(viewer);
       const untouched = await sessionRow(session.id);
       expect(Date.now() - Date.parse(untouched.last_activity_at)).toBeGreaterThan(590_000);

@@ -1,13 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
+import { RequestValidationError } from '../../core/errors/system.errors';
 import { type Page, paginate } from '../../core/http/pagination';
-import type {
-  Actor,
-  ResolvedSession,
-  SessionKind,
-  SessionOperation,
-} from '../../core/hub/actor';
+import type { Actor, ResolvedSession, SessionKind, SessionOperation } from '../../core/hub/actor';
 import { AccessService } from '../access/access.service';
 import { includesLevel } from '../access/permission-level';
 import { AuditTrail } from '../audit/audit-trail';
@@ -86,12 +82,13 @@ export class SessionsService {
     options: { casefileId?: string | null; ttlSeconds?: number },
   ): Promise<SessionRow> {
     const casefileId = options.casefileId ?? null;
+    const ttlSeconds = this.ttlOf(options.ttlSeconds, 'ttl_seconds');
     if (casefileId) await this.access.require(actor, casefileId, 'editor');
     const session = await this.sessions.insert({
       kind,
       userId: actor.userId,
       casefileId,
-      ttlSeconds: options.ttlSeconds ?? this.config.sessions.idleTtlSeconds,
+      ttlSeconds,
       maxTtlSeconds: this.cap,
     });
     this.auditTrail.note({
@@ -107,13 +104,14 @@ export class SessionsService {
     actor: Actor,
     dto: CreateCasefileWithSessionDto,
   ): Promise<CasefileWithSessionDto> {
-    const { session_ttl_seconds: ttlSeconds, ...casefileDto } = dto;
+    const { session_ttl_seconds: requested, ...casefileDto } = dto;
+    const ttlSeconds = this.ttlOf(requested, 'session_ttl_seconds');
     const casefile = await this.casefiles.create(actor, casefileDto);
     const session = await this.sessions.insert({
       kind: 'tool',
       userId: actor.userId,
       casefileId: casefile.id,
-      ttlSeconds: ttlSeconds ?? this.config.sessions.idleTtlSeconds,
+      ttlSeconds,
       maxTtlSeconds: this.cap,
     });
     this.auditTrail.note({ details: { tool_session_id: session.id } });
@@ -306,6 +304,20 @@ export class SessionsService {
       // another request replaced it first: follow the chain again
     }
     throw new SessionBusyError();
+  }
+
+  /** A requested idle TTL, refused past the absolute cap; the configured default otherwise. */
+  private ttlOf(requested: number | undefined, field: string): number {
+    if (requested === undefined) return this.config.sessions.idleTtlSeconds;
+    if (requested > this.cap) {
+      throw new RequestValidationError([
+        {
+          field,
+          message: `${field} must not be greater than ${this.cap} (SESSION_MAX_TTL_SECONDS)`,
+        },
+      ]);
+    }
+    return requested;
   }
 
   private find(actor: Actor, kind: SessionKind, id: string) {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { CasefileDto } from '../../casefiles/dto/casefile.dto';
 import { CreateCasefileDto } from '../../casefiles/dto/create-casefile.dto';
 import { ToolSessionDto } from './session.dto';
@@ -9,8 +9,7 @@ export class CreateCasefileWithSessionDto extends CreateCasefileDto {
   @IsOptional()
   @IsInt()
   @Min(60)
-  @Max(86_400)
-  @ApiPropertyOptional({ minimum: 60, maximum: 86_400 })
+  @ApiPropertyOptional({ minimum: 60, description: 'At most SESSION_MAX_TTL_SECONDS' })
   session_ttl_seconds?: number;
 }
 

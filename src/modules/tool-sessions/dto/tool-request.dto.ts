@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Min } from 'class-validator';
 
 export class CreateToolSessionDto {
   @IsOptional()
@@ -11,8 +11,7 @@ export class CreateToolSessionDto {
   @IsOptional()
   @IsInt()
   @Min(60)
-  @Max(86_400)
-  @ApiPropertyOptional({ minimum: 60, maximum: 86_400 })
+  @ApiPropertyOptional({ minimum: 60, description: 'At most SESSION_MAX_TTL_SECONDS' })
   ttl_seconds?: number;
 }
 
