@@ -17,8 +17,9 @@ import { AuditHook } from './modules/audit/audit.hook';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CasefilesModule } from './modules/casefiles/casefiles.module';
+import { ChatModule } from './modules/chat/chat.module';
 import { SessionLifecycleHook } from './modules/sessions/session-lifecycle.hook';
-import { toolSessionContent } from './modules/sessions/session.contents';
+import { chatSessionContent, toolSessionContent } from './modules/sessions/session.contents';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { ToolSessionsModule } from './modules/tool-sessions/tool-sessions.module';
 
@@ -73,9 +74,10 @@ export class AppModule {
           hookModules: [MetricsModule, AuditModule, SessionsModule],
         }),
         AuthModule,
-        CasefilesModule.forRoot({ contents: [toolSessionContent] }),
+        CasefilesModule.forRoot({ contents: [toolSessionContent, chatSessionContent] }),
         SessionsModule,
         ToolSessionsModule,
+        ChatModule,
         AdminModule,
       ],
     };

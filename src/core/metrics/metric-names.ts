@@ -7,3 +7,5 @@ export const CASEFILE_OPERATIONS_TOTAL = 'casefile_operations_total';
 export const SESSION_OPERATIONS_TOTAL = 'session_operations_total';
 export const TOOL_EXECUTIONS_TOTAL = 'tool_executions_total';
 export const TOOL_EXECUTION_DURATION = 'tool_execution_duration_seconds';
+export const CHAT_MESSAGES_TOTAL = 'chat_messages_total';
+export const CHAT_TURN_DURATION = 'chat_turn_duration_seconds';

@@ -6,3 +6,10 @@ export const toolSessionContent: CasefileContent = {
   countSql: (casefileId) =>
     `(SELECT count(*)::int FROM sessions s WHERE s.casefile_id = ${casefileId} AND s.kind = 'tool')`,
 };
+
+/** Chat sessions in a casefile, for its `counts.chat_sessions`. */
+export const chatSessionContent: CasefileContent = {
+  key: 'chat_sessions',
+  countSql: (casefileId) =>
+    `(SELECT count(*)::int FROM sessions s WHERE s.casefile_id = ${casefileId} AND s.kind = 'chat')`,
+};

@@ -64,6 +64,13 @@ export class SessionEntity {
   busyUntil!: Date | null;
 
   /**
+   * What the session's kind adds (a chat's title, system prompt, provider, model): carried by the
+   * core, copied into a replacement.
+   */
+  @Column('jsonb', { default: {} })
+  attributes!: Record<string, unknown>;
+
+  /**
    * The session that replaced this expired one for requests on a token bound to it (API.md §5.3).
    * No foreign key: the replacement is inserted by the same statement that sets it.
    */

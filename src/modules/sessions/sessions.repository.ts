@@ -24,7 +24,7 @@ export interface SessionLookup extends SessionRow {
 const SESSION = `s.id, s.kind, s.user_id AS "userId", s.casefile_id AS "casefileId", s.status,
   s.ttl_seconds AS "ttlSeconds", s.created_at AS "createdAt", s.last_activity_at AS "lastActivityAt",
   s.expires_at AS "expiresAt", s.closed_at AS "closedAt", s.request_count AS "requestCount",
-  s.busy_until AS "busyUntil", s.replaced_by AS "replacedBy"`;
+  s.busy_until AS "busyUntil", s.replaced_by AS "replacedBy", s.attributes`;
 
 /** Seconds as an interval; `$n` binds the number. */
 const secs = (bind: string) => `make_interval(secs => ${bind}::double precision)`;
@@ -57,10 +57,11 @@ export class SessionsRepository {
     casefileId: string | null;
     ttlSeconds: number;
     maxTtlSeconds: number;
+    attributes?: Record<string, unknown>;
   }): Promise<SessionRow> {
     const row = await this.sql.one<SessionRow>(
-      `INSERT INTO sessions AS s (id, kind, user_id, casefile_id, ttl_seconds, expires_at)
-       VALUES ($1, $2, $3, $4, $5::int, now() + ${secs('least($5::int, $6::int)')})
+      `INSERT INTO sessions AS s (id, kind, user_id, casefile_id, ttl_seconds, expires_at, attributes)
+       VALUES ($1, $2, $3, $4, $5::int, now() + ${secs('least($5::int, $6::int)')}, $7::jsonb)
        RETURNING ${SESSION}`,
       [
         uuidv7(),
@@ -69,6 +70,7 @@ export class SessionsRepository {
         session.casefileId,
         session.ttlSeconds,
         session.maxTtlSeconds,
+        JSON.stringify(session.attributes ?? {}),
       ],
     );
     return row as SessionRow;
@@ -152,7 +154,8 @@ export class SessionsRepository {
   }
 
   /**
-   * Replaces an expired (or due) session by a new one for the same user, casefile, kind and TTL,
+   * Replaces an expired (or due) session by a new one for the same user, casefile, kind, TTL and
+   * attributes,
    * already holding the caller's busy lease — in one statement, so concurrent requests on the same
    * bound token make one replacement. Undefined when another request replaced it first.
    */
@@ -167,10 +170,10 @@ export class SessionsRepository {
                 closed_at = coalesce(s.closed_at, ${ENDED_AT('$3')})
           WHERE s.id = $1 AND s.replaced_by IS NULL
             AND (s.status = 'expired' OR ${DUE('$3')}) AND ${NOT_BUSY}
-         RETURNING s.kind, s.user_id, s.casefile_id, s.ttl_seconds)
-       INSERT INTO sessions AS s (id, kind, user_id, casefile_id, ttl_seconds, expires_at,
-                                  busy_token, busy_until)
-       SELECT $2, old.kind, old.user_id, old.casefile_id, old.ttl_seconds,
+         RETURNING s.kind, s.user_id, s.casefile_id, s.ttl_seconds, s.attributes)
+       INSERT INTO sessions AS s (id, kind, user_id, casefile_id, ttl_seconds, attributes,
+                                  expires_at, busy_token, busy_until)
+       SELECT $2, old.kind, old.user_id, old.casefile_id, old.ttl_seconds, old.attributes,
               now() + ${secs('least(old.ttl_seconds, $3::int)')}, $4, now() + ${secs('$5')}
          FROM old
        RETURNING ${SESSION}`,

@@ -79,7 +79,12 @@ export class SessionsService {
   async create(
     actor: Actor,
     kind: SessionKind,
-    options: { casefileId?: string | null; ttlSeconds?: number },
+    options: {
+      casefileId?: string | null;
+      ttlSeconds?: number;
+      /** What the kind adds (a chat's title, provider, …), kept with the session. */
+      attributes?: Record<string, unknown>;
+    },
   ): Promise<SessionRow> {
     const casefileId = options.casefileId ?? null;
     const ttlSeconds = this.ttlOf(options.ttlSeconds, 'ttl_seconds');
@@ -90,6 +95,7 @@ export class SessionsService {
       casefileId,
       ttlSeconds,
       maxTtlSeconds: this.cap,
+      attributes: options.attributes,
     });
     this.auditTrail.note({
       resourceType: `${kind}_session`,
@@ -152,8 +158,16 @@ export class SessionsService {
     throw new SessionExpiredError();
   }
 
-  /** The caller's sessions of a kind, newest first (filters: casefile, status as seen). */
-  list(actor: Actor, kind: SessionKind, query: ListSessionsQuery): Promise<Page<ToolSessionDto>> {
+  /**
+   * The caller's sessions of a kind, newest first (filters: casefile, status as seen); `toItem`
+   * is told whether a session still marked active is past its deadline (shown expired).
+   */
+  list<Item>(
+    actor: Actor,
+    kind: SessionKind,
+    query: ListSessionsQuery,
+    toItem: (session: SessionRow, due: boolean) => Item,
+  ): Promise<Page<Item>> {
     const filters = {
       userId: actor.userId,
       kind,
@@ -167,7 +181,7 @@ export class SessionsService {
         fetch: (take, after) => this.sessions.list(filters, this.cap, take, after),
         count: () => this.sessions.count(filters, this.cap),
       },
-      (row) => toToolSessionDto(row, row.due),
+      (row) => toItem(row, row.due),
     );
   }
 

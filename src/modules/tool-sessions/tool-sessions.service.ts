@@ -77,7 +77,7 @@ export class ToolSessionsService {
   }
 
   list(actor: Actor, query: ListSessionsQuery): Promise<Page<ToolSessionDto>> {
-    return this.sessions.list(actor, 'tool', query);
+    return this.sessions.list(actor, 'tool', query, toToolSessionDto);
   }
 
   async close(session: SessionRow): Promise<ToolSessionDto> {
@@ -85,18 +85,44 @@ export class ToolSessionsService {
   }
 
   /**
-   * Runs one tool in the session (held for this request by the hook): parameters checked
-   * against the tool's schema first (nothing runs, nothing is recorded when they do not match),
-   * then executed within its bounds and recorded however it ended — with the COMMIT that also
-   * releases the session and writes the audit event.
+   * `POST /tool-sessions/{id}/requests`: one tool run in the session the hook holds for this
+   * request (see `execute`), audited as the request's event.
    */
   async process(
     actor: Actor,
     session: SessionRow,
     dto: ProcessToolRequestDto,
   ): Promise<ToolRequestDto> {
-    const tool = this.registry.get(dto.tool);
-    const parameters = dto.parameters ?? {};
+    const request = await this.execute(actor, session, dto.tool, dto.parameters ?? {});
+    this.auditTrail.note({
+      resourceType: 'tool_request',
+      resourceId: request.id,
+      casefileId: session.casefileId ?? undefined,
+      details: {
+        session_id: session.id,
+        tool: request.tool,
+        status: request.status,
+        ...(request.error && { error_code: request.error.code }),
+        duration_ms: request.duration_ms,
+      },
+    });
+    return request;
+  }
+
+  /**
+   * The tool path, for tool requests and for the tool calls of chat turns alike: the tool's
+   * parameters checked against its schema first (a refusal — unknown tool, schema errors, a
+   * casefile tool outside a casefile — runs and records nothing), then executed within its bounds
+   * and recorded however it ended. The record goes out with the request's COMMIT (at once when
+   * there is no transaction).
+   */
+  async execute(
+    actor: Actor,
+    session: SessionRow,
+    toolName: string,
+    parameters: Record<string, unknown>,
+  ): Promise<ToolRequestDto> {
+    const tool = this.registry.get(toolName);
     this.registry.assertValid(tool, parameters);
     if (tool.definition.requiresCasefile && session.casefileId === null) {
       throw new CasefileRequiredError(tool.definition.name);
@@ -118,18 +144,6 @@ export class ToolSessionsService {
       durationMs: outcome.durationMs,
     };
     await this.requests.record(request, outcome.resultJson);
-    this.auditTrail.note({
-      resourceType: 'tool_request',
-      resourceId: request.id,
-      casefileId: session.casefileId ?? undefined,
-      details: {
-        session_id: session.id,
-        tool: request.tool,
-        status: request.status,
-        ...(outcome.error && { error_code: outcome.error.code }),
-        duration_ms: request.durationMs,
-      },
-    });
     return toToolRequestDto(request);
   }
 

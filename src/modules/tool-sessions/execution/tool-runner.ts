@@ -8,7 +8,7 @@ import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../../../core/me
 import type { RegisteredTool } from '../registry/tool-registry';
 import { type ToolContext, ToolError } from '../registry/tool.decorator';
 import { type SerialisedResult, serialiseResult } from './tool-result';
-import type { ToolTask } from './tool-worker';
+import type { ToolTask, WarmUp } from './tool-worker';
 
 export type ToolErrorCode = 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_RESULT_TOO_LARGE';
 
@@ -44,6 +44,9 @@ export class ToolRunner implements OnApplicationShutdown {
     @InjectMetric(TOOL_EXECUTION_DURATION) private readonly duration: Histogram<string>,
   ) {}
 
+  /** Settles once both warm threads have answered a task (their tools' files loaded). */
+  warmedUp: Promise<void> = Promise.resolve();
+
   /** Starts the worker threads (warm, with the worker tools' files loaded). */
   start(toolFiles: string[]): void {
     const fromSource = extname(__filename) === '.ts';
@@ -63,6 +66,12 @@ export class ToolRunner implements OnApplicationShutdown {
         ? [...process.execArgv, '--require', require.resolve('ts-node/register/transpile-only')]
         : process.execArgv,
     });
+    const pool = this.pool;
+    const warmUp: WarmUp = { warmUp: true };
+    this.warmedUp = Promise.all([pool.run(warmUp), pool.run(warmUp)]).then(
+      () => undefined,
+      (error: unknown) => this.logger.error({ err: error }, 'tool worker threads failed to start'),
+    );
   }
 
   async run(tool: RegisteredTool, ctx: ToolContext, params: Record<string, unknown>) {

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { uuidv7 } from 'uuidv7';
+import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
+import { Sql, SqlParams, where } from '../../database/sql';
+import type { ChatMessageEntity } from './chat-message.entity';
+
+const MESSAGE = `m.id, m.session_id AS "sessionId", m.turn_id AS "turnId", m.role, m.content,
+  m.tool_calls AS "toolCalls", m.tool_call_id AS "toolCallId", m.created_at AS "createdAt"`;
+
+export type NewChatMessage = Omit<ChatMessageEntity, 'id' | 'createdAt'>;
+
+@Injectable()
+export class ChatMessagesRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** Stores a message at once: a turn is kept as far as it got, whatever ends it. */
+  async insert(message: NewChatMessage): Promise<ChatMessageEntity> {
+    const row = await this.sql.one<ChatMessageEntity>(
+      `INSERT INTO chat_messages AS m
+         (id, session_id, turn_id, role, content, tool_calls, tool_call_id)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+       RETURNING ${MESSAGE}`,
+      [
+        uuidv7(),
+        message.sessionId,
+        message.turnId,
+        message.role,
+        message.content,
+        message.toolCalls === null ? null : JSON.stringify(message.toolCalls),
+        message.toolCallId,
+      ],
+    );
+    return row as ChatMessageEntity;
+  }
+
+  /** The session's last `limit` messages, oldest first: the conversation a model is shown. */
+  async recent(sessionId: string, limit: number): Promise<ChatMessageEntity[]> {
+    const rows = await this.sql.rows<ChatMessageEntity>(
+      `SELECT ${MESSAGE} FROM chat_messages m WHERE m.session_id = $1
+        ORDER BY m.created_at DESC, m.id DESC LIMIT $2`,
+      [sessionId, limit],
+    );
+    return rows.reverse();
+  }
+
+  /** A page of the session's messages, oldest first. */
+  list(
+    sessionId: string,
+    take: number,
+    after: CursorPosition | undefined,
+  ): Promise<(ChatMessageEntity & KeysetRow)[]> {
+    const params = new SqlParams();
+    const terms = [`m.session_id = ${params.bind(sessionId)}`];
+    if (after) {
+      terms.push(
+        `(m.created_at, m.id) > (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
+      );
+    }
+    return this.sql.rows(
+      `SELECT ${MESSAGE}, m.created_at::text AS "cursorKey" FROM chat_messages m ${where(terms)}
+        ORDER BY m.created_at, m.id LIMIT ${params.bind(take)}`,
+      params.values,
+    );
+  }
+
+  /** Messages per session, for the sessions of a page. */
+  async counts(sessionIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.sql.rows<{ sessionId: string; n: number }>(
+      `SELECT m.session_id AS "sessionId", count(*)::int AS n FROM chat_messages m
+        WHERE m.session_id = ANY($1::uuid[]) GROUP BY m.session_id`,
+      [sessionIds],
+    );
+    return new Map(rows.map((row) => [row.sessionId, row.n]));
+  }
+}

@@ -1,0 +1,124 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
+import { PathId } from '../../core/http/id.param';
+import { type Page, PageDto, PageQuery } from '../../core/http/pagination';
+import type { Actor } from '../../core/hub/actor';
+import { Operation } from '../../core/hub/operation.decorator';
+import { Idempotent } from '../../core/idempotency/idempotent.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { CurrentSession } from '../sessions/current-session.decorator';
+import { ListSessionsQuery } from '../sessions/dto/session.dto';
+import type { SessionRow } from '../sessions/sessions.repository';
+import { ChatService } from './chat.service';
+import {
+  ChatMessageDto,
+  ChatSessionDto,
+  ChatTurnDto,
+  CreateChatSessionDto,
+  ProcessChatRequestDto,
+} from './dto/chat.dto';
+
+const TURN = { kind: 'chat', access: 'run' } as const;
+/** A turn stores its messages as it goes (kept as far as it got), not in one transaction. */
+const TURN_OPTIONS = { transaction: false } as const;
+
+/**
+ * Chat sessions (API.md §6). The session a route names is resolved by the `session_lifecycle`
+ * hook (access, expiry, one turn at a time) and handed in as `@CurrentSession()`.
+ */
+@ApiTags('Chat')
+@Controller('chat/sessions')
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Post()
+  @Idempotent()
+  @Operation('create_chat_session', {
+    summary: 'Open a chat session (editor on the casefile, if any)',
+  })
+  @ApiEnvelopeResponse(ChatSessionDto, { status: 201 })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateChatSessionDto): Promise<ChatSessionDto> {
+    return this.chat.create(actor, dto);
+  }
+
+  @Get()
+  @Operation('list_chat_sessions', { summary: "The caller's chat sessions, newest first" })
+  @ApiEnvelopeResponse(PageDto(ChatSessionDto))
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: ListSessionsQuery,
+  ): Promise<Page<ChatSessionDto>> {
+    return this.chat.list(actor, query);
+  }
+
+  // before `:id`, which would take `current` for an id
+  @Post('current/messages')
+  @Idempotent()
+  @Operation('process_chat_request', {
+    operationId: 'process_chat_request_current',
+    summary: 'A turn in the chat session bound in the access token (recreated when it expired)',
+    session: { ...TURN, bound: true },
+    ...TURN_OPTIONS,
+  })
+  @ApiEnvelopeResponse(ChatTurnDto, { status: 201 })
+  turnCurrent(
+    @CurrentActor() actor: Actor,
+    @CurrentSession() session: SessionRow,
+    @Body() dto: ProcessChatRequestDto,
+  ): Promise<ChatTurnDto> {
+    return this.chat.turn(actor, session, dto.content);
+  }
+
+  @Get(':id')
+  @Operation('get_chat_session', {
+    summary: 'One chat session (its creator, or viewers of its casefile)',
+    session: { kind: 'chat', access: 'read' },
+  })
+  @ApiEnvelopeResponse(ChatSessionDto)
+  get(@PathId() _id: string, @CurrentSession() session: SessionRow): Promise<ChatSessionDto> {
+    return this.chat.get(session);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Operation('close_chat_session', {
+    summary: 'Close the chat session (its creator); closing it again answers the same',
+    session: { kind: 'chat', access: 'own' },
+  })
+  @ApiEnvelopeResponse(ChatSessionDto)
+  close(@PathId() _id: string, @CurrentSession() session: SessionRow): Promise<ChatSessionDto> {
+    return this.chat.close(session);
+  }
+
+  @Post(':id/messages')
+  @Idempotent()
+  @Operation('process_chat_request', {
+    summary: 'A turn: the message, the model, its tool calls (run as tool requests), its answer',
+    session: TURN,
+    ...TURN_OPTIONS,
+  })
+  @ApiEnvelopeResponse(ChatTurnDto, { status: 201 })
+  turn(
+    @CurrentActor() actor: Actor,
+    @PathId() _id: string,
+    @CurrentSession() session: SessionRow,
+    @Body() dto: ProcessChatRequestDto,
+  ): Promise<ChatTurnDto> {
+    return this.chat.turn(actor, session, dto.content);
+  }
+
+  @Get(':id/messages')
+  @Operation('list_chat_messages', {
+    summary: "The session's messages, oldest first",
+    session: { kind: 'chat', access: 'read' },
+  })
+  @ApiEnvelopeResponse(PageDto(ChatMessageDto))
+  history(
+    @PathId() _id: string,
+    @CurrentSession() session: SessionRow,
+    @Query() page: PageQuery,
+  ): Promise<Page<ChatMessageDto>> {
+    return this.chat.history(session, page);
+  }
+}

@@ -1,0 +1,39 @@
+import type { ToolDto } from '../../tool-sessions/dto/tool.dto';
+
+/** A tool call as models make them: arguments are JSON text (which may not parse). */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** The conversation as a provider sees it. */
+export type ModelMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string };
+
+export interface ModelRequest {
+  messages: ModelMessage[];
+  /** The registry, offered as functions; empty when the model must answer now. */
+  tools: ToolDto[];
+  /** What the session is about, for an answer about it. */
+  casefile?: { title: string; counts: Record<string, number> };
+}
+
+export interface ModelReply {
+  content: string;
+  toolCalls: ModelToolCall[];
+}
+
+/**
+ * A chat model behind one interface (API.md §6), chosen by CHAT_PROVIDER: `builtin` (offline,
+ * deterministic) today; any OpenAI-compatible server next.
+ */
+export interface ChatModel {
+  readonly provider: string;
+  readonly model: string;
+  reply(request: ModelRequest): Promise<ModelReply>;
+}
+
+export const CHAT_MODEL = Symbol('CHAT_MODEL');
