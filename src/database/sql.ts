@@ -6,6 +6,7 @@ import type { Pool, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
+import type { CursorPosition } from '../core/http/pagination';
 import type { HubClsStore } from '../core/hub/request-context';
 import { DatabaseBreaker } from './database-breaker';
 import { poolOf } from './data-source-options';
@@ -26,6 +27,23 @@ export class SqlParams {
 /** `WHERE a AND b`, or nothing for no terms. */
 export const where = (terms: readonly string[]): string =>
   terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
+
+/**
+ * The keyset condition of the page after `after` (none for the first page): rows past it on
+ * `(key, id)` in the list's order. `key` and `id` are column expressions; `keyType` casts the
+ * cursor's key (it arrives as text).
+ */
+export function keysetAfter(
+  columns: { key: string; id: string; keyType?: string },
+  after: CursorPosition | undefined,
+  direction: 'asc' | 'desc',
+  params: SqlParams,
+): string[] {
+  if (!after) return [];
+  const comparison = direction === 'desc' ? '<' : '>';
+  const key = `${params.bind(after.key)}::${columns.keyType ?? 'timestamptz'}`;
+  return [`(${columns.key}, ${columns.id}) ${comparison} (${key}, ${params.bind(after.id)}::uuid)`];
+}
 
 /** A LIKE pattern's wildcards made literal (PostgreSQL's default escape is the backslash). */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

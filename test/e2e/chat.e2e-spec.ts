@@ -1,7 +1,15 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createCasefile, grantPermission } from '../factories/casefiles';
-import { bearer, grantRole, login, registerUser, type TokenPair } from '../factories/users';
+import { openSession } from '../factories/sessions';
+import {
+  bearer,
+  grantRole,
+  loggedInUser,
+  login,
+  registerUser,
+  type TokenPair,
+} from '../factories/users';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestToolsModule } from '../support/tools';
@@ -22,19 +30,10 @@ describe('Chat (API.md §6), builtin provider', () => {
   });
   afterAll(() => t.close());
 
-  async function newUser(): Promise<User> {
-    const user = await registerUser(t.app.getHttpServer());
-    return { ...(await login(t.app.getHttpServer(), user)), id: user.id };
-  }
+  const newUser = (): Promise<User> => loggedInUser(t.app.getHttpServer());
 
-  async function newChat(owner: User, body: Json = {}): Promise<Json> {
-    const res = await api()
-      .post('/v1/chat/sessions')
-      .set('Authorization', bearer(owner))
-      .send(body)
-      .expect(201);
-    return res.body.data as Json;
-  }
+  const newChat = (owner: User, body: Json = {}) =>
+    openSession(t.app.getHttpServer(), owner, 'chat', body);
 
   const say = (caller: User | string, sessionId: string, content: string) =>
     api()

@@ -2,7 +2,15 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SessionSweeper } from '../../src/modules/sessions/session-sweeper';
 import { createCasefile, grantPermission } from '../factories/casefiles';
-import { bearer, grantRole, login, registerUser, type TokenPair } from '../factories/users';
+import { openSession } from '../factories/sessions';
+import {
+  bearer,
+  grantRole,
+  loggedInUser,
+  login,
+  registerUser,
+  type TokenPair,
+} from '../factories/users';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestToolsModule } from '../support/tools';
@@ -29,19 +37,10 @@ describe('Tool sessions (API.md §5)', () => {
   });
   afterAll(() => t.close());
 
-  async function newUser(): Promise<User> {
-    const user = await registerUser(t.app.getHttpServer());
-    return { ...(await login(t.app.getHttpServer(), user)), id: user.id };
-  }
+  const newUser = (): Promise<User> => loggedInUser(t.app.getHttpServer());
 
-  async function newSession(owner: User, body: Json = {}): Promise<Json> {
-    const res = await api()
-      .post('/v1/tool-sessions')
-      .set('Authorization', bearer(owner))
-      .send(body)
-      .expect(201);
-    return res.body.data as Json;
-  }
+  const newSession = (owner: User, body: Json = {}) =>
+    openSession(t.app.getHttpServer(), owner, 'tool', body);
 
   const run = (caller: User | string, sessionId: string, tool: string, parameters?: Json) =>
     api()

@@ -44,6 +44,12 @@ export async function login(
   return res.body.data as TokenPair;
 }
 
+/** A new user, logged in: their tokens and id. */
+export async function loggedInUser(app: App): Promise<TokenPair & { id: string }> {
+  const user = await registerUser(app);
+  return { ...(await login(app, user)), id: user.id };
+}
+
 export const bearer = (tokens: TokenPair | string) =>
   `Bearer ${typeof tokens === 'string' ? tokens : tokens.access_token}`;
 

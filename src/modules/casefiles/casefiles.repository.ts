@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition } from '../../core/http/pagination';
-import { escapeLike, Sql, SqlParams, where } from '../../database/sql';
+import { escapeLike, keysetAfter, Sql, SqlParams, where } from '../../database/sql';
 import { casefileLevelSql, visibleCasefileSources } from '../access/access.repository';
 import type { PermissionLevel } from '../access/permission-level';
 import type { CasefileEntity } from './casefile.entity';
@@ -114,12 +114,13 @@ function criteriaSql(criteria: CasefileCriteria, params: SqlParams): string[] {
 }
 
 function keysetSql(sort: CasefileSort, after: CursorPosition | undefined, params: SqlParams) {
-  if (!after) return [];
   const { column, type } = SORT_COLUMN[sort.key];
-  const comparison = sort.direction === 'desc' ? '<' : '>';
-  return [
-    `(c.${column}, c.id) ${comparison} (${params.bind(after.key)}::${type}, ${params.bind(after.id)}::uuid)`,
-  ];
+  return keysetAfter(
+    { key: `c.${column}`, id: 'c.id', keyType: type },
+    after,
+    sort.direction,
+    params,
+  );
 }
 
 function orderSql(sort: CasefileSort, alias: string, useAliases = false): string {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
-import { Sql, SqlParams, where } from '../../database/sql';
+import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
 import type { ChatMessageEntity } from './chat-message.entity';
 
 const MESSAGE = `m.id, m.session_id AS "sessionId", m.turn_id AS "turnId", m.role, m.content,
@@ -50,12 +50,10 @@ export class ChatMessagesRepository {
     after: CursorPosition | undefined,
   ): Promise<(ChatMessageEntity & KeysetRow)[]> {
     const params = new SqlParams();
-    const terms = [`m.session_id = ${params.bind(sessionId)}`];
-    if (after) {
-      terms.push(
-        `(m.created_at, m.id) > (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
-      );
-    }
+    const terms = [
+      `m.session_id = ${params.bind(sessionId)}`,
+      ...keysetAfter({ key: 'm.created_at', id: 'm.id' }, after, 'asc', params),
+    ];
     return this.sql.rows(
       `SELECT ${MESSAGE}, m.created_at::text AS "cursorKey" FROM chat_messages m ${where(terms)}
         ORDER BY m.created_at, m.id LIMIT ${params.bind(take)}`,

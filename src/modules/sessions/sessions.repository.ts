@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
 import type { SessionKind } from '../../core/hub/actor';
-import { Sql, SqlParams, where } from '../../database/sql';
+import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
 import { levelOnCasefileSql } from '../access/access.repository';
 import type { PermissionLevel } from '../access/permission-level';
 import type { SessionEntity, SessionStatus } from './session.entity';
@@ -239,12 +239,10 @@ export class SessionsRepository {
   ): Promise<(SessionRow & KeysetRow & { due: boolean })[]> {
     const params = new SqlParams();
     const due = DUE(params.bind(cap));
-    const terms = this.filterTerms(filters, cap, params);
-    if (after) {
-      terms.push(
-        `(s.created_at, s.id) < (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
-      );
-    }
+    const terms = [
+      ...this.filterTerms(filters, cap, params),
+      ...keysetAfter({ key: 's.created_at', id: 's.id' }, after, 'desc', params),
+    ];
     return this.sql.rows(
       `SELECT ${SESSION}, ${due} AS due, s.created_at::text AS "cursorKey"
          FROM sessions s ${where(terms)}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
-import { Sql, SqlParams, where } from '../../database/sql';
+import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
 import type { ToolRequestEntity } from './tool-request.entity';
 
 const REQUEST = `r.id, r.session_id AS "sessionId", r.tool, r.parameters, r.status, r.result,
@@ -40,12 +40,10 @@ export class ToolRequestsRepository {
     after: CursorPosition | undefined,
   ): Promise<(ToolRequestEntity & KeysetRow)[]> {
     const params = new SqlParams();
-    const terms = [`r.session_id = ${params.bind(sessionId)}`];
-    if (after) {
-      terms.push(
-        `(r.started_at, r.id) > (${params.bind(after.key)}::timestamptz, ${params.bind(after.id)}::uuid)`,
-      );
-    }
+    const terms = [
+      `r.session_id = ${params.bind(sessionId)}`,
+      ...keysetAfter({ key: 'r.started_at', id: 'r.id' }, after, 'asc', params),
+    ];
     return this.sql.rows(
       `SELECT ${REQUEST}, r.started_at::text AS "cursorKey" FROM tool_requests r ${where(terms)}
         ORDER BY r.started_at, r.id LIMIT ${params.bind(take)}`,
