@@ -576,33 +576,44 @@ async function benchTarget(
         body: JSON.stringify({ title: 'Bench casefile', tags: ['bench'] }),
       }),
     );
-    // one tool session per connection: a session runs one request at a time (a second is a 409)
-    const sessions = await Promise.all(
-      Array.from({ length: 2 * options.connections }, () =>
-        api<{ id: string }>('POST', '/v1/tool-sessions', {}, token),
-      ),
-    );
-    let nextSession = 0;
-    const toolRequest = {
-      method: 'POST' as const,
-      headers: auth,
-      body: JSON.stringify({
-        tool: 'text.stats',
-        parameters: { text: 'The quick brown fox jumps over the lazy dog.\nThe end.' },
-      }),
+    // A session runs one request at a time (a second is a 409): each connection keeps a session
+    // of its own, opened beforehand (twice as many as connections: warm-up and measurement).
+    const perSession = async (
+      name: string,
+      sessionsPath: string,
+      requestPath: string,
+      body: unknown,
+    ) => {
+      const sessions = await Promise.all(
+        Array.from({ length: 2 * options.connections }, () =>
+          api<{ id: string }>('POST', sessionsPath, {}, token),
+        ),
+      );
+      let next = 0;
+      const request = { method: 'POST' as const, headers: auth, body: JSON.stringify(body) };
+      const pathOf = (id: string) => `${sessionsPath}/${id}/${requestPath}`;
+      await add(
+        measure(name, served, options, {
+          url: productUrl,
+          ...request,
+          path: pathOf(sessions[0].id),
+          setupClient: (client) => {
+            client.setRequests([
+              { ...request, path: pathOf(sessions[next++ % sessions.length].id) },
+            ]);
+          },
+        }),
+      );
     };
-    await add(
-      measure('process_tool_request', served, options, {
-        url: productUrl,
-        ...toolRequest,
-        path: `/v1/tool-sessions/${sessions[0].id}/requests`,
-        // each connection keeps a session of its own for every request it sends
-        setupClient: (client) => {
-          const session = sessions[nextSession++ % sessions.length].id;
-          client.setRequests([{ ...toolRequest, path: `/v1/tool-sessions/${session}/requests` }]);
-        },
-      }),
-    );
+    const text = 'The quick brown fox jumps over the lazy dog.\nThe end.';
+    await perSession('process_tool_request', '/v1/tool-sessions', 'requests', {
+      tool: 'text.stats',
+      parameters: { text },
+    });
+    // a builtin chat turn with one tool call: four messages stored, one tool request recorded
+    await perSession('chat_turn_json', '/v1/chat/sessions', 'messages', {
+      content: `/tool text.stats ${JSON.stringify({ text })}`,
+    });
     if (options.rows > BASE_ROWS) {
       log(`  seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
       await seedCasefiles(db, user.id, options.rows);
@@ -833,6 +844,10 @@ function printTargets(scenarios: Scenario[], options: Options): void {
   if (tool && insert) {
     // a tool request writes (its record, the session, the audit event): the bare write beside it
     log(`    info  process_tool_request is ${(tool.rps / insert.rps).toFixed(2)}× baseline_insert`);
+  }
+  const turn = by('chat_turn_json');
+  if (turn && insert) {
+    log(`    info  chat_turn_json is ${(turn.rps / insert.rps).toFixed(2)}× baseline_insert`);
   }
 }
 
