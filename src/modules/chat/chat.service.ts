@@ -9,7 +9,7 @@ import type { Actor } from '../../core/hub/actor';
 import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../../core/metrics/metric-names';
 import { AuditTrail } from '../audit/audit-trail';
 import { CasefilesService } from '../casefiles/casefiles.service';
-import type { ListSessionsQuery } from '../sessions/dto/session.dto';
+import { type ListSessionsQuery, sessionLifecycleOf } from '../sessions/dto/session.dto';
 import type { SessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { ToolSessionsService } from '../tool-sessions/tool-sessions.service';
@@ -30,12 +30,13 @@ import {
 } from './providers/chat-model';
 
 /** What a chat adds to a session, kept in its attributes (and so in a replacement too). */
-interface ChatAttributes {
+// a type, not an interface: it is a Record<string, unknown> as the session core keeps it
+type ChatAttributes = {
   title: string | null;
   system_prompt: string | null;
   provider: string;
   model: string;
-}
+};
 
 /** How much of the conversation a model is shown. */
 const HISTORY_LIMIT = 50;
@@ -60,17 +61,10 @@ export function toChatSessionDto(
 ): ChatSessionDto {
   const { title, provider, model } = attributesOf(session);
   return {
-    id: session.id,
-    user_id: session.userId,
-    casefile_id: session.casefileId,
+    ...sessionLifecycleOf(session, due),
     title,
-    status: due ? 'expired' : session.status,
     provider,
     model,
-    created_at: session.createdAt.toISOString(),
-    last_activity_at: session.lastActivityAt.toISOString(),
-    expires_at: session.expiresAt.toISOString(),
-    closed_at: due ? session.expiresAt.toISOString() : (session.closedAt?.toISOString() ?? null),
     message_count: messageCount,
   };
 }
@@ -128,7 +122,7 @@ export class ChatService {
     const session = await this.sessions.create(actor, 'chat', {
       casefileId: dto.casefile_id,
       ttlSeconds: dto.ttl_seconds,
-      attributes: { ...attributes },
+      attributes,
     });
     return toChatSessionDto(session, 0);
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { pathIdsOf } from '../../core/http/id.param';
 import type { RequestContext } from '../../core/hub/request-context';
 import type { RequestHook, RouteFacts } from '../../core/hub/request-hook';
-import { SessionsService } from './sessions.service';
+import { SessionResolver } from './session-resolver';
 
 /**
  * The `session_lifecycle` hook (ARCHITECTURE §2.1) on every operation declared with
@@ -15,7 +15,7 @@ import { SessionsService } from './sessions.service';
 export class SessionLifecycleHook implements RequestHook {
   readonly name = 'session_lifecycle';
 
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(private readonly sessions: SessionResolver) {}
 
   appliesTo(route: RouteFacts): boolean {
     return route.operation.session !== undefined;

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { CasefileSessionsController } from './casefile-sessions.controller';
 import { SessionLifecycleHook } from './session-lifecycle.hook';
+import { SessionResolver } from './session-resolver';
 import { SessionSweeper } from './session-sweeper';
 import { SessionTokenController } from './session-token.controller';
 import { SessionsRepository } from './sessions.repository';
@@ -16,7 +17,13 @@ import { SessionsService } from './sessions.service';
 @Module({
   imports: [AccessModule, AuditModule, AuthModule],
   controllers: [CasefileSessionsController, SessionTokenController],
-  providers: [SessionsService, SessionsRepository, SessionLifecycleHook, SessionSweeper],
+  providers: [
+    SessionsService,
+    SessionResolver,
+    SessionsRepository,
+    SessionLifecycleHook,
+    SessionSweeper,
+  ],
   exports: [SessionsService, SessionLifecycleHook, SessionSweeper],
 })
 export class SessionsModule {}

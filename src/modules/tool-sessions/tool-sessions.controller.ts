@@ -8,7 +8,7 @@ import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { CurrentSession } from '../sessions/current-session.decorator';
-import { ListSessionsQuery, ToolSessionDto, toToolSessionDto } from '../sessions/dto/session.dto';
+import { ListSessionsQuery, ToolSessionDto } from '../sessions/dto/session.dto';
 import type { SessionRow } from '../sessions/sessions.repository';
 import {
   CreateToolSessionDto,
@@ -71,7 +71,7 @@ export class ToolSessionsController {
   })
   @ApiEnvelopeResponse(ToolSessionDto)
   get(@PathId() _id: string, @CurrentSession() session: SessionRow): ToolSessionDto {
-    return toToolSessionDto(session);
+    return this.toolSessions.get(session);
   }
 
   @Post(':id/close')

@@ -80,6 +80,10 @@ export class ToolSessionsService {
     return this.sessions.list(actor, 'tool', query, toToolSessionDto);
   }
 
+  get(session: SessionRow): ToolSessionDto {
+    return toToolSessionDto(session);
+  }
+
   async close(session: SessionRow): Promise<ToolSessionDto> {
     return toToolSessionDto(await this.sessions.close(session));
   }

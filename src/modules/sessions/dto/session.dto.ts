@@ -20,20 +20,26 @@ export class ToolSessionDto {
 }
 
 /**
- * The session as a reader sees it: one still marked active but past its deadline is shown
- * expired (ended at its deadline) even before the sweep marks it.
+ * The lifecycle fields of a session as a reader sees them, for both kinds: one still marked
+ * active but past its deadline is shown expired (ended at its deadline) before the sweep marks it.
  */
-export function toToolSessionDto(session: SessionRow, due = false): ToolSessionDto {
+export function sessionLifecycleOf(session: SessionRow, due = false) {
   return {
     id: session.id,
-    kind: session.kind,
     user_id: session.userId,
     casefile_id: session.casefileId,
-    status: due ? 'expired' : session.status,
+    status: due ? ('expired' as const) : session.status,
     created_at: session.createdAt.toISOString(),
     last_activity_at: session.lastActivityAt.toISOString(),
     expires_at: session.expiresAt.toISOString(),
     closed_at: due ? session.expiresAt.toISOString() : (session.closedAt?.toISOString() ?? null),
+  };
+}
+
+export function toToolSessionDto(session: SessionRow, due = false): ToolSessionDto {
+  return {
+    ...sessionLifecycleOf(session, due),
+    kind: session.kind,
     request_count: session.requestCount,
   };
 }

@@ -40,6 +40,7 @@ function toFieldError(error: ErrorObject): FieldError {
 export class ToolRegistry implements OnModuleInit {
   private readonly tools = new Map<string, RegisteredTool>();
   private readonly ajv = new Ajv({ allErrors: true, strict: true });
+  private sorted: readonly RegisteredTool[] = [];
 
   constructor(private readonly discovery: DiscoveryService) {}
 
@@ -50,12 +51,14 @@ export class ToolRegistry implements OnModuleInit {
       const definition = Reflect.getMetadata(TOOL_METADATA, type) as ToolDefinition | undefined;
       if (definition) this.register(definition, wrapper.instance as ToolImplementation, type);
     }
-  }
-
-  list(): RegisteredTool[] {
-    return [...this.tools.values()].sort((a, b) =>
+    this.sorted = [...this.tools.values()].sort((a, b) =>
       a.definition.name.localeCompare(b.definition.name),
     );
+  }
+
+  /** Every tool, by name (sorted once, at start-up: chat turns offer the list on every turn). */
+  list(): readonly RegisteredTool[] {
+    return this.sorted;
   }
 
   get(name: string): RegisteredTool {
