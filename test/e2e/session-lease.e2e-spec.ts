@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { bearer, login, registerUser } from '../factories/users';
 import {
   freePort,
@@ -62,17 +63,25 @@ describe('a busy session whose holder was killed', () => {
         () => 'answered',
         () => 'cut',
       );
-    // wait until the doomed instance holds the session, then kill it mid-tool
     const run = () =>
       request(survivor.app.getHttpServer())
         .post(path)
         .set('Authorization', auth)
         .send({ tool: 'text.stats', parameters: { text: 'x' } });
-    let busy = await run();
-    for (let i = 0; busy.status !== 409 && i < 50; i++) {
+    // wait until the doomed instance holds the session — watched in the table, not by requests,
+    // which would compete for the lease — then kill it mid-tool
+    const db = survivor.app.get(DataSource);
+    const held = async () =>
+      (
+        await db.query<{ busy_token: string | null }[]>(
+          'SELECT busy_token FROM sessions WHERE id = $1',
+          [session.body.data.id],
+        )
+      )[0].busy_token !== null;
+    for (let i = 0; i < 300 && !(await held()); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      busy = await run();
     }
+    const busy = await run();
     expect(busy.status).toBe(409);
     const killedAt = Date.now();
     server.child.kill('SIGKILL');
