@@ -54,7 +54,9 @@ export class AppConfig {
     readonly openaiApiKey: string | undefined;
     readonly model: string | undefined;
     readonly maxToolRounds: number;
+    readonly timeoutMs: number;
   };
+  readonly sseHeartbeatMs: number;
   readonly google: { readonly apiBaseUrl: string };
 
   constructor(env: EnvironmentVariables, jwtSecret: string) {
@@ -98,7 +100,9 @@ export class AppConfig {
       openaiApiKey: env.OPENAI_API_KEY,
       model: env.CHAT_MODEL,
       maxToolRounds: env.CHAT_MAX_TOOL_ROUNDS,
+      timeoutMs: env.CHAT_TIMEOUT_MS,
     };
+    this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
     this.google = { apiBaseUrl: env.GOOGLE_API_BASE_URL };
   }
 

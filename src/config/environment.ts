@@ -155,6 +155,20 @@ export class EnvironmentVariables {
   @Transform(toInt)
   CHAT_MAX_TOOL_ROUNDS = 5;
 
+  /** How long the chat model may take to start answering, or pause while streaming. */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  @Transform(toInt)
+  CHAT_TIMEOUT_MS = 60_000;
+
+  /** A comment line on an open SSE stream this often keeps proxies from closing it. */
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  @Transform(toInt)
+  SSE_HEARTBEAT_MS = 15_000;
+
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   GOOGLE_API_BASE_URL = 'https://www.googleapis.com';
 

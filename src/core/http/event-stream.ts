@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { Connection, Session } from 'better-sse';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request as ExpressRequest } from 'express';
 import { ClsServiceManager } from 'nestjs-cls';
 import { OPERATION_METADATA, type OperationMetadata } from '../hub/operation.decorator';
 import type { HubClsStore } from '../hub/request-context';
@@ -14,16 +16,13 @@ export interface SseEvent {
 
 export type ResponseMode = 'json' | 'sse';
 
-/** A comment line keeps proxies and clients from timing out an idle stream. */
-const SSE_HEARTBEAT_MS = 15_000;
-
 /**
  * How this request is answered: as SSE when the operation can stream (`@Operation({streams:
  * true})`) and the client asked for `text/event-stream`; as JSON otherwise. Decided per request.
  */
 export function responseModeOf(
   operation: Pick<OperationMetadata, 'streams'> | undefined,
-  req: Request,
+  req: ExpressRequest,
 ): ResponseMode {
   const accept = req.headers.accept ?? '';
   return operation?.streams === true && /\btext\/event-stream\b/i.test(accept) ? 'sse' : 'json';
@@ -42,53 +41,101 @@ export const ResponseModeParam = createParamDecorator(
       responseModeOf(
         Reflect.getMetadata(OPERATION_METADATA, context.getHandler()) as
           OperationMetadata | undefined,
-        context.switchToHttp().getRequest<Request>(),
+        context.switchToHttp().getRequest<ExpressRequest>(),
       )
     );
   },
 );
 
-function formatSseEvent(event: SseEvent): string {
-  const id = event.id === undefined ? '' : `id: ${event.id}\n`;
-  return `${id}event: ${event.event}\ndata: ${JSON.stringify(event.data ?? null)}\n\n`;
+/**
+ * better-sse's connection to a Nest response: what the session writes goes into a stream that the
+ * hub returns (Nest pipes it and destroys it when the client leaves, which is the session's
+ * disconnect). The status and headers are the hub's; Last-Event-ID is read by the routes that
+ * resume, so the session is not told it.
+ */
+class HubConnection extends Connection {
+  readonly body = new PassThrough();
+  private readonly closed = new AbortController();
+  readonly url = new URL('http://localhost/');
+  readonly request = new Request(this.url, { signal: this.closed.signal });
+  readonly response = new Response(null, { headers: Connection.constants.RESPONSE_HEADERS });
+
+  constructor() {
+    super();
+    this.body.once('close', () => this.closed.abort());
+  }
+
+  sendHead = (): void => undefined;
+  sendChunk = (chunk: string): void => {
+    if (!this.body.destroyed) this.body.write(chunk);
+  };
+  cleanup = (): void => undefined;
 }
 
+/** The response headers of an event stream (better-sse's: no caching, no proxy buffering). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = Connection.constants.RESPONSE_HEADERS;
+
+/** Thrown by a stream's events after it told its client of a failure itself (its own error event). */
+export class StreamReportedFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('the stream reported its failure');
+  }
+}
+
+const GONE: unique symbol = Symbol('gone');
+
 /**
- * Writes `events` to a stream as SSE, with heartbeats, stopping when the client goes away.
- * `onError` turns a failure mid-stream into the error event's data (the JSON error filter can no
- * longer answer once the stream has started); `onEnd` runs after the last event either way.
+ * Writes `events` as Server-Sent Events through better-sse (serialisation, heartbeat comments
+ * every `heartbeatMs`, disconnect), stopping the producer when the client goes away. `onError`
+ * turns a failure mid-stream into the `error` event's data (the JSON error filter can no longer
+ * answer once the stream has started); `onEnd` runs after the last event either way.
  */
 export function toSseStream(
   events: AsyncIterable<SseEvent>,
-  handlers: {
+  options: {
+    heartbeatMs: number;
     onError: (error: unknown) => Promise<unknown>;
-    onEnd: (failed: boolean) => Promise<void>;
+    onEnd: (failed: boolean, error?: unknown) => Promise<void>;
   },
 ): PassThrough {
-  const out = new PassThrough();
-  const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
-  heartbeat.unref();
+  const connection = new HubConnection();
+  const session = new Session(connection, { keepAlive: options.heartbeatMs, retry: null });
+  const gone = once(session, 'disconnected').then((): typeof GONE => GONE);
+  const send = ({ event, data, id }: SseEvent) =>
+    session.batch((buffer) => {
+      buffer.event(event);
+      if (id !== undefined) buffer.id(id);
+      buffer.data(data ?? null).dispatch();
+    });
   const pump = async () => {
-    let failed = false;
+    let failure: { error: unknown } | undefined;
+    const iterator = events[Symbol.asyncIterator]();
     try {
-      for await (const event of events) {
-        if (out.destroyed) break; // the client left: `break` also ends the producer
-        out.write(formatSseEvent(event));
+      await once(session, 'connected');
+      for (;;) {
+        const step = await Promise.race([iterator.next(), gone]);
+        if (step === GONE) {
+          await iterator.return?.(); // the client left: the producer ends (or finishes its work)
+          break;
+        }
+        if (step.done) break;
+        if (session.isConnected) await send(step.value);
       }
     } catch (error) {
-      failed = true;
-      if (!out.destroyed)
-        out.write(formatSseEvent({ event: 'error', data: await handlers.onError(error) }));
+      const reported = error instanceof StreamReportedFailure;
+      failure = { error: reported ? error.failure : error };
+      if (!reported && session.isConnected) {
+        await send({ event: 'error', data: await options.onError(error) });
+      }
     } finally {
-      clearInterval(heartbeat);
       try {
-        await handlers.onEnd(failed);
+        await options.onEnd(failure !== undefined, failure?.error);
       } finally {
-        out.end();
+        connection.body.end();
       }
     }
   };
   // onEnd handles its own failures; anything left still must not become an unhandled rejection
-  pump().catch(() => out.destroy());
-  return out;
+  pump().catch(() => connection.body.destroy());
+  return connection.body;
 }

@@ -1,5 +1,6 @@
 import { HttpCode } from '@nestjs/common';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { Reflector } from '@nestjs/core';
 import type { TransactionHost } from '@nestjs-cls/transactional';
 import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
@@ -59,6 +60,7 @@ function setup(hooks: RequestHook[]) {
     hooks,
     {} as Idempotency,
     { assertAvailable: () => undefined, guard: <T>(work: Promise<T>) => work } as DatabaseBreaker,
+    { sseHeartbeatMs: 15_000 } as AppConfig,
   );
   return { interceptor, store, transactions };
 }

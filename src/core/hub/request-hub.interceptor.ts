@@ -30,7 +30,8 @@ import { DatabaseUnavailableError } from '../errors/system.errors';
 import { DatabaseBreaker } from '../../database/database-breaker';
 import { successEnvelope } from '../http/envelope';
 import { isMutating } from '../http/http-methods';
-import { responseModeOf, type SseEvent, toSseStream } from '../http/event-stream';
+import { responseModeOf, SSE_HEADERS, type SseEvent, toSseStream } from '../http/event-stream';
+import { AppConfig } from '../../config/app-config';
 import type { Actor } from './actor';
 import { requestIdOf } from '../http/request-id';
 import { runAfterCommit } from './after-commit';
@@ -81,6 +82,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     @Inject(REQUEST_HOOKS) private readonly hooks: readonly RequestHook[],
     private readonly idempotency: Idempotency,
     private readonly breaker: DatabaseBreaker,
+    private readonly config: AppConfig,
   ) {}
 
   intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
@@ -270,10 +272,9 @@ export class RequestHubInterceptor implements NestInterceptor {
         await this.runErrorHooks(ctx, hooks, error);
         throw error;
       }
-      let failure: unknown;
       const body = toSseStream(events, {
+        heartbeatMs: this.config.sseHeartbeatMs,
         onError: (error) => {
-          failure = error;
           const { code, message, details } = toDomainError(error, {
             method: ctx.method,
             path: ctx.route,
@@ -281,7 +282,7 @@ export class RequestHubInterceptor implements NestInterceptor {
           if (code === 'SYS_INTERNAL') this.logger.error({ err: error }, 'stream failed');
           return Promise.resolve({ code, message, ...(details && { details }) });
         },
-        onEnd: async (failed) => {
+        onEnd: async (failed, failure) => {
           if (failed) return this.runErrorHooks(ctx, hooks, failure);
           try {
             for (const hook of hooks) await hook.post?.(ctx, undefined);
@@ -293,7 +294,9 @@ export class RequestHubInterceptor implements NestInterceptor {
           await runAfterCommit(ctx, this.logger);
         },
       });
-      res.status(200).setHeader('Cache-Control', 'no-cache').setHeader('X-Accel-Buffering', 'no');
+      res.status(200);
+      for (const [name, value] of Object.entries(SSE_HEADERS)) res.setHeader(name, value);
+      if (ctx.sessionId) res.setHeader('X-Session-Id', ctx.sessionId);
       return new StreamableFile(body, { type: 'text/event-stream' });
     });
   }
