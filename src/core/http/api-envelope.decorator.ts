@@ -24,3 +24,15 @@ export function ApiEnvelopeResponse(
     }),
   );
 }
+
+/**
+ * Documents an answer as Server-Sent Events (`200`, `text/event-stream`); `description` names
+ * the events. Refusals before the stream starts are still the JSON error envelope.
+ */
+export function ApiEventStreamResponse(description: string): MethodDecorator {
+  return ApiResponse({
+    status: 200,
+    description,
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  });
+}

@@ -12,6 +12,12 @@ export interface SseEvent {
   event: string;
   data: unknown;
   id?: string;
+  /**
+   * The request is over with this event (more may follow, but nothing it must wait for): the
+   * hub runs its post hooks — or its error hooks, given a `failure` — before sending it, so a
+   * client acting on it finds the request's effects complete (e.g. its session free again).
+   */
+  closes?: { failure?: unknown };
 }
 
 export type ResponseMode = 'json' | 'sse';
@@ -24,6 +30,7 @@ export function responseModeOf(
   operation: Pick<OperationMetadata, 'streams'> | undefined,
   req: ExpressRequest,
 ): ResponseMode {
+  if (operation?.streams === 'only') return 'sse';
   const accept = req.headers.accept ?? '';
   return operation?.streams === true && /\btext\/event-stream\b/i.test(accept) ? 'sse' : 'json';
 }
@@ -88,7 +95,8 @@ const GONE: unique symbol = Symbol('gone');
  * Writes `events` as Server-Sent Events through better-sse (serialisation, heartbeat comments
  * every `heartbeatMs`, disconnect), stopping the producer when the client goes away. `onError`
  * turns a failure mid-stream into the `error` event's data (the JSON error filter can no longer
- * answer once the stream has started); `onEnd` runs after the last event either way.
+ * answer once the stream has started); `onEnd` runs once: before an event that `closes` the
+ * request, or after the last event.
  */
 export function toSseStream(
   events: AsyncIterable<SseEvent>,
@@ -99,7 +107,8 @@ export function toSseStream(
   },
 ): PassThrough {
   const connection = new HubConnection();
-  const session = new Session(connection, { keepAlive: options.heartbeatMs, retry: null });
+  // its first write (`retry:`, for EventSource clients' reconnection) sends the response head at once
+  const session = new Session(connection, { keepAlive: options.heartbeatMs });
   const gone = once(session, 'disconnected').then((): typeof GONE => GONE);
   const send = ({ event, data, id }: SseEvent) =>
     session.batch((buffer) => {
@@ -108,6 +117,12 @@ export function toSseStream(
       buffer.data(data ?? null).dispatch();
     });
   const pump = async () => {
+    let ended = false;
+    const end = async (failure?: { error: unknown }) => {
+      if (ended) return;
+      ended = true;
+      await options.onEnd(failure !== undefined, failure?.error);
+    };
     let failure: { error: unknown } | undefined;
     const iterator = events[Symbol.asyncIterator]();
     try {
@@ -119,6 +134,8 @@ export function toSseStream(
           break;
         }
         if (step.done) break;
+        const { closes } = step.value;
+        if (closes) await end(closes.failure === undefined ? undefined : { error: closes.failure });
         if (session.isConnected) await send(step.value);
       }
     } catch (error) {
@@ -129,7 +146,7 @@ export function toSseStream(
       }
     } finally {
       try {
-        await options.onEnd(failure !== undefined, failure?.error);
+        await end(failure);
       } finally {
         connection.body.end();
       }

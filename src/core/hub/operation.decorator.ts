@@ -21,9 +21,10 @@ export interface OperationOptions {
   /**
    * The operation can also answer as Server-Sent Events: per request, a client that sends
    * `Accept: text/event-stream` gets the stream (the handler reads `@ResponseModeParam()` and
-   * returns an async iterable of events), everyone else the JSON envelope.
+   * returns an async iterable of events), everyone else the JSON envelope. `'only'`: the
+   * operation answers as a stream whatever the client accepts (a refusal is still JSON).
    */
-  streams?: boolean;
+  streams?: boolean | 'only';
   /**
    * The tool or chat session the operation works on: the `session_lifecycle` hook resolves it
    * (checks access, expires it when due, recreates a bound one, holds it for `run`) before the

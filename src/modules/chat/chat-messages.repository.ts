@@ -7,7 +7,9 @@ import type { ChatMessageEntity } from './chat-message.entity';
 const MESSAGE = `m.id, m.session_id AS "sessionId", m.turn_id AS "turnId", m.role, m.content,
   m.tool_calls AS "toolCalls", m.tool_call_id AS "toolCallId", m.created_at AS "createdAt"`;
 
-export type NewChatMessage = Omit<ChatMessageEntity, 'id' | 'createdAt'>;
+/** A message to store; `id` and `createdAt` when the caller fixed them earlier (a streamed answer). */
+export type NewChatMessage = Omit<ChatMessageEntity, 'id' | 'createdAt'> &
+  Partial<Pick<ChatMessageEntity, 'id' | 'createdAt'>>;
 
 @Injectable()
 export class ChatMessagesRepository {
@@ -17,17 +19,18 @@ export class ChatMessagesRepository {
   async insert(message: NewChatMessage): Promise<ChatMessageEntity> {
     const row = await this.sql.one<ChatMessageEntity>(
       `INSERT INTO chat_messages AS m
-         (id, session_id, turn_id, role, content, tool_calls, tool_call_id)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+         (id, session_id, turn_id, role, content, tool_calls, tool_call_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, coalesce($8, now()))
        RETURNING ${MESSAGE}`,
       [
-        uuidv7(),
+        message.id ?? uuidv7(),
         message.sessionId,
         message.turnId,
         message.role,
         message.content,
         message.toolCalls === null ? null : JSON.stringify(message.toolCalls),
         message.toolCallId,
+        message.createdAt ?? null,
       ],
     );
     return row as ChatMessageEntity;

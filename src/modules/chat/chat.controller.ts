@@ -11,20 +11,10 @@ import { CurrentSession } from '../sessions/current-session.decorator';
 import { ListSessionsQuery } from '../sessions/dto/session.dto';
 import type { SessionRow } from '../sessions/sessions.repository';
 import { ChatService } from './chat.service';
-import {
-  ChatMessageDto,
-  ChatSessionDto,
-  ChatTurnDto,
-  CreateChatSessionDto,
-  ProcessChatRequestDto,
-} from './dto/chat.dto';
-
-const TURN = { kind: 'chat', access: 'run' } as const;
-/** A turn stores its messages as it goes (kept as far as it got), not in one transaction. */
-const TURN_OPTIONS = { transaction: false } as const;
+import { ChatMessageDto, ChatSessionDto, CreateChatSessionDto } from './dto/chat.dto';
 
 /**
- * Chat sessions (API.md §6). The session a route names is resolved by the `session_lifecycle`
+ * Chat sessions (API.md §6) and their history; turns are ChatTurnsController's. The session a route names is resolved by the `session_lifecycle`
  * hook (access, expiry, one turn at a time) and handed in as `@CurrentSession()`.
  */
 @ApiTags('Chat')
@@ -52,24 +42,6 @@ export class ChatController {
     return this.chat.list(actor, query);
   }
 
-  // before `:id`, which would take `current` for an id
-  @Post('current/messages')
-  @Idempotent()
-  @Operation('process_chat_request', {
-    operationId: 'process_chat_request_current',
-    summary: 'A turn in the chat session bound in the access token (recreated when it expired)',
-    session: { ...TURN, bound: true },
-    ...TURN_OPTIONS,
-  })
-  @ApiEnvelopeResponse(ChatTurnDto, { status: 201 })
-  turnCurrent(
-    @CurrentActor() actor: Actor,
-    @CurrentSession() session: SessionRow,
-    @Body() dto: ProcessChatRequestDto,
-  ): Promise<ChatTurnDto> {
-    return this.chat.turn(actor, session, dto.content);
-  }
-
   @Get(':id')
   @Operation('get_chat_session', {
     summary: 'One chat session (its creator, or viewers of its casefile)',
@@ -89,23 +61,6 @@ export class ChatController {
   @ApiEnvelopeResponse(ChatSessionDto)
   close(@PathId() _id: string, @CurrentSession() session: SessionRow): Promise<ChatSessionDto> {
     return this.chat.close(session);
-  }
-
-  @Post(':id/messages')
-  @Idempotent()
-  @Operation('process_chat_request', {
-    summary: 'A turn: the message, the model, its tool calls (run as tool requests), its answer',
-    session: TURN,
-    ...TURN_OPTIONS,
-  })
-  @ApiEnvelopeResponse(ChatTurnDto, { status: 201 })
-  turn(
-    @CurrentActor() actor: Actor,
-    @PathId() _id: string,
-    @CurrentSession() session: SessionRow,
-    @Body() dto: ProcessChatRequestDto,
-  ): Promise<ChatTurnDto> {
-    return this.chat.turn(actor, session, dto.content);
   }
 
   @Get(':id/messages')

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../../core/metrics/metric-names';
+import { REDIS_CLIENT, type RedisClient } from '../../core/redis/redis.module';
+import { Sql } from '../../database/sql';
 import { AuditModule } from '../audit/audit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ToolSessionsModule } from '../tool-sessions/tool-sessions.module';
@@ -10,25 +13,47 @@ import { ChatMessagesRepository } from './chat-messages.repository';
 import { ChatService } from './chat.service';
 import { BuiltinChatModel } from './providers/builtin-chat-model';
 import { CHAT_MODEL, type ChatModel } from './providers/chat-model';
+import { OpenAiChatModel } from './providers/openai-chat-model';
+import { ChatTurnsController } from './turns/chat-turns.controller';
+import { ChatTurns } from './turns/chat-turns.service';
+import { PgTurnSignals } from './turns/pg-turn-signals';
+import { RedisTurnSignals } from './turns/redis-turn-signals';
+import { TurnEventsRepository } from './turns/turn-events.repository';
+import { TurnSignals } from './turns/turn-signals';
 
 /** The provider CHAT_PROVIDER names (API.md §6). */
 function chatModelFor(config: AppConfig): ChatModel {
-  switch (config.chat.provider) {
+  const { provider, openaiBaseUrl, openaiApiKey, model, timeoutMs } = config.chat;
+  switch (provider) {
     case 'builtin':
       return new BuiltinChatModel();
     case 'openai':
-      throw new Error('CHAT_PROVIDER=openai is not available yet; use builtin');
+      // the configuration check made sure of a model
+      return new OpenAiChatModel({
+        baseUrl: openaiBaseUrl,
+        apiKey: openaiApiKey,
+        model: model as string,
+        timeoutMs,
+      });
   }
+}
+
+/** Fan-out of turn events to other instances: Redis pub/sub when configured, else LISTEN/NOTIFY. */
+function turnSignalsFor(redis: RedisClient, sql: Sql, dataSource: DataSource): TurnSignals {
+  return redis ? new RedisTurnSignals(redis) : new PgTurnSignals(sql, dataSource);
 }
 
 /** Chat sessions and turns (API.md §6), on the session core and the tool path. */
 @Module({
   imports: [AuditModule, SessionsModule, ToolSessionsModule],
-  controllers: [ChatController],
+  controllers: [ChatTurnsController, ChatController],
   providers: [
     ChatService,
+    ChatTurns,
     ChatMessagesRepository,
+    TurnEventsRepository,
     { provide: CHAT_MODEL, useFactory: chatModelFor, inject: [AppConfig] },
+    { provide: TurnSignals, useFactory: turnSignalsFor, inject: [REDIS_CLIENT, Sql, DataSource] },
     makeCounterProvider({
       name: CHAT_MESSAGES_TOTAL,
       help: 'Chat turns (a user message and what it led to) by provider and outcome',

@@ -49,8 +49,10 @@ export class SessionResolver {
   /** How long a `run` request may hold a session of `kind` before its lease lapses. */
   leaseSeconds(kind: SessionKind): number {
     const tool = this.config.tools.timeoutMs / 1000;
-    // a chat turn runs up to CHAT_MAX_TOOL_ROUNDS tools plus the model's answers
-    const seconds = kind === 'tool' ? tool : (this.config.chat.maxToolRounds + 1) * tool + 60;
+    const { maxToolRounds: rounds, timeoutMs } = this.config.chat;
+    // a chat turn: up to CHAT_MAX_TOOL_ROUNDS rounds of tool calls (run together), and the
+    // model's answer before each round and after the last, each started within CHAT_TIMEOUT_MS
+    const seconds = kind === 'tool' ? tool : rounds * tool + (rounds + 1) * (timeoutMs / 1000);
     return seconds + LEASE_GRACE_SECONDS;
   }
 

@@ -205,6 +205,15 @@ export class SessionsRepository {
     );
   }
 
+  /** Whether a request holds the session's busy lease now (a lapsed lease holds nothing). */
+  async leaseHeld(id: string): Promise<boolean> {
+    const row = await this.sql.one<{ held: boolean }>(
+      `SELECT ${BUSY} AS held FROM sessions s WHERE s.id = $1`,
+      [id],
+    );
+    return row?.held === true;
+  }
+
   /** Frees the lease after a failed request (at once, outside its rolled-back transaction). */
   async release(id: string, token: string): Promise<void> {
     await this.sql.autocommit.count(

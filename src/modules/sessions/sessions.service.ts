@@ -167,6 +167,14 @@ export class SessionsService {
     return (await this.sessions.close(session.id)) ?? session;
   }
 
+  /**
+   * Whether a request (a chat turn, a tool request) still holds the session. A lease that lapsed
+   * is free: its holder died, or ran past the longest it may.
+   */
+  isBusy(sessionId: string): Promise<boolean> {
+    return this.sessions.leaseHeld(sessionId);
+  }
+
   /** `POST /auth/session-token`: a token binding the caller's own session (not a closed one). */
   async bindToken(actor: Actor, sessionId: string): Promise<SessionTokenDto> {
     const session = await this.sessions.findById(sessionId);

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Length, MaxLength, Min } from 'class-validator';
 import { SESSION_STATUSES, type SessionStatus } from '../../sessions/session.entity';
-import { CHAT_ROLES, type ChatRole } from '../chat-message.entity';
+import { CHAT_ROLES, type ChatMessageEntity, type ChatRole } from '../chat-message.entity';
 
 export class CreateChatSessionDto {
   @IsOptional()
@@ -76,4 +76,26 @@ export class ChatTurnDto {
     description: 'user, then (assistant tool call, tool)*, then the assistant answer',
   })
   messages!: ChatMessageDto[];
+}
+
+export function toChatMessageDto(message: ChatMessageEntity): ChatMessageDto {
+  return {
+    id: message.id,
+    session_id: message.sessionId,
+    turn_id: message.turnId,
+    role: message.role,
+    content: message.content,
+    ...(message.toolCalls && { tool_calls: message.toolCalls }),
+    ...(message.toolCallId && { tool_call_id: message.toolCallId }),
+    created_at: message.createdAt.toISOString(),
+  };
+}
+
+export class ResumeChatStreamQuery {
+  @IsOptional()
+  @IsString()
+  @ApiPropertyOptional({
+    description: 'The last event id seen, when a Last-Event-ID header cannot be sent',
+  })
+  last_event_id?: string;
 }

@@ -42,8 +42,10 @@ export class BuiltinChatModel implements ChatModel {
   readonly provider = 'builtin';
   readonly model = 'builtin-1';
 
-  reply(request: ModelRequest): Promise<ModelReply> {
-    return Promise.resolve(this.answer(request));
+  reply(request: ModelRequest, onText: (text: string) => void): Promise<ModelReply> {
+    const reply = this.answer(request);
+    if (reply.content) onText(reply.content); // all of it at once: nothing here streams
+    return Promise.resolve(reply);
   }
 
   private answer({ messages, tools, casefile }: ModelRequest): ModelReply {

@@ -28,12 +28,16 @@ export interface ModelReply {
 
 /**
  * A chat model behind one interface (API.md §6), chosen by CHAT_PROVIDER: `builtin` (offline,
- * deterministic) today; any OpenAI-compatible server next.
+ * deterministic) or `openai` (any OpenAI-compatible Chat Completions server).
  */
 export interface ChatModel {
   readonly provider: string;
   readonly model: string;
-  reply(request: ModelRequest): Promise<ModelReply>;
+  /**
+   * The model's next message. Its text is also handed to `onText` as it arrives (a streaming
+   * provider calls it per chunk). Provider failures are UpstreamErrors (502, 504).
+   */
+  reply(request: ModelRequest, onText: (text: string) => void): Promise<ModelReply>;
 }
 
 export const CHAT_MODEL = Symbol('CHAT_MODEL');

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../../../database/sql';
+import type { TurnEvent } from './turn-event';
+
+/** How many events one read answers; a follower reads on until it has them all. */
+const READ_BATCH = 500;
+
+/** The persisted events of chat turns (`chat_turn_events`). */
+@Injectable()
+export class TurnEventsRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Appends events of one turn in one statement, committed at once: they are written as they
+   * happen, never held in a request's transaction.
+   */
+  async append(sessionId: string, turnId: string, events: readonly TurnEvent[]): Promise<void> {
+    await this.sql.autocommit.count(
+      `INSERT INTO chat_turn_events (turn_id, seq, session_id, event, data)
+       SELECT $1, e.seq, $2, e.event, e.data
+         FROM jsonb_to_recordset($3::jsonb) AS e(seq integer, event text, data jsonb)`,
+      [turnId, sessionId, JSON.stringify(events)],
+    );
+  }
+
+  /** The turn's events after `seq`, in order (at most a batch). */
+  after(sessionId: string, turnId: string, seq: number): Promise<TurnEvent[]> {
+    return this.sql.rows<TurnEvent>(
+      `SELECT e.seq, e.event, e.data FROM chat_turn_events e
+        WHERE e.turn_id = $1 AND e.session_id = $2 AND e.seq > $3
+        ORDER BY e.seq LIMIT ${READ_BATCH}`,
+      [turnId, sessionId, seq],
+    );
+  }
+
+  /** Whether the turn has ended (its `done` is written). */
+  async ended(sessionId: string, turnId: string): Promise<boolean> {
+    const row = await this.sql.one(
+      `SELECT 1 FROM chat_turn_events e
+        WHERE e.turn_id = $1 AND e.session_id = $2 AND e.event = 'done'`,
+      [turnId, sessionId],
+    );
+    return row !== undefined;
+  }
+
+  /** Whether the session has a turn of this id. */
+  async exists(sessionId: string, turnId: string): Promise<boolean> {
+    const row = await this.sql.one(
+      `SELECT 1 FROM chat_turn_events e WHERE e.turn_id = $1 AND e.session_id = $2 LIMIT 1`,
+      [turnId, sessionId],
+    );
+    return row !== undefined;
+  }
+}
