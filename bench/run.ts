@@ -29,6 +29,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { startDatabaseServer } from '../src/database/database-server';
+import { type FirstEventFigures, measureFirstEvent } from './first-event';
 
 interface Options {
   quick: boolean;
@@ -58,6 +59,8 @@ interface Scenario {
   gc_pause_ms: number;
   eld_p99_ms: number;
   offered_rps?: number;
+  /** Streamed turns: time to the first event and to the end, from a client's side. */
+  first_event?: FirstEventFigures;
 }
 
 type Measured = Omit<Scenario, 'ratio_to_baseline'>;
@@ -578,19 +581,24 @@ async function benchTarget(
     );
     // A session runs one request at a time (a second is a 409): each connection keeps a session
     // of its own, opened beforehand (twice as many as connections: warm-up and measurement).
+    const openSessions = (sessionsPath: string, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () => api<{ id: string }>('POST', sessionsPath, {}, token)),
+      );
     const perSession = async (
       name: string,
       sessionsPath: string,
       requestPath: string,
       body: unknown,
+      headers: Record<string, string> = {},
     ) => {
-      const sessions = await Promise.all(
-        Array.from({ length: 2 * options.connections }, () =>
-          api<{ id: string }>('POST', sessionsPath, {}, token),
-        ),
-      );
+      const sessions = await openSessions(sessionsPath, 2 * options.connections);
       let next = 0;
-      const request = { method: 'POST' as const, headers: auth, body: JSON.stringify(body) };
+      const request = {
+        method: 'POST' as const,
+        headers: { ...auth, ...headers },
+        body: JSON.stringify(body),
+      };
       const pathOf = (id: string) => `${sessionsPath}/${id}/${requestPath}`;
       await add(
         measure(name, served, options, {
@@ -611,9 +619,24 @@ async function benchTarget(
       parameters: { text },
     });
     // a builtin chat turn with one tool call: four messages stored, one tool request recorded
-    await perSession('chat_turn_json', '/v1/chat/sessions', 'messages', {
-      content: `/tool text.stats ${JSON.stringify({ text })}`,
+    const turn = { content: `/tool text.stats ${JSON.stringify({ text })}` };
+    await perSession('chat_turn_json', '/v1/chat/sessions', 'messages', turn);
+    // the same turn streamed (ten events, each stored before it is sent), timed to its end …
+    await perSession('chat_turn_sse', '/v1/chat/sessions', 'messages', turn, {
+      accept: 'text/event-stream',
     });
+    // … and, from ten clients taking turns back to back, to its first event
+    const streamed = raw.find((scenario) => scenario.name === 'chat_turn_sse');
+    if (streamed) {
+      const sessions = await openSessions('/v1/chat/sessions', 10);
+      streamed.first_event = await measureFirstEvent({
+        url: productUrl,
+        paths: sessions.map((session) => `/v1/chat/sessions/${session.id}/messages`),
+        headers: auth,
+        body: JSON.stringify(turn),
+        seconds: Math.max(3, options.durationSeconds / 2),
+      });
+    }
     if (options.rows > BASE_ROWS) {
       log(`  seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
       await seedCasefiles(db, user.id, options.rows);
@@ -848,6 +871,16 @@ function printTargets(scenarios: Scenario[], options: Options): void {
   const turn = by('chat_turn_json');
   if (turn && insert) {
     log(`    info  chat_turn_json is ${(turn.rps / insert.rps).toFixed(2)}× baseline_insert`);
+  }
+  const streamed = by('chat_turn_sse');
+  if (streamed && insert) {
+    log(`    info  chat_turn_sse is ${(streamed.rps / insert.rps).toFixed(2)}× baseline_insert`);
+  }
+  const first = streamed?.first_event;
+  if (first) {
+    log(
+      `    info  chat_turn_sse first event p50 ${first.first_event_p50_ms} ms, p99 ${first.first_event_p99_ms} ms; whole turn p50 ${first.complete_p50_ms} ms, p99 ${first.complete_p99_ms} ms (${first.turns} turns, ${first.concurrency} clients)`,
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ProbeHook, withProbe } from '../support/probe';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { parseSse } from '../support/sse';
+import { openSse, parseSse } from '../support/sse';
 
 describe('RequestHub', () => {
   let t: TestApp;
@@ -248,6 +248,19 @@ describe('RequestHub', () => {
       const phases = eventsOf('sse-ok');
       expect(phases.map((e) => e.phase)).toEqual(['pre', 'post']);
       expect(phases[0]).toMatchObject({ responseMode: 'sse', inTransaction: false });
+    });
+
+    it('runs the post hooks before sending an event that closes the request', async () => {
+      const stream = await openSse(t.app.getHttpServer(), '/v1/probe/stream?count=3&closes_at=2', {
+        method: 'POST',
+        headers: { 'x-request-id': 'sse-closes' },
+      });
+      const [first, second] = [await stream.next(), await stream.next()];
+      expect([first?.id, second?.id]).toEqual(['1', '2']);
+      // the client holds the closing event: the post hooks ran already (the stream goes on 300 ms)
+      expect(eventsOf('sse-closes').map((e) => e.phase)).toEqual(['pre', 'post']);
+      expect((await stream.until('done')).map((e) => e.event)).toEqual(['tick', 'done']);
+      expect(eventsOf('sse-closes').map((e) => e.phase)).toEqual(['pre', 'post']); // once
     });
 
     it('turns a failure mid-stream into an error event and runs the error hooks', async () => {

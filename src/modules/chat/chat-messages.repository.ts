@@ -7,9 +7,13 @@ import type { ChatMessageEntity } from './chat-message.entity';
 const MESSAGE = `m.id, m.session_id AS "sessionId", m.turn_id AS "turnId", m.role, m.content,
   m.tool_calls AS "toolCalls", m.tool_call_id AS "toolCallId", m.created_at AS "createdAt"`;
 
-/** A message to store; `id` and `createdAt` when the caller fixed them earlier (a streamed answer). */
+/**
+ * A message to store; its `id` when the caller fixed it earlier (a streamed answer's deltas name
+ * it). `created_at` is always the database's clock at the insert: the order of a session's
+ * messages is one clock's.
+ */
 export type NewChatMessage = Omit<ChatMessageEntity, 'id' | 'createdAt'> &
-  Partial<Pick<ChatMessageEntity, 'id' | 'createdAt'>>;
+  Partial<Pick<ChatMessageEntity, 'id'>>;
 
 @Injectable()
 export class ChatMessagesRepository {
@@ -19,8 +23,8 @@ export class ChatMessagesRepository {
   async insert(message: NewChatMessage): Promise<ChatMessageEntity> {
     const row = await this.sql.one<ChatMessageEntity>(
       `INSERT INTO chat_messages AS m
-         (id, session_id, turn_id, role, content, tool_calls, tool_call_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, coalesce($8, now()))
+         (id, session_id, turn_id, role, content, tool_calls, tool_call_id)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
        RETURNING ${MESSAGE}`,
       [
         message.id ?? uuidv7(),
@@ -30,7 +34,6 @@ export class ChatMessagesRepository {
         message.content,
         message.toolCalls === null ? null : JSON.stringify(message.toolCalls),
         message.toolCallId,
-        message.createdAt ?? null,
       ],
     );
     return row as ChatMessageEntity;

@@ -58,6 +58,7 @@ export class ProbeController {
     @Query('count') count = '3',
     @Query('fail_after') failAfter: string | undefined,
     @ResponseModeParam() mode: ResponseMode,
+    @Query('closes_at') closesAt?: string,
   ): { count: number } | AsyncIterable<SseEvent> {
     const total = Number(count);
     if (total > 100) throw new ProbeDomainError('VAL_FAILED');
@@ -71,7 +72,12 @@ export class ProbeController {
           throw new ProbeDomainError('SYS_UPSTREAM_ERROR');
         }
         await sleep(5);
-        yield { event: 'tick', data: { n, post_ran: postRan() }, id: String(n) };
+        const tick = { event: 'tick', data: { n, post_ran: postRan() }, id: String(n) };
+        // an event that closes the request, then a while before the stream ends
+        if (closesAt !== undefined && n === Number(closesAt)) {
+          yield { ...tick, closes: {} };
+          await sleep(300);
+        } else yield tick;
       }
       yield { event: 'done', data: { count: total } };
     })();

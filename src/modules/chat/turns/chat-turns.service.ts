@@ -258,8 +258,7 @@ export class ChatTurns implements OnModuleDestroy {
         const lastRound = round >= this.config.chat.maxToolRounds;
         const request: ModelRequest = { messages: conversation, tools: lastRound ? [] : tools };
         if (casefile) request.casefile = casefile;
-        const id = uuidv7();
-        const createdAt = new Date();
+        const id = uuidv7(); // known to its deltas before it is stored (stored when complete)
         recorder.emit('message.created', {
           message: { id, session_id: session.id, turn_id: recorder.turnId, role: 'assistant' },
         });
@@ -269,7 +268,6 @@ export class ChatTurns implements OnModuleDestroy {
         const calls = lastRound ? [] : reply.toolCalls;
         const assistant = await store({
           id,
-          createdAt,
           role: 'assistant',
           content: reply.content,
           toolCalls: calls.length > 0 ? calls : null,
