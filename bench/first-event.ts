@@ -43,6 +43,9 @@ export async function measureFirstEvent(options: {
         body: options.body,
       });
       if (!res.ok || !res.body) throw new Error(`streamed turn → ${res.status}`);
+      if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
+        throw new Error('the answer is not an event stream');
+      }
       const decoder = new TextDecoder();
       for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         parser.feed(decoder.decode(chunk, { stream: true }));

@@ -217,6 +217,17 @@ describe('Chat turns as Server-Sent Events', () => {
     });
     const notAnId = await resume(t, owner, chat, 'nope');
     expect(notAnId.status).toBe(400);
+    // a turn answered as JSON has no stream to resume (its messages were the answer)
+    const json = await api()
+      .post(`/v1/chat/sessions/${chat}/messages`)
+      .set('Authorization', bearer(owner))
+      .send({ content: 'as JSON' })
+      .expect(201);
+    const unstreamed = await resume(t, owner, chat, json.body.data.turn_id as string);
+    expect(unstreamed.status).toBe(404);
+    expect(
+      await db.query('SELECT 1 FROM chat_turn_events WHERE turn_id = $1', [json.body.data.turn_id]),
+    ).toEqual([]);
 
     // the casefile's viewer reads it (the JSON-less access matrix of reading a session)
     const byViewer = await resume(t, viewer, chat, turnId);

@@ -147,6 +147,37 @@ describe('Chat (API.md §6), builtin provider', () => {
       expect(first.body.data.status).toBe('closed');
       expect((await say(me, a.id, 'again')).status).toBe(422);
     });
+
+    it('joins a casefile like a tool session: then its viewers read it and it counts there', async () => {
+      const chat = await newChat(owner);
+      expect(chat.casefile_id).toBeNull();
+      const casefile = await createCasefile(t.app.getHttpServer(), owner, { title: 'Later' });
+      await grantPermission(t.app.getHttpServer(), owner, casefile.id, viewer.id, 'viewer');
+      const before = await api()
+        .get(`/v1/chat/sessions/${chat.id}`)
+        .set('Authorization', bearer(viewer));
+      expect(before.status).toBe(404);
+      const attached = await api()
+        .post(`/v1/casefiles/${casefile.id}/sessions`)
+        .set('Authorization', bearer(owner))
+        .send({ session_id: chat.id })
+        .expect(200);
+      expect(attached.body.data).toMatchObject({
+        id: chat.id,
+        kind: 'chat',
+        casefile_id: casefile.id,
+      });
+      const read = await api()
+        .get(`/v1/chat/sessions/${chat.id}`)
+        .set('Authorization', bearer(viewer))
+        .expect(200);
+      expect(read.body.data.casefile_id).toBe(casefile.id);
+      const counted = await api()
+        .get(`/v1/casefiles/${casefile.id}`)
+        .set('Authorization', bearer(owner))
+        .expect(200);
+      expect(counted.body.data.counts).toMatchObject({ chat_sessions: 1, tool_sessions: 0 });
+    });
   });
 
   describe('turns', () => {

@@ -96,7 +96,7 @@ export class ChatTurns implements OnModuleDestroy {
     content: string,
     mode: ResponseMode,
   ): Promise<ChatTurnDto> | AsyncIterable<SseEvent> {
-    const turn = this.start(actor, session, content);
+    const turn = this.start(actor, session, content, mode === 'sse');
     return mode === 'sse' ? this.streamOf(turn) : turn.outcome;
   }
 
@@ -124,11 +124,28 @@ export class ChatTurns implements OnModuleDestroy {
     await Promise.allSettled([...this.running]);
   }
 
-  private start(actor: Actor, session: SessionRow, content: string): RunningTurn {
-    const recorder = new TurnRecorder(uuidv7(), async (batch) => {
-      await this.events.append(session.id, recorder.turnId, batch);
-      await this.signals.publish(recorder.turnId);
-    });
+  /**
+   * Starts a turn; a streamed one records its events. A turn answered as JSON records none: its
+   * answer is its messages (stored as they come either way), and its events would double what the
+   * database does for it (measured: 1 077 → 1 944 µs of PostgreSQL CPU per builtin turn).
+   */
+  private start(
+    actor: Actor,
+    session: SessionRow,
+    content: string,
+    streamed: boolean,
+  ): RunningTurn {
+    const channel = this.signals.databaseChannel;
+    const turnId = uuidv7();
+    const recorder = new TurnRecorder(
+      turnId,
+      streamed
+        ? async (batch) => {
+            await this.events.append(session.id, turnId, batch, channel);
+            if (channel === undefined) await this.signals.publish(turnId);
+          }
+        : undefined,
+    );
     const outcome = this.run(actor, session, content, recorder);
     const settled = outcome.catch(() => undefined).finally(() => this.running.delete(settled));
     this.running.add(settled);

@@ -10,6 +10,7 @@ import { TURN_SIGNAL_CHANNEL, TurnSignals } from './turn-signals';
  * does both; what is left to write is keeping that one connection.
  */
 export class PgTurnSignals extends TurnSignals {
+  override readonly databaseChannel = TURN_SIGNAL_CHANNEL;
   private client: Client | undefined;
 
   constructor(

@@ -12,14 +12,27 @@ export class TurnEventsRepository {
 
   /**
    * Appends events of one turn in one statement, committed at once: they are written as they
-   * happen, never held in a request's transaction.
+   * happen, never held in a request's transaction. With `notify`, the same statement sends the
+   * turn's id on that channel (delivered when it commits).
    */
-  async append(sessionId: string, turnId: string, events: readonly TurnEvent[]): Promise<void> {
-    await this.sql.autocommit.count(
-      `INSERT INTO chat_turn_events (turn_id, seq, session_id, event, data)
+  async append(
+    sessionId: string,
+    turnId: string,
+    events: readonly TurnEvent[],
+    notify?: string,
+  ): Promise<void> {
+    const insert = `INSERT INTO chat_turn_events (turn_id, seq, session_id, event, data)
        SELECT $1, e.seq, $2, e.event, e.data
-         FROM jsonb_to_recordset($3::jsonb) AS e(seq integer, event text, data jsonb)`,
-      [turnId, sessionId, JSON.stringify(events)],
+         FROM jsonb_to_recordset($3::jsonb) AS e(seq integer, event text, data jsonb)`;
+    const params = [turnId, sessionId, JSON.stringify(events)];
+    if (notify === undefined) {
+      await this.sql.autocommit.count(insert, params);
+      return;
+    }
+    await this.sql.autocommit.rows(
+      `WITH appended AS (${insert} RETURNING 1) SELECT pg_notify($4, $1::text)
+        WHERE EXISTS (SELECT 1 FROM appended)`,
+      [...params, notify],
     );
   }
 

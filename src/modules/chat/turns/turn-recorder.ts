@@ -18,12 +18,14 @@ export class TurnRecorder {
   private writing: Promise<void> | undefined;
   private readonly waiting = new Set<() => void>();
 
+  /** `sink` undefined: a turn nobody streams (answered as JSON), whose events go nowhere. */
   constructor(
     readonly turnId: string,
-    private readonly sink: TurnEventSink,
+    private readonly sink: TurnEventSink | undefined,
   ) {}
 
   emit(event: TurnEventName, data: Record<string, unknown>): void {
+    if (!this.sink) return;
     this.queued.push({ seq: ++this.seq, event, data: { turn_id: this.turnId, ...data } });
     this.writing ??= this.write();
   }
@@ -50,7 +52,7 @@ export class TurnRecorder {
       const batch = this.queued;
       this.queued = [];
       try {
-        await this.sink(batch);
+        await this.sink?.(batch);
       } catch (error) {
         // the live stream still gets them; a resumed one will miss them (the database is failing)
         TurnRecorder.logger.error({ err: error, turn_id: this.turnId }, 'turn events not stored');

@@ -13,6 +13,11 @@ export abstract class TurnSignals implements OnApplicationShutdown {
   protected readonly logger = new Logger('TurnSignals');
   private readonly listeners = new Map<string, Set<() => void>>();
   private listening: Promise<void> | undefined;
+  /**
+   * The NOTIFY channel, when signals go through the database: then the statement that stores a
+   * turn's events sends the signal itself (one round trip, not two) and `publish` is not needed.
+   */
+  readonly databaseChannel: string | undefined = undefined;
 
   /** Tells every instance that `turnId` has new events. Never throws: followers also poll. */
   async publish(turnId: string): Promise<void> {
