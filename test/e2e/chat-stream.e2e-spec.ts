@@ -35,6 +35,13 @@ describe('Chat turns as Server-Sent Events', () => {
   const newChat = async (user: User = owner, body: Json = {}) =>
     (await openSession(t.app.getHttpServer(), user, 'chat', body)).id as string;
 
+  /** A turn as JSON. */
+  const say = (chat: string, content: string) =>
+    api()
+      .post(`/v1/chat/sessions/${chat}/messages`)
+      .set('Authorization', bearer(owner))
+      .send({ content });
+
   const streamTurn = (app: TestApp, user: User, chat: string, content: string) =>
     openSse(app.app.getHttpServer(), `/v1/chat/sessions/${chat}/messages`, {
       method: 'POST',
@@ -113,11 +120,7 @@ describe('Chat turns as Server-Sent Events', () => {
     );
     expect(await storedEvents(turnId)).toEqual(events.map((e) => [e.id, e.event]));
     // the session is free once done has arrived: the next turn is taken at once
-    await api()
-      .post(`/v1/chat/sessions/${chat}/messages`)
-      .set('Authorization', bearer(owner))
-      .send({ content: 'hello' })
-      .expect(201);
+    await say(chat, 'hello').expect(201);
   });
 
   it('sends heartbeats while a tool runs', async () => {
@@ -138,10 +141,7 @@ describe('Chat turns as Server-Sent Events', () => {
     stream.close(); // mid-turn, while the tool runs
 
     // still one turn at a time: the session is held until the turn ends
-    const busy = await api()
-      .post(`/v1/chat/sessions/${chat}/messages`)
-      .set('Authorization', bearer(owner))
-      .send({ content: 'again' });
+    const busy = await say(chat, 'again');
     expect(busy.status).toBe(409);
     expect(busy.body.errors[0].code).toBe('CF_SESSION_BUSY');
 
@@ -172,11 +172,7 @@ describe('Chat turns as Server-Sent Events', () => {
       'tool',
       'assistant',
     ]);
-    await api()
-      .post(`/v1/chat/sessions/${chat}/messages`)
-      .set('Authorization', bearer(owner))
-      .send({ content: 'again' })
-      .expect(201);
+    await say(chat, 'again').expect(201);
   });
 
   it('replays a finished turn from any point: Last-Event-ID as header or as query, 0 for all', async () => {
@@ -218,11 +214,7 @@ describe('Chat turns as Server-Sent Events', () => {
     const notAnId = await resume(t, owner, chat, 'nope');
     expect(notAnId.status).toBe(400);
     // a turn answered as JSON has no stream to resume (its messages were the answer)
-    const json = await api()
-      .post(`/v1/chat/sessions/${chat}/messages`)
-      .set('Authorization', bearer(owner))
-      .send({ content: 'as JSON' })
-      .expect(201);
+    const json = await say(chat, 'as JSON').expect(201);
     const unstreamed = await resume(t, owner, chat, json.body.data.turn_id as string);
     expect(unstreamed.status).toBe(404);
     expect(
