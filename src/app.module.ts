@@ -22,6 +22,8 @@ import { SessionLifecycleHook } from './modules/sessions/session-lifecycle.hook'
 import { chatSessionContent, toolSessionContent } from './modules/sessions/session.contents';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { ToolSessionsModule } from './modules/tool-sessions/tool-sessions.module';
+import { workspaceContents } from './modules/workspace/workspace.contents';
+import { WorkspaceModule } from './modules/workspace/workspace.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -74,10 +76,13 @@ export class AppModule {
           hookModules: [MetricsModule, AuditModule, SessionsModule],
         }),
         AuthModule,
-        CasefilesModule.forRoot({ contents: [toolSessionContent, chatSessionContent] }),
+        CasefilesModule.forRoot({
+          contents: [toolSessionContent, chatSessionContent, ...workspaceContents],
+        }),
         SessionsModule,
         ToolSessionsModule,
         ChatModule,
+        WorkspaceModule,
         AdminModule,
       ],
     };

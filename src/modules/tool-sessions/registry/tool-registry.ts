@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FieldError } from '../../../core/errors/system.errors';
+import { schemaFieldError } from '../../../core/http/json-schema-errors';
 import { ToolNotFoundError, ToolParametersError } from '../tool-sessions.errors';
 import { type ToolSource, toolSourceOf } from './tool-files';
 import { TOOL_METADATA, type ToolDefinition, type ToolImplementation } from './tool.decorator';
@@ -16,20 +17,8 @@ export interface RegisteredTool {
 }
 
 /** An ajv error as a field of `VAL_TOOL_PARAMETERS` (`parameters.text`, `parameters.items.2`). */
-function toFieldError(error: ErrorObject): FieldError {
-  const path = error.instancePath.split('/').slice(1);
-  const params = error.params as { missingProperty?: string; additionalProperty?: string };
-  if (params.missingProperty) path.push(params.missingProperty);
-  if (params.additionalProperty) path.push(params.additionalProperty);
-  const field = ['parameters', ...path].join('.');
-  const message =
-    error.keyword === 'required'
-      ? 'is required'
-      : error.keyword === 'additionalProperties'
-        ? 'is not a parameter of this tool'
-        : (error.message ?? 'is invalid');
-  return { field, message: `${field} ${message}` };
-}
+const toFieldError = (error: ErrorObject): FieldError =>
+  schemaFieldError(error, 'parameters', 'is not a parameter of this tool');
 
 /**
  * The tools (API.md §5.1): every provider marked `@Tool()`, found at start-up with Nest's

@@ -1,0 +1,63 @@
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { CasefileEntity } from '../../casefiles/casefile.entity';
+
+export const DRIVE_SEARCH_SQL =
+  "setweight(to_tsvector('english'::regconfig, name), 'A') || " +
+  "setweight(to_tsvector('english'::regconfig, description), 'B') || " +
+  "setweight(to_tsvector('english'::regconfig, left(content_text, 100000)), 'C')";
+
+/** A Drive file (its metadata, and its text when given) imported into a casefile. */
+@Entity('drive_files')
+@Unique('drive_files_casefile_google_key', ['casefileId', 'googleId'])
+@Index('drive_files_casefile_modified_idx', ['casefileId', 'modifiedAt', 'id'])
+@Index('drive_files_search_idx', { synchronize: false })
+export class DriveFileEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid')
+  @ForeignKey(() => CasefileEntity, { name: 'drive_files_casefile_id_fkey', onDelete: 'CASCADE' })
+  casefileId!: string;
+
+  @Column('text')
+  googleId!: string;
+
+  @Column('text')
+  name!: string;
+
+  @Column('text')
+  mimeType!: string;
+
+  @Column('text')
+  description!: string;
+
+  /** Drive's modifiedTime, else when it was imported. */
+  @Column({ type: 'timestamptz', precision: 3 })
+  modifiedAt!: Date;
+
+  @Column('bigint', { nullable: true })
+  sizeBytes!: string | null;
+
+  @Column('text', { nullable: true })
+  webViewLink!: string | null;
+
+  @Column('text', { array: true })
+  owners!: string[];
+
+  @Column('text')
+  contentText!: string;
+
+  @Column({
+    type: 'tsvector',
+    generatedType: 'STORED',
+    asExpression: DRIVE_SEARCH_SQL,
+    select: false,
+  })
+  search!: string;
+
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,181 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { PageQuery } from '../../../core/http/pagination';
+
+/** At most this many items per import call (API.md §7). */
+export const MAX_IMPORT_ITEMS = 500;
+
+export class StoreGmailMessagesDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_IMPORT_ITEMS)
+  @IsObject({ each: true })
+  @ApiProperty({
+    type: 'array',
+    maxItems: MAX_IMPORT_ITEMS,
+    items: { type: 'object', additionalProperties: true },
+    description:
+      'Gmail API users.messages resources: format=full (`payload`) or format=raw (`raw`), as Google sends them',
+  })
+  messages!: Record<string, unknown>[];
+}
+
+export class StoreDriveFilesDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_IMPORT_ITEMS)
+  @IsObject({ each: true })
+  @ApiProperty({
+    type: 'array',
+    maxItems: MAX_IMPORT_ITEMS,
+    items: { type: 'object', additionalProperties: true },
+    description: 'Drive API v3 File resources, each with an optional `content_text`',
+  })
+  files!: Record<string, unknown>[];
+}
+
+export class StoreSheetDataDto {
+  @IsString()
+  @Length(1, 256)
+  @ApiProperty()
+  spreadsheet_id!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  @ApiPropertyOptional({ description: 'Defaults to the sheet named in the range' })
+  sheet_title?: string;
+
+  @IsObject()
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'A Sheets API ValueRange; its first row is the header',
+  })
+  value_range!: Record<string, unknown>;
+}
+
+export class ListGmailMessagesQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  @ApiPropertyOptional({ description: 'Part of the sender (name or address)' })
+  from?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  @ApiPropertyOptional({ description: 'A Gmail label id, e.g. INBOX' })
+  label?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time' })
+  after?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time' })
+  before?: string;
+}
+
+export class ListDriveFilesQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @ApiPropertyOptional()
+  mime_type?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  @ApiPropertyOptional({ description: 'Part of the file name' })
+  name?: string;
+}
+
+export const SEARCH_TYPES = ['gmail', 'drive', 'sheet'] as const;
+export type SearchType = (typeof SEARCH_TYPES)[number];
+
+export class SearchCasefileQuery {
+  @IsString()
+  @Length(1, 500)
+  @ApiProperty({ description: 'Web-search syntax: words, "a phrase", -not, or' })
+  q!: string;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.split(',').map((type) => type.trim()) : value,
+  )
+  @IsIn(SEARCH_TYPES, { each: true })
+  @ApiPropertyOptional({ description: 'Comma-separated: gmail, drive, sheet (default all)' })
+  types?: SearchType[];
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  limit?: number;
+}
+
+export class GmailMessageDto {
+  @ApiProperty({ description: "Gmail's message id" }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) thread_id!: string | null;
+  @ApiProperty() subject!: string;
+  @ApiProperty() from!: string;
+  @ApiProperty({ type: [String] }) to!: string[];
+  @ApiProperty({ type: [String] }) cc!: string[];
+  @ApiProperty({ format: 'date-time' }) date!: string;
+  @ApiProperty() snippet!: string;
+  @ApiProperty({ type: [String] }) labels!: string[];
+}
+
+export class DriveFileDto {
+  @ApiProperty({ description: "Drive's file id" }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() mime_type!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ format: 'date-time' }) modified_time!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Bytes, as Drive gives it' })
+  size!: string | null;
+  @ApiProperty({ type: String, nullable: true }) web_view_link!: string | null;
+  @ApiProperty({ type: [String] }) owners!: string[];
+  @ApiProperty({ description: 'Whether its text was imported (and is searched)' })
+  has_content!: boolean;
+}
+
+export class SheetRangeDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() spreadsheet_id!: string;
+  @ApiProperty() sheet_title!: string;
+  @ApiProperty() range!: string;
+  @ApiProperty({ type: [String] }) header!: string[];
+  @ApiProperty() row_count!: number;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+export class SearchHitDto {
+  @ApiProperty({ enum: SEARCH_TYPES }) type!: SearchType;
+  @ApiProperty({ description: 'Gmail or Drive id; the sheet range id' }) id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ description: 'Where it matched, the matches in <mark>…</mark>' })
+  snippet!: string;
+  @ApiProperty() rank!: number;
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../../../database/sql';
+import type { SearchHitDto, SearchType } from '../dto/workspace.dto';
+
+/** ts_headline's options: the matches marked, two fragments of up to 30 words. */
+const HEADLINE =
+  'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "';
+
+/** A sheet range's cells as text, for its snippet. */
+const SHEET_TEXT = `s.sheet_title || ' ' || coalesce((SELECT string_agg(h, ' ')
+    FROM jsonb_array_elements_text(s.header) h), '') || ' ' || coalesce((SELECT string_agg(c, ' ')
+    FROM jsonb_array_elements(s.rows) r, jsonb_array_elements_text(r) c), '')`;
+
+/**
+ * Full-text search over a casefile's workspace data (API.md §7): the generated `search` columns
+ * (GIN) matched with `websearch_to_tsquery`, ranked with `ts_rank_cd`; only the best `limit` hits
+ * get a `ts_headline` snippet (the costly part). A query of operators or punctuation only has no
+ * lexemes: it matches nothing.
+ */
+@Injectable()
+export class WorkspaceSearchRepository {
+  constructor(private readonly sql: Sql) {}
+
+  search(
+    casefileId: string,
+    query: string,
+    types: readonly SearchType[],
+    limit: number,
+  ): Promise<SearchHitDto[]> {
+    return this.sql.rows<SearchHitDto>(
+      `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS query),
+       hits AS (
+         SELECT 'gmail' AS type, m.google_id AS id, m.subject AS title,
+                m.subject || ' — ' || left(m.body_text, 100000) AS doc,
+                ts_rank_cd(m.search, q.query) AS rank
+           FROM gmail_messages m, q
+          WHERE 'gmail' = ANY($3::text[]) AND m.casefile_id = $1 AND m.search @@ q.query
+         UNION ALL
+         SELECT 'drive', f.google_id, f.name,
+                f.name || ' — ' || f.description || ' ' || left(f.content_text, 100000),
+                ts_rank_cd(f.search, q.query)
+           FROM drive_files f, q
+          WHERE 'drive' = ANY($3::text[]) AND f.casefile_id = $1 AND f.search @@ q.query
+         UNION ALL
+         SELECT 'sheet', s.id::text, s.sheet_title || ' ' || s.range, ${SHEET_TEXT},
+                ts_rank_cd(s.search, q.query)
+           FROM sheet_ranges s, q
+          WHERE 'sheet' = ANY($3::text[]) AND s.casefile_id = $1 AND s.search @@ q.query
+         ORDER BY rank DESC, type, id
+         LIMIT $4
+       )
+       SELECT h.type, h.id, h.title, ts_headline('english', h.doc, q.query, $5) AS snippet,
+              h.rank::float8 AS rank
+         FROM hits h, q ORDER BY h.rank DESC, h.type, h.id`,
+      [casefileId, query, types, limit, HEADLINE],
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { CasefileEntity } from '../../casefiles/casefile.entity';
+
+export const SHEET_SEARCH_SQL =
+  "setweight(to_tsvector('english'::regconfig, sheet_title), 'A') || " +
+  "setweight(jsonb_to_tsvector('english'::regconfig, header, '[\"string\"]'::jsonb), 'B') || " +
+  "setweight(jsonb_to_tsvector('english'::regconfig, rows, '[\"string\", \"numeric\"]'::jsonb), 'C')";
+
+/** The values of one range of a spreadsheet (a Sheets ValueRange), its first row the header. */
+@Entity('sheet_ranges')
+@Unique('sheet_ranges_casefile_range_key', ['casefileId', 'spreadsheetId', 'range'])
+@Index('sheet_ranges_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
+@Index('sheet_ranges_search_idx', { synchronize: false })
+export class SheetRangeEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid')
+  @ForeignKey(() => CasefileEntity, { name: 'sheet_ranges_casefile_id_fkey', onDelete: 'CASCADE' })
+  casefileId!: string;
+
+  @Column('text')
+  spreadsheetId!: string;
+
+  @Column('text')
+  sheetTitle!: string;
+
+  /** The A1 range as Sheets named it (`Sheet1!A1:D20`). */
+  @Column('text')
+  range!: string;
+
+  /** The first row, as text. */
+  @Column('jsonb')
+  header!: string[];
+
+  /** The rows after the header, as Sheets gave them (strings, numbers, booleans). */
+  @Column('jsonb')
+  rows!: unknown[][];
+
+  @Column('integer')
+  rowCount!: number;
+
+  @Column({
+    type: 'tsvector',
+    generatedType: 'STORED',
+    asExpression: SHEET_SEARCH_SQL,
+    select: false,
+  })
+  search!: string;
+
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { uuidv7 } from 'uuidv7';
+import type { CursorPosition, KeysetRow } from '../../../core/http/pagination';
+import { keysetAfter, Sql, SqlParams, where } from '../../../database/sql';
+import { type ImportCountsDto, importCountsOf } from '../import-counts';
+
+export type Cell = string | number | boolean;
+
+/** A range as an import stores it: the header row, then the rows. */
+export interface ParsedSheetRange {
+  spreadsheetId: string;
+  sheetTitle: string;
+  range: string;
+  header: string[];
+  rows: Cell[][];
+}
+
+export interface SheetRangeRow extends KeysetRow {
+  spreadsheetId: string;
+  sheetTitle: string;
+  range: string;
+  header: string[];
+  rowCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const ROW = `s.id, s.spreadsheet_id AS "spreadsheetId", s.sheet_title AS "sheetTitle", s.range,
+  s.header, s.row_count AS "rowCount", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
+
+@Injectable()
+export class SheetRangesRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** Insert, or replace where something changed, on (spreadsheet, range). */
+  async upsert(casefileId: string, range: ParsedSheetRange): Promise<ImportCountsDto> {
+    const written = await this.sql.rows<{ created: boolean }>(
+      `INSERT INTO sheet_ranges AS t
+         (id, casefile_id, spreadsheet_id, sheet_title, range, header, rows, row_count)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+       ON CONFLICT (casefile_id, spreadsheet_id, range) DO UPDATE
+          SET sheet_title = EXCLUDED.sheet_title, header = EXCLUDED.header, rows = EXCLUDED.rows,
+              row_count = EXCLUDED.row_count, updated_at = now()
+        WHERE (t.sheet_title, t.header, t.rows)
+              IS DISTINCT FROM (EXCLUDED.sheet_title, EXCLUDED.header, EXCLUDED.rows)
+       RETURNING (xmax = 0) AS created`,
+      [
+        uuidv7(),
+        casefileId,
+        range.spreadsheetId,
+        range.sheetTitle,
+        range.range,
+        JSON.stringify(range.header),
+        JSON.stringify(range.rows),
+        range.rows.length,
+      ],
+    );
+    return importCountsOf(1, written);
+  }
+
+  /** A page of the casefile's ranges, newest first. */
+  list(
+    casefileId: string,
+    take: number,
+    after: CursorPosition | undefined,
+  ): Promise<SheetRangeRow[]> {
+    const params = new SqlParams();
+    const terms = [
+      `s.casefile_id = ${params.bind(casefileId)}`,
+      ...keysetAfter({ key: 's.created_at', id: 's.id' }, after, 'desc', params),
+    ];
+    return this.sql.rows(
+      `SELECT ${ROW}, s.created_at::text AS "cursorKey" FROM sheet_ranges s ${where(terms)}
+        ORDER BY s.created_at DESC, s.id DESC LIMIT ${params.bind(take)}`,
+      params.values,
+    );
+  }
+
+  async count(casefileId: string): Promise<number> {
+    const row = await this.sql.one<{ n: number }>(
+      'SELECT count(*)::int AS n FROM sheet_ranges s WHERE s.casefile_id = $1',
+      [casefileId],
+    );
+    return row?.n ?? 0;
+  }
+
+  /**
+   * The ranges of a spreadsheet in the casefile (one when `range` names it): header and rows,
+   * for the aggregate tool.
+   */
+  values(
+    casefileId: string,
+    spreadsheetId: string,
+    range: string | undefined,
+  ): Promise<{ range: string; header: string[]; rows: Cell[][] }[]> {
+    return this.sql.rows(
+      `SELECT s.range, s.header, s.rows FROM sheet_ranges s
+        WHERE s.casefile_id = $1 AND s.spreadsheet_id = $2 AND ($3::text IS NULL OR s.range = $3)
+        ORDER BY s.created_at, s.id`,
+      [casefileId, spreadsheetId, range ?? null],
+    );
+  }
+}

@@ -1,0 +1,20 @@
+import type { CasefileContent } from '../casefiles/casefile-contents';
+
+/** What the workspace module keeps in a casefile, for its `counts`. */
+export const workspaceContents: CasefileContent[] = [
+  {
+    key: 'gmail_messages',
+    countSql: (casefileId) =>
+      `(SELECT count(*)::int FROM gmail_messages m WHERE m.casefile_id = ${casefileId})`,
+  },
+  {
+    key: 'drive_files',
+    countSql: (casefileId) =>
+      `(SELECT count(*)::int FROM drive_files f WHERE f.casefile_id = ${casefileId})`,
+  },
+  {
+    key: 'sheets',
+    countSql: (casefileId) =>
+      `(SELECT count(*)::int FROM sheet_ranges s WHERE s.casefile_id = ${casefileId})`,
+  },
+];

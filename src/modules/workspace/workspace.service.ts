@@ -1,0 +1,304 @@
+import { Injectable } from '@nestjs/common';
+import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';
+import type { Actor } from '../../core/hub/actor';
+import { AccessService } from '../access/access.service';
+import { AuditTrail } from '../audit/audit-trail';
+import {
+  DriveFilesRepository,
+  type DriveFileRow,
+  type ParsedDriveFile,
+} from './drive/drive-files.repository';
+import {
+  type DriveFileDto,
+  type GmailMessageDto,
+  type ListDriveFilesQuery,
+  type ListGmailMessagesQuery,
+  SEARCH_TYPES,
+  type SearchCasefileQuery,
+  type SearchHitDto,
+  type SheetRangeDto,
+  type StoreDriveFilesDto,
+  type StoreGmailMessagesDto,
+  type StoreSheetDataDto,
+} from './dto/workspace.dto';
+import { type GmailMessageResource, parseGmailMessage } from './gmail/gmail-message.parser';
+import { type GmailMessageRow, GmailMessagesRepository } from './gmail/gmail-messages.repository';
+import {
+  assertValid,
+  driveFileSchema,
+  duplicateKey,
+  gmailMessageSchema,
+  valueRangeSchema,
+} from './google-resources';
+import type { ImportCountsDto } from './import-counts';
+import { WorkspaceSearchRepository } from './search/workspace-search.repository';
+import {
+  type Cell,
+  type SheetRangeRow,
+  SheetRangesRepository,
+} from './sheets/sheet-ranges.repository';
+
+interface DriveFileResource {
+  id: string;
+  name: string;
+  mimeType?: string;
+  description?: string;
+  modifiedTime?: string;
+  size?: string;
+  webViewLink?: string;
+  owners?: { displayName?: string; emailAddress?: string }[];
+  content_text?: string;
+}
+
+interface ValueRange {
+  range: string;
+  majorDimension?: string;
+  values?: Cell[][];
+}
+
+const DEFAULT_SEARCH_LIMIT = 20;
+
+const toGmailMessageDto = (row: GmailMessageRow): GmailMessageDto => ({
+  id: row.googleId,
+  thread_id: row.threadId,
+  subject: row.subject,
+  from: row.sender,
+  to: row.recipientsTo,
+  cc: row.recipientsCc,
+  date: row.sentAt.toISOString(),
+  snippet: row.snippet,
+  labels: row.labels,
+});
+
+const toDriveFileDto = (row: DriveFileRow): DriveFileDto => ({
+  id: row.googleId,
+  name: row.name,
+  mime_type: row.mimeType,
+  description: row.description,
+  modified_time: row.modifiedAt.toISOString(),
+  size: row.sizeBytes,
+  web_view_link: row.webViewLink,
+  owners: row.owners,
+  has_content: row.hasContent,
+});
+
+const toSheetRangeDto = (row: SheetRangeRow): SheetRangeDto => ({
+  id: row.id,
+  spreadsheet_id: row.spreadsheetId,
+  sheet_title: row.sheetTitle,
+  range: row.range,
+  header: row.header,
+  row_count: row.rowCount,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+});
+
+/** A NUL cannot be stored in PostgreSQL text. */
+const clean = (text: string | undefined): string => (text ?? '').replaceAll('\u0000', '');
+
+function toParsedDriveFile(file: DriveFileResource): ParsedDriveFile {
+  const modified = file.modifiedTime ? new Date(file.modifiedTime) : new Date();
+  return {
+    googleId: file.id,
+    name: clean(file.name),
+    mimeType: file.mimeType ?? 'application/octet-stream',
+    description: clean(file.description),
+    modifiedAt: modified,
+    sizeBytes: file.size ?? null,
+    webViewLink: file.webViewLink ?? null,
+    owners: (file.owners ?? []).flatMap((owner) =>
+      (owner.emailAddress ?? owner.displayName)
+        ? [clean(owner.emailAddress ?? owner.displayName)]
+        : [],
+    ),
+    contentText: clean(file.content_text),
+  };
+}
+
+/** Rows of a ValueRange (columns turned into rows when it came by column). */
+function rowsOf(range: ValueRange): Cell[][] {
+  const values = range.values ?? [];
+  if (range.majorDimension !== 'COLUMNS') return values;
+  const width = Math.max(0, ...values.map((column) => column.length));
+  return Array.from({ length: width }, (_, row) => values.map((column) => column[row] ?? ''));
+}
+
+/**
+ * Workspace data in casefiles (API.md §7): imports of Google resources as idempotent batched
+ * upserts (editor), the lists (viewer), and full-text search over all three kinds (viewer).
+ */
+@Injectable()
+export class WorkspaceService {
+  constructor(
+    private readonly access: AccessService,
+    private readonly auditTrail: AuditTrail,
+    private readonly gmail: GmailMessagesRepository,
+    private readonly drive: DriveFilesRepository,
+    private readonly sheets: SheetRangesRepository,
+    private readonly searchIndex: WorkspaceSearchRepository,
+  ) {}
+
+  async storeGmailMessages(
+    actor: Actor,
+    casefileId: string,
+    dto: StoreGmailMessagesDto,
+  ): Promise<ImportCountsDto> {
+    await this.access.require(actor, casefileId, 'editor');
+    return this.importGmailMessages(casefileId, dto.messages);
+  }
+
+  /**
+   * Checks the whole batch, then stores it in one statement: a bad item stores nothing. Also the
+   * sync worker's way in.
+   */
+  async importGmailMessages(
+    casefileId: string,
+    items: readonly unknown[],
+  ): Promise<ImportCountsDto> {
+    const resources = assertValid<GmailMessageResource>(
+      items,
+      'messages',
+      gmailMessageSchema,
+      (m) =>
+        m.payload === undefined && m.raw === undefined
+          ? { field: 'payload', message: 'payload is required (format=full), or raw (format=raw)' }
+          : undefined,
+    );
+    duplicateKey(resources, (m) => m.id, 'messages', 'id');
+    const parsed = await Promise.all(resources.map(parseGmailMessage));
+    return this.noted(casefileId, 'gmail_messages', await this.gmail.upsert(casefileId, parsed));
+  }
+
+  async storeDriveFiles(
+    actor: Actor,
+    casefileId: string,
+    dto: StoreDriveFilesDto,
+  ): Promise<ImportCountsDto> {
+    await this.access.require(actor, casefileId, 'editor');
+    return this.importDriveFiles(casefileId, dto.files);
+  }
+
+  async importDriveFiles(casefileId: string, items: readonly unknown[]): Promise<ImportCountsDto> {
+    const files = assertValid<DriveFileResource>(items, 'files', driveFileSchema, (file) =>
+      file.modifiedTime !== undefined && Number.isNaN(Date.parse(file.modifiedTime))
+        ? { field: 'modifiedTime', message: 'modifiedTime must be an RFC 3339 date-time' }
+        : undefined,
+    );
+    duplicateKey(files, (file) => file.id, 'files', 'id');
+    const counts = await this.drive.upsert(casefileId, files.map(toParsedDriveFile));
+    return this.noted(casefileId, 'drive_files', counts);
+  }
+
+  async storeSheetData(
+    actor: Actor,
+    casefileId: string,
+    dto: StoreSheetDataDto,
+  ): Promise<ImportCountsDto> {
+    await this.access.require(actor, casefileId, 'editor');
+    return this.importSheetRange(casefileId, dto.spreadsheet_id, dto.value_range, dto.sheet_title);
+  }
+
+  async importSheetRange(
+    casefileId: string,
+    spreadsheetId: string,
+    valueRange: unknown,
+    sheetTitle?: string,
+  ): Promise<ImportCountsDto> {
+    const [range] = assertValid<ValueRange>([valueRange], 'value_range', valueRangeSchema);
+    const [header = [], ...rows] = rowsOf(range).map((row) =>
+      row.map((cell) => (typeof cell === 'string' ? clean(cell) : cell)),
+    );
+    const counts = await this.sheets.upsert(casefileId, {
+      spreadsheetId,
+      sheetTitle: sheetTitle ?? range.range.split('!')[0].replace(/^'(.*)'$/, '$1'),
+      range: range.range,
+      header: header.map(String),
+      rows,
+    });
+    return this.noted(casefileId, 'sheets', counts);
+  }
+
+  async listGmailMessages(
+    actor: Actor,
+    casefileId: string,
+    query: ListGmailMessagesQuery,
+  ): Promise<Page<GmailMessageDto>> {
+    await this.access.require(actor, casefileId, 'viewer');
+    return paginate(
+      query,
+      {
+        sort: '-date',
+        fetch: (take, after) => this.gmail.list(casefileId, query, take, after),
+        count: () => this.gmail.count(casefileId, query),
+      },
+      toGmailMessageDto,
+    );
+  }
+
+  async listDriveFiles(
+    actor: Actor,
+    casefileId: string,
+    query: ListDriveFilesQuery,
+  ): Promise<Page<DriveFileDto>> {
+    await this.access.require(actor, casefileId, 'viewer');
+    const filters = { mimeType: query.mime_type, name: query.name };
+    return paginate(
+      query,
+      {
+        sort: '-modified_time',
+        fetch: (take, after) => this.drive.list(casefileId, filters, take, after),
+        count: () => this.drive.count(casefileId, filters),
+      },
+      toDriveFileDto,
+    );
+  }
+
+  async listSheetData(
+    actor: Actor,
+    casefileId: string,
+    page: PageQuery,
+  ): Promise<Page<SheetRangeDto>> {
+    await this.access.require(actor, casefileId, 'viewer');
+    return paginate(
+      page,
+      {
+        sort: '-created_at',
+        fetch: (take, after) => this.sheets.list(casefileId, take, after),
+        count: () => this.sheets.count(casefileId),
+      },
+      toSheetRangeDto,
+    );
+  }
+
+  async search(
+    actor: Actor,
+    casefileId: string,
+    query: SearchCasefileQuery,
+  ): Promise<Page<SearchHitDto>> {
+    await this.access.require(actor, casefileId, 'viewer');
+    return singlePage(await this.searchIn(casefileId, query));
+  }
+
+  /** The search itself, for a caller that checked access (the `casefile.search` tool). */
+  searchIn(
+    casefileId: string,
+    query: { q: string; types?: readonly string[]; limit?: number },
+  ): Promise<SearchHitDto[]> {
+    return this.searchIndex.search(
+      casefileId,
+      query.q,
+      (query.types as SearchHitDto['type'][] | undefined) ?? SEARCH_TYPES,
+      query.limit ?? DEFAULT_SEARCH_LIMIT,
+    );
+  }
+
+  private noted(casefileId: string, kind: string, counts: ImportCountsDto): ImportCountsDto {
+    this.auditTrail.note({
+      resourceType: 'casefile',
+      resourceId: casefileId,
+      casefileId,
+      details: { imported: kind, ...counts },
+    });
+    return counts;
+  }
+}
