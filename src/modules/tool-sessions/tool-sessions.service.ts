@@ -133,7 +133,7 @@ export class ToolSessionsService {
     }
     const outcome = await this.runner.run(
       tool,
-      { sessionId: session.id, userId: actor.userId, casefileId: session.casefileId },
+      { sessionId: session.id, userId: actor.userId, casefileId: session.casefileId, actor },
       parameters,
     );
     const request: ToolRequestEntity = {

@@ -7,10 +7,12 @@ import { AppConfig } from '../../../config/app-config';
 import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../../../core/metrics/metric-names';
 import type { RegisteredTool } from '../registry/tool-registry';
 import { type ToolContext, ToolError } from '../registry/tool.decorator';
+import { DomainError } from '../../../core/errors/domain-error';
+import type { ErrorCode } from '../../../core/errors/error-codes';
 import { type SerialisedResult, serialiseResult } from './tool-result';
 import type { ToolTask, WarmUp } from './tool-worker';
 
-export type ToolErrorCode = 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_RESULT_TOO_LARGE';
+export type ToolErrorCode = 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_RESULT_TOO_LARGE' | ErrorCode;
 
 /** How one execution went, as it is recorded and answered. */
 export interface ToolOutcome {
@@ -113,6 +115,8 @@ export class ToolRunner implements OnApplicationShutdown {
       if (abort.signal.aborted) {
         return failed('TOOL_TIMEOUT', `The tool did not finish within ${timeoutMs} ms`);
       }
+      // an event-loop tool's refusal in the API's own terms (a casefile it may no longer read)
+      if (error instanceof DomainError) return failed(error.code, error.message);
       return failed('TOOL_FAILED', this.messageOf(tool, error));
     } finally {
       clearTimeout(timer);

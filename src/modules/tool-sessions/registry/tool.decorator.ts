@@ -1,4 +1,5 @@
 import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
+import type { Actor } from '../../../core/hub/actor';
 
 /** A JSON Schema (draft 2020-12 subset ajv checks), as the tool publishes it. */
 export type JsonSchema = Record<string, unknown>;
@@ -28,6 +29,11 @@ export interface ToolContext {
   casefileId: string | null;
   /** Aborted at the timeout (event-loop tools; a worker tool is simply terminated). */
   signal?: AbortSignal;
+  /**
+   * Who runs it (event-loop tools): the casefile tools check with it, on every call, that the
+   * caller may still read the casefile.
+   */
+  actor?: Actor;
 }
 
 /** A tool: one class with `@Tool({...})` and `execute`. Its result must be JSON. */
@@ -37,8 +43,9 @@ export interface ToolImplementation {
 
 /**
  * A failure whose message is meant for the caller (recorded as `TOOL_FAILED` with it). Worker
- * tools' messages are always passed on (they reach nothing internal); an event-loop tool's other
- * errors are logged and recorded as "The tool failed".
+ * tools' messages are always passed on (they reach nothing internal); an event-loop tool's
+ * DomainError is recorded with its own code and message (a casefile no longer readable:
+ * `NF_CASEFILE`); its other errors are logged and recorded as "The tool failed".
  */
 export class ToolError extends Error {}
 

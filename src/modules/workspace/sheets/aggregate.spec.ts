@@ -1,0 +1,57 @@
+import { aggregate, columnIndexOf, columnOf } from './aggregate';
+
+const range = (name: string, header: string[], rows: (string | number | boolean)[][]) => ({
+  range: name,
+  header,
+  rows,
+});
+
+describe('sheets aggregate', () => {
+  it('reads column letters as indexes, from A', () => {
+    expect(['A', 'Z', 'AA', 'AZ', 'BA', 'zz'].map(columnIndexOf)).toEqual([0, 25, 26, 51, 52, 701]);
+  });
+
+  it('finds a column by header (exact first, then ignoring case) or by letter from the range start', () => {
+    const r = range("'Q3 costs'!C4:F9", ['Vendor', 'amount', 'Amount'], [['a', 1, 2, 3]]);
+    expect(columnOf(r, 'Amount')).toBe(2);
+    expect(columnOf(r, 'AMOUNT')).toBe(1);
+    expect(columnOf(r, 'C')).toBe(0);
+    expect(columnOf(r, 'e')).toBe(2);
+    expect(columnOf(r, 'F')).toBe(3);
+    expect(columnOf(r, 'G')).toBeUndefined(); // right of it
+    expect(columnOf(r, 'B')).toBeUndefined(); // left of the range
+    expect(columnOf(r, 'Tax')).toBeUndefined();
+    expect(columnOf(range('Sheet1', ['x'], []), 'A')).toBe(0);
+  });
+
+  it('aggregates numbers and numeric text; skips and counts the rest', () => {
+    const r = range(
+      'A1:B6',
+      ['Item', 'Cost'],
+      [
+        ['a', 10],
+        ['b', ' 2.5 '],
+        ['c', '1,000'],
+        ['d', 'n/a'],
+        ['e', true],
+        ['f', ''],
+        ['g'],
+        ['h', '-4e1'],
+      ],
+    );
+    expect(aggregate([r], 'Cost', 'sum')).toEqual({ value: 972.5, rows: 4, skipped: 4 });
+    expect(aggregate([r], 'Cost', 'min')).toEqual({ value: -40, rows: 4, skipped: 4 });
+    expect(aggregate([r], 'Cost', 'max')).toEqual({ value: 1000, rows: 4, skipped: 4 });
+    expect(aggregate([r], 'Cost', 'avg')?.value).toBeCloseTo(243.125);
+    expect(aggregate([r], 'Cost', 'count')).toEqual({ value: 4, rows: 4, skipped: 4 });
+    expect(aggregate([r], 'Item', 'sum')).toEqual({ value: null, rows: 0, skipped: 8 });
+    expect(aggregate([r], 'Missing', 'sum')).toBeUndefined();
+  });
+
+  it('spans the ranges of a spreadsheet that have the column', () => {
+    const a = range('A1:B2', ['Name', 'Cost'], [['x', 1]]);
+    const b = range('D1:E2', ['Cost', 'Other'], [[2, 'y']]);
+    const c = range('G1:G2', ['Else'], [['z']]);
+    expect(aggregate([a, b, c], 'Cost', 'sum')).toEqual({ value: 3, rows: 2, skipped: 0 });
+  });
+});

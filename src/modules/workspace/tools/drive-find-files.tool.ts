@@ -1,0 +1,63 @@
+import { AccessService } from '../../access/access.service';
+import {
+  Tool,
+  type ToolContext,
+  ToolError,
+  type ToolImplementation,
+} from '../../tool-sessions/registry/tool.decorator';
+import { DriveFilesRepository } from '../drive/drive-files.repository';
+import { readableCasefile } from './casefile-access';
+
+/** At most this many files per call; the result says when there were more. */
+const MAX_FILES = 50;
+
+/** The casefile's Drive files by name, type and modification time. */
+@Tool({
+  name: 'drive.find_files',
+  description:
+    "The casefile's Drive files whose name contains a text, of a MIME type, modified after a time (RFC 3339)",
+  parameters: {
+    type: 'object',
+    properties: {
+      name_contains: { type: 'string', minLength: 1, maxLength: 1000 },
+      mime_type: { type: 'string', minLength: 1, maxLength: 255 },
+      modified_after: { type: 'string', minLength: 10, maxLength: 64 },
+    },
+    additionalProperties: false,
+  },
+  requiresCasefile: true,
+  runsIn: 'event-loop',
+})
+export class DriveFindFilesTool implements ToolImplementation {
+  constructor(
+    private readonly access: AccessService,
+    private readonly files: DriveFilesRepository,
+  ) {}
+
+  async execute(
+    ctx: ToolContext,
+    params: { name_contains?: string; mime_type?: string; modified_after?: string },
+  ) {
+    if (params.modified_after !== undefined && Number.isNaN(Date.parse(params.modified_after))) {
+      throw new ToolError('modified_after must be an RFC 3339 date-time');
+    }
+    const casefileId = await readableCasefile(this.access, ctx);
+    const filters = {
+      name: params.name_contains,
+      mimeType: params.mime_type,
+      modifiedAfter: params.modified_after,
+    };
+    const rows = await this.files.list(casefileId, filters, MAX_FILES + 1, undefined);
+    return {
+      files: rows.slice(0, MAX_FILES).map((file) => ({
+        id: file.googleId,
+        name: file.name,
+        mime_type: file.mimeType,
+        modified_time: file.modifiedAt.toISOString(),
+        size: file.sizeBytes,
+        web_view_link: file.webViewLink,
+      })),
+      more: rows.length > MAX_FILES,
+    };
+  }
+}

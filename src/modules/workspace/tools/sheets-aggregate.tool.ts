@@ -1,0 +1,55 @@
+import { AccessService } from '../../access/access.service';
+import {
+  Tool,
+  type ToolContext,
+  ToolError,
+  type ToolImplementation,
+} from '../../tool-sessions/registry/tool.decorator';
+import { AGGREGATE_OPS, type AggregateOp, aggregate } from '../sheets/aggregate';
+import { SheetRangesRepository } from '../sheets/sheet-ranges.repository';
+import { readableCasefile } from './casefile-access';
+
+/** sum / avg / min / max / count of a column of a spreadsheet imported into the casefile. */
+@Tool({
+  name: 'sheets.aggregate',
+  description:
+    'sum, avg, min, max or count of a column (its header name, or its letter) of a spreadsheet in the casefile; cells that are not numbers are skipped and counted',
+  parameters: {
+    type: 'object',
+    required: ['spreadsheet_id', 'column', 'op'],
+    properties: {
+      spreadsheet_id: { type: 'string', minLength: 1, maxLength: 256 },
+      range: { type: 'string', minLength: 1, maxLength: 500 },
+      column: { type: 'string', minLength: 1, maxLength: 256 },
+      op: { enum: [...AGGREGATE_OPS] },
+    },
+    additionalProperties: false,
+  },
+  requiresCasefile: true,
+  runsIn: 'event-loop',
+})
+export class SheetsAggregateTool implements ToolImplementation {
+  constructor(
+    private readonly access: AccessService,
+    private readonly sheets: SheetRangesRepository,
+  ) {}
+
+  async execute(
+    ctx: ToolContext,
+    params: { spreadsheet_id: string; range?: string; column: string; op: AggregateOp },
+  ) {
+    const casefileId = await readableCasefile(this.access, ctx);
+    const ranges = await this.sheets.values(casefileId, params.spreadsheet_id, params.range);
+    if (ranges.length === 0) {
+      throw new ToolError(
+        `The casefile has no ${params.range ? `range ${params.range} of ` : ''}spreadsheet ${params.spreadsheet_id}`,
+      );
+    }
+    const result = aggregate(ranges, params.column, params.op);
+    if (!result) {
+      const headers = [...new Set(ranges.flatMap((range) => range.header))].join(', ');
+      throw new ToolError(`No column ${params.column}: the columns are ${headers} (or a letter)`);
+    }
+    return result;
+  }
+}
