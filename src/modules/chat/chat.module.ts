@@ -19,6 +19,7 @@ import { ChatTurns } from './turns/chat-turns.service';
 import { PgTurnSignals } from './turns/pg-turn-signals';
 import { RedisTurnSignals } from './turns/redis-turn-signals';
 import { TurnEventsRepository } from './turns/turn-events.repository';
+import { TurnFollower } from './turns/turn-follower';
 import { TurnSignals } from './turns/turn-signals';
 
 /** The provider CHAT_PROVIDER names (API.md §6). */
@@ -50,6 +51,7 @@ function turnSignalsFor(redis: RedisClient, sql: Sql, dataSource: DataSource): T
   providers: [
     ChatService,
     ChatTurns,
+    TurnFollower,
     ChatMessagesRepository,
     TurnEventsRepository,
     { provide: CHAT_MODEL, useFactory: chatModelFor, inject: [AppConfig] },

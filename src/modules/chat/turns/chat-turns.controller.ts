@@ -18,6 +18,7 @@ import { CurrentSession } from '../../sessions/current-session.decorator';
 import type { SessionRow } from '../../sessions/sessions.repository';
 import { ChatTurnDto, ProcessChatRequestDto, ResumeChatStreamQuery } from '../dto/chat.dto';
 import { ChatTurns } from './chat-turns.service';
+import { TurnFollower } from './turn-follower';
 
 /**
  * A turn stores its messages and events as it goes (kept as far as it got), not in one
@@ -38,7 +39,10 @@ const TURN_EVENTS =
 @ApiTags('Chat')
 @Controller('chat/sessions')
 export class ChatTurnsController {
-  constructor(private readonly turns: ChatTurns) {}
+  constructor(
+    private readonly turns: ChatTurns,
+    private readonly follower: TurnFollower,
+  ) {}
 
   // before `:id/messages`, which would take `current` for an id
   @Post('current/messages')
@@ -92,6 +96,6 @@ export class ChatTurnsController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query() query: ResumeChatStreamQuery,
   ): Promise<AsyncIterable<SseEvent>> {
-    return this.turns.resume(session, ids.turn_id, lastEventId ?? query.last_event_id);
+    return this.follower.resume(session, ids.turn_id, lastEventId ?? query.last_event_id);
   }
 }

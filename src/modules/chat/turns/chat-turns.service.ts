@@ -5,7 +5,6 @@ import { uuidv7 } from 'uuidv7';
 import { AppConfig } from '../../../config/app-config';
 import { DomainError } from '../../../core/errors/domain-error';
 import { toDomainError } from '../../../core/errors/all-exceptions.filter';
-import { RequestValidationError } from '../../../core/errors/system.errors';
 import { type SseEvent, StreamReportedFailure } from '../../../core/http/event-stream';
 import type { ResponseMode } from '../../../core/http/event-stream';
 import type { Actor } from '../../../core/hub/actor';
@@ -13,12 +12,10 @@ import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../../../core/metrics/m
 import { AuditTrail } from '../../audit/audit-trail';
 import { CasefilesService } from '../../casefiles/casefiles.service';
 import type { SessionRow } from '../../sessions/sessions.repository';
-import { SessionsService } from '../../sessions/sessions.service';
 import { ToolSessionsService } from '../../tool-sessions/tool-sessions.service';
 import { attributesOf } from '../chat-attributes';
 import type { ChatMessageEntity } from '../chat-message.entity';
 import { ChatMessagesRepository, type NewChatMessage } from '../chat-messages.repository';
-import { ChatTurnInterruptedError, ChatTurnNotFoundError } from '../chat.errors';
 import { type ChatMessageDto, type ChatTurnDto, toChatMessageDto } from '../dto/chat.dto';
 import {
   CHAT_MODEL,
@@ -30,16 +27,13 @@ import {
 import { isLast, type TurnEvent, toSseEvent } from './turn-event';
 import { TurnEventsRepository } from './turn-events.repository';
 import { TurnRecorder } from './turn-recorder';
-import { TurnSignals, Wakeup } from './turn-signals';
+import { TurnSignals } from './turn-signals';
 
 /** How much of the conversation a model is shown. */
 const HISTORY_LIMIT = 50;
 
 /** The tool path's refusals before a tool runs: answered to the model, not failed turns. */
 const TOOL_CALL_REFUSALS = new Set(['NF_TOOL', 'VAL_TOOL_PARAMETERS', 'BR_CASEFILE_REQUIRED']);
-
-/** A follower that heard nothing for this long looks for itself (a signal may have been lost). */
-const FOLLOW_POLL_MS = 2_000;
 
 /** A turn that has started: its id, its outcome, and its events as they are stored. */
 interface RunningTurn {
@@ -65,8 +59,8 @@ const toolOutcome = (status: string, result: unknown, error: unknown): string =>
 /**
  * Chat turns (API.md §6): the user's message, the model's answers and every tool call it makes,
  * run through the tool-session module's own tool path. A turn runs on its own, apart from the
- * request that started it — a client that leaves does not stop it — and records its events as
- * it goes (`chat_turn_events`), so a stream can be resumed from any instance until `done`.
+ * request that started it — a client that leaves does not stop it — and a streamed one records
+ * its events as it goes (`chat_turn_events`); TurnFollower resumes them, on any instance.
  */
 @Injectable()
 export class ChatTurns implements OnModuleDestroy {
@@ -76,7 +70,6 @@ export class ChatTurns implements OnModuleDestroy {
     private readonly messages: ChatMessagesRepository,
     private readonly events: TurnEventsRepository,
     private readonly signals: TurnSignals,
-    private readonly sessions: SessionsService,
     private readonly tools: ToolSessionsService,
     private readonly casefiles: CasefilesService,
     private readonly auditTrail: AuditTrail,
@@ -98,25 +91,6 @@ export class ChatTurns implements OnModuleDestroy {
   ): Promise<ChatTurnDto> | AsyncIterable<SseEvent> {
     const turn = this.start(actor, session, content, mode === 'sse');
     return mode === 'sse' ? this.streamOf(turn) : turn.outcome;
-  }
-
-  /**
-   * `GET …/turns/{turn_id}/events`: the turn's events after `lastEventId`, then the rest as they
-   * are written (by whichever instance runs the turn) until `done`.
-   */
-  async resume(
-    session: SessionRow,
-    turnId: string,
-    lastEventId: string | undefined,
-  ): Promise<AsyncIterable<SseEvent>> {
-    const after = lastEventId === undefined || lastEventId === '' ? 0 : Number(lastEventId);
-    if (!Number.isSafeInteger(after) || after < 0) {
-      throw new RequestValidationError([
-        { field: 'Last-Event-ID', message: 'Last-Event-ID must be an event id of this turn' },
-      ]);
-    }
-    if (!(await this.events.exists(session.id, turnId))) throw new ChatTurnNotFoundError();
-    return this.mapped(this.follow(session.id, turnId, after));
   }
 
   /** Turns still running when the application stops are let finish (each within its lease). */
@@ -179,57 +153,6 @@ export class ChatTurns implements OnModuleDestroy {
       // eslint-disable-next-line no-unsafe-finally -- the failure must outlive an early return
       if (failure !== undefined) throw new StreamReportedFailure(failure);
     }
-  }
-
-  private async *mapped(events: AsyncIterable<TurnEvent>): AsyncGenerator<SseEvent> {
-    for await (const event of events) yield toSseEvent(event);
-  }
-
-  /**
-   * Reads the turn's events after `after` from the table, then waits for signals (or looks every
-   * FOLLOW_POLL_MS) and reads again, until `done`. A turn that stopped without `done` — the
-   * session is no longer held, and nothing came — ends with an `error` event of its own.
-   */
-  private async *follow(
-    sessionId: string,
-    turnId: string,
-    after: number,
-  ): AsyncGenerator<TurnEvent> {
-    const wakeup = new Wakeup();
-    const unsubscribe = this.signals.subscribe(turnId, wakeup.notify);
-    try {
-      let last = after;
-      let first = true;
-      for (let held = true; ;) {
-        const events = await this.events.after(sessionId, turnId, last);
-        for (const event of events) {
-          yield event;
-          if (isLast(event)) return;
-          last = event.seq;
-        }
-        if (events.length > 0) {
-          first = false;
-          continue;
-        }
-        // nothing after the client's last event: it may have seen the end already
-        if (first && (await this.events.ended(sessionId, turnId))) return;
-        first = false;
-        if (!held) {
-          yield* this.interrupted(turnId, last);
-          return;
-        }
-        // read after a look at the lease: a turn writes `done` before its request frees the session
-        if (!(await wakeup.wait(FOLLOW_POLL_MS))) held = await this.sessions.isBusy(sessionId);
-      }
-    } finally {
-      unsubscribe();
-    }
-  }
-
-  private *interrupted(turnId: string, last: number): Generator<TurnEvent> {
-    const { code, message } = new ChatTurnInterruptedError();
-    yield { seq: last + 1, event: 'error', data: { turn_id: turnId, code, message } };
-    yield { seq: last + 2, event: 'done', data: { turn_id: turnId, status: 'failed' } };
   }
 
   /**

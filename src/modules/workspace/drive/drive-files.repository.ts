@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition, KeysetRow } from '../../../core/http/pagination';
 import { escapeLike, keysetAfter, Sql, SqlParams, where } from '../../../database/sql';
-import { type ImportCountsDto, importCountsOf } from '../import-counts';
+import { batchUpsertSql, type ImportCountsDto, importCountsOf } from '../import-counts';
 
 /** A Drive file as an import stores it. */
 export interface ParsedDriveFile {
@@ -61,16 +61,11 @@ export class DriveFilesRepository {
       content_text: f.contentText,
     }));
     const written = await this.sql.rows<{ created: boolean }>(
-      `INSERT INTO drive_files AS t (id, casefile_id, google_id, ${COLUMNS.join(', ')})
-       SELECT i.id, $1, i.google_id, ${COLUMNS.map((c) => `i.${c}`).join(', ')}
-         FROM jsonb_to_recordset($2::jsonb) AS i(id uuid, google_id text, name text,
-              mime_type text, description text, modified_at timestamptz, size_bytes bigint,
-              web_view_link text, owners text[], content_text text)
-       ON CONFLICT (casefile_id, google_id) DO UPDATE
-          SET ${COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
-        WHERE (${COLUMNS.map((c) => `t.${c}`).join(', ')})
-              IS DISTINCT FROM (${COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
-       RETURNING (xmax = 0) AS created`,
+      batchUpsertSql(
+        'drive_files',
+        COLUMNS,
+        'name text, mime_type text, description text, modified_at timestamptz, size_bytes bigint, web_view_link text, owners text[], content_text text',
+      ),
       [casefileId, JSON.stringify(items)],
     );
     return importCountsOf(files.length, written);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition, KeysetRow } from '../../../core/http/pagination';
 import { escapeLike, keysetAfter, Sql, SqlParams, where } from '../../../database/sql';
-import { type ImportCountsDto, importCountsOf } from '../import-counts';
+import { batchUpsertSql, type ImportCountsDto, importCountsOf } from '../import-counts';
 import type { ParsedGmailMessage } from './gmail-message.parser';
 
 /** The columns an import writes; an upsert changes a row only when one of them differs. */
@@ -71,17 +71,11 @@ export class GmailMessagesRepository {
       attachments: m.attachments,
     }));
     const written = await this.sql.rows<{ created: boolean }>(
-      `INSERT INTO gmail_messages AS t (id, casefile_id, google_id, ${COLUMNS.join(', ')})
-       SELECT i.id, $1, i.google_id, ${COLUMNS.map((c) => `i.${c}`).join(', ')}
-         FROM jsonb_to_recordset($2::jsonb) AS i(id uuid, google_id text, thread_id text,
-              subject text, sender text, sender_address text, recipients_to text[],
-              recipients_cc text[], sent_at timestamptz, snippet text, labels text[],
-              body_text text, attachments text[])
-       ON CONFLICT (casefile_id, google_id) DO UPDATE
-          SET ${COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
-        WHERE (${COLUMNS.map((c) => `t.${c}`).join(', ')})
-              IS DISTINCT FROM (${COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
-       RETURNING (xmax = 0) AS created`,
+      batchUpsertSql(
+        'gmail_messages',
+        COLUMNS,
+        'thread_id text, subject text, sender text, sender_address text, recipients_to text[], recipients_cc text[], sent_at timestamptz, snippet text, labels text[], body_text text, attachments text[]',
+      ),
       [casefileId, JSON.stringify(items)],
     );
     return importCountsOf(messages.length, written);

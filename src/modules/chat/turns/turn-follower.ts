@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { RequestValidationError } from '../../../core/errors/system.errors';
+import type { SseEvent } from '../../../core/http/event-stream';
+import type { SessionRow } from '../../sessions/sessions.repository';
+import { SessionsService } from '../../sessions/sessions.service';
+import { ChatTurnInterruptedError, ChatTurnNotFoundError } from '../chat.errors';
+import { isLast, type TurnEvent, toSseEvent } from './turn-event';
+import { TurnEventsRepository } from './turn-events.repository';
+import { TurnSignals, Wakeup } from './turn-signals';
+
+/** A follower that heard nothing for this long looks for itself (a signal may have been lost). */
+const FOLLOW_POLL_MS = 2_000;
+
+/**
+ * Resumed streams (`resume_chat_stream`): a streamed turn's stored events after the client's last
+ * one, then the rest as whichever instance runs the turn writes them, until `done`.
+ */
+@Injectable()
+export class TurnFollower {
+  constructor(
+    private readonly events: TurnEventsRepository,
+    private readonly signals: TurnSignals,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /**
+   * `GET …/turns/{turn_id}/events`: the turn's events after `lastEventId`, then the rest as they
+   * are written (by whichever instance runs the turn) until `done`.
+   */
+  async resume(
+    session: SessionRow,
+    turnId: string,
+    lastEventId: string | undefined,
+  ): Promise<AsyncIterable<SseEvent>> {
+    const after = lastEventId === undefined || lastEventId === '' ? 0 : Number(lastEventId);
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw new RequestValidationError([
+        { field: 'Last-Event-ID', message: 'Last-Event-ID must be an event id of this turn' },
+      ]);
+    }
+    if (!(await this.events.exists(session.id, turnId))) throw new ChatTurnNotFoundError();
+    return this.mapped(this.follow(session.id, turnId, after));
+  }
+
+  private async *mapped(events: AsyncIterable<TurnEvent>): AsyncGenerator<SseEvent> {
+    for await (const event of events) yield toSseEvent(event);
+  }
+
+  /**
+   * Reads the turn's events after `after` from the table, then waits for signals (or looks every
+   * FOLLOW_POLL_MS) and reads again, until `done`. A turn that stopped without `done` — the
+   * session is no longer held, and nothing came — ends with an `error` event of its own.
+   */
+  private async *follow(
+    sessionId: string,
+    turnId: string,
+    after: number,
+  ): AsyncGenerator<TurnEvent> {
+    const wakeup = new Wakeup();
+    const unsubscribe = this.signals.subscribe(turnId, wakeup.notify);
+    try {
+      let last = after;
+      let first = true;
+      for (let held = true; ;) {
+        const events = await this.events.after(sessionId, turnId, last);
+        for (const event of events) {
+          yield event;
+          if (isLast(event)) return;
+          last = event.seq;
+        }
+        if (events.length > 0) {
+          first = false;
+          continue;
+        }
+        // nothing after the client's last event: it may have seen the end already
+        if (first && (await this.events.ended(sessionId, turnId))) return;
+        first = false;
+        if (!held) {
+          yield* this.interrupted(turnId, last);
+          return;
+        }
+        // read after a look at the lease: a turn writes `done` before its request frees the session
+        if (!(await wakeup.wait(FOLLOW_POLL_MS))) held = await this.sessions.isBusy(sessionId);
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  private *interrupted(turnId: string, last: number): Generator<TurnEvent> {
+    const { code, message } = new ChatTurnInterruptedError();
+    yield { seq: last + 1, event: 'error', data: { turn_id: turnId, code, message } };
+    yield { seq: last + 2, event: 'done', data: { turn_id: turnId, status: 'failed' } };
+  }
+}
