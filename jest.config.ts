@@ -19,6 +19,7 @@ const PROCESS_SUITES = [
   'test/e2e/embedded-postgres.e2e-spec.ts',
   'test/e2e/sigterm-under-load.e2e-spec.ts',
   'test/e2e/session-lease.e2e-spec.ts',
+  'test/e2e/sync-worker-kill.e2e-spec.ts',
 ];
 
 const config: Config = {

@@ -30,6 +30,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { startDatabaseServer } from '../src/database/database-server';
 import { type FirstEventFigures, measureFirstEvent } from './first-event';
+import { measureWorkspace, type WorkspaceFigures } from './workspace';
 
 interface Options {
   quick: boolean;
@@ -70,6 +71,12 @@ type BenchRequest = autocannon.Request & {
   url: string;
   setupClient?: (client: autocannon.Client) => void;
 };
+
+/** What one build measured: the scenarios, and the workspace figures (issue 12). */
+interface TargetResult {
+  scenarios: Scenario[];
+  workspace?: WorkspaceFigures;
+}
 
 interface Server {
   child: ChildProcess;
@@ -456,7 +463,7 @@ async function benchTarget(
   options: Options,
   baselineChild: ChildProcess,
   baselineDb: Client,
-): Promise<Scenario[]> {
+): Promise<TargetResult> {
   log(`\n— ${target.label}`);
   const db = new Client({ connectionString: target.databaseUrl });
   let product: ChildProcess | undefined;
@@ -642,6 +649,21 @@ async function benchTarget(
         log(`  chat_turn_sse first event not measured: ${(error as Error).message}`);
       }
     }
+    let workspace: WorkspaceFigures | undefined;
+    try {
+      workspace = await measureWorkspace({
+        url: productUrl,
+        headers: auth,
+        db,
+        seconds: options.durationSeconds,
+        log,
+      });
+      log(`  import_gmail_500         ${workspace.import.messages_per_second} messages/s`);
+      log(`  search_100k              p95 ${workspace.search.p95_ms} ms`);
+    } catch (error) {
+      // e.g. a --compare ref from before workspace data
+      log(`  workspace not measured: ${(error as Error).message}`);
+    }
     if (options.rows > BASE_ROWS) {
       log(`  seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
       await seedCasefiles(db, user.id, options.rows);
@@ -654,7 +676,7 @@ async function benchTarget(
         }),
       );
     }
-    return withRatios(raw);
+    return { scenarios: withRatios(raw), workspace };
   } finally {
     await stop(product);
     await db.end().catch(() => undefined);
@@ -740,11 +762,11 @@ async function main(): Promise<void> {
     log(
       `casefile-hub bench: ${BASE_ROWS.toLocaleString('en')} casefiles, ${options.connections} connections, ${options.durationSeconds}s per scenario, open loop ${options.openLoopRate} req/s for ${options.openLoopSeconds}s, ${cpus().length} cores, node ${process.version}`,
     );
-    const results: { label: string; scenarios: Scenario[] }[] = [];
+    const results: ({ label: string } & TargetResult)[] = [];
     for (const target of targets) {
       results.push({
         label: target.label,
-        scenarios: await benchTarget(target, options, baseline, baselineDb),
+        ...(await benchTarget(target, options, baseline, baselineDb)),
       });
     }
 
@@ -752,10 +774,10 @@ async function main(): Promise<void> {
       log(`\n${label}`);
       printTable(scenarios);
     }
-    log('\ntargets (issues 9 and 10)');
-    for (const { label, scenarios } of results) {
+    log('\ntargets (issues 9, 10 and 12)');
+    for (const { label, scenarios, workspace } of results) {
       log(`  ${label}`);
-      printTargets(scenarios, options);
+      printTargets(scenarios, options, workspace);
     }
     const last = results[results.length - 1];
     writeFileSync(
@@ -763,8 +785,13 @@ async function main(): Promise<void> {
       `${JSON.stringify(
         {
           scenarios: last.scenarios,
+          workspace: last.workspace,
           ...(results.length > 1 && {
-            before: { ref: options.compare, scenarios: results[0].scenarios },
+            before: {
+              ref: options.compare,
+              scenarios: results[0].scenarios,
+              workspace: results[0].workspace,
+            },
           }),
           run: {
             at: new Date().toISOString(),
@@ -810,7 +837,11 @@ function printTable(scenarios: Scenario[]): void {
   }
 }
 
-function printTargets(scenarios: Scenario[], options: Options): void {
+function printTargets(
+  scenarios: Scenario[],
+  options: Options,
+  workspace: WorkspaceFigures | undefined,
+): void {
   const by = (name: string) => scenarios.find((s) => s.name === name);
   const checks: [string, boolean][] = [];
   const ratio = (name: string, min: number, of: string) => {
@@ -864,6 +895,17 @@ function printTargets(scenarios: Scenario[], options: Options): void {
     checks.push([
       `list p50 at ${options.rows.toLocaleString('en')} rows within 1.5× of ${BASE_ROWS.toLocaleString('en')} (${large.p50_ms} vs ${small.p50_ms} ms, ${factor.toFixed(2)}×)`,
       factor <= 1.5,
+    ]);
+  }
+  if (workspace) {
+    const { import: imported, search } = workspace;
+    checks.push([
+      `import ≥ 5 000 messages/s in ${500}-message batches (${imported.messages_per_second}; batch p50 ${imported.batch_p50_ms} ms, p99 ${imported.batch_p99_ms} ms, ${imported.clients} clients)`,
+      imported.messages_per_second >= 5_000,
+    ]);
+    checks.push([
+      `search over ${search.messages.toLocaleString('en')} messages: p95 < 50 ms (${search.p95_ms} ms; p50 ${search.p50_ms}, p99 ${search.p99_ms}; ${search.queries} queries, ${search.clients} clients)`,
+      search.p95_ms < 50,
     ]);
   }
   for (const [label, ok] of checks) log(`    ${ok ? 'PASS' : 'MISS'}  ${label}`);

@@ -57,7 +57,8 @@ export class AppConfig {
     readonly timeoutMs: number;
   };
   readonly sseHeartbeatMs: number;
-  readonly google: { readonly apiBaseUrl: string };
+  readonly google: { readonly apiBaseUrl: string | undefined };
+  readonly sync: { readonly sliceSeconds: number };
 
   constructor(env: EnvironmentVariables, jwtSecret: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -103,7 +104,10 @@ export class AppConfig {
       timeoutMs: env.CHAT_TIMEOUT_MS,
     };
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
-    this.google = { apiBaseUrl: env.GOOGLE_API_BASE_URL };
+    this.google = {
+      apiBaseUrl: env.GOOGLE_API_BASE_URL?.replace(/\/?$/, '/'), // paths resolve below it
+    };
+    this.sync = { sliceSeconds: env.SYNC_JOB_SLICE_SECONDS };
   }
 
   get isProduction(): boolean {

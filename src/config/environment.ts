@@ -169,8 +169,20 @@ export class EnvironmentVariables {
   @Transform(toInt)
   SSE_HEARTBEAT_MS = 15_000;
 
+  /** One root for the Gmail, Drive and Sheets APIs (a proxy, a fake); unset: Google's hosts. */
+  @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
-  GOOGLE_API_BASE_URL = 'https://www.googleapis.com';
+  GOOGLE_API_BASE_URL?: string;
+
+  /**
+   * A sync job runs in slices of at most this long, each a pg-boss job; a slice whose worker died
+   * is taken up again after three times this.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  @Transform(toInt)
+  SYNC_JOB_SLICE_SECONDS = 30;
 
   @IsOptional()
   @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'must be an email address' })

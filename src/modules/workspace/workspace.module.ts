@@ -7,22 +7,36 @@ import { DriveFilesRepository } from './drive/drive-files.repository';
 import { GmailMessagesRepository } from './gmail/gmail-messages.repository';
 import { WorkspaceSearchRepository } from './search/workspace-search.repository';
 import { SheetRangesRepository } from './sheets/sheet-ranges.repository';
+import { GoogleApiClient } from './sync/google-api.client';
+import { GooglePull } from './sync/google-pull';
+import { SyncJobsController } from './sync/sync-jobs.controller';
+import { SyncJobsRepository } from './sync/sync-jobs.repository';
+import { SyncJobsService } from './sync/sync-jobs.service';
+import { SyncQueue } from './sync/sync-queue';
+import { SyncRunner } from './sync/sync-runner';
 import { WorkspaceController } from './workspace.controller';
 import { WorkspaceService } from './workspace.service';
 
 /**
- * Workspace data (API.md §7): Gmail, Drive and Sheets imports, lists and search; and the casefile
+ * Workspace data (API.md §7): Gmail, Drive and Sheets imports, lists and search, and pull-sync
+ * jobs from the Google APIs on a pg-boss queue; and the casefile
  * tools (API.md §5.1), one `tools/*.tool.ts` file each, which the tool registry finds.
  */
 @Module({
   imports: [AccessModule, AuditModule],
-  controllers: [WorkspaceController],
+  controllers: [WorkspaceController, SyncJobsController],
   providers: [
     WorkspaceService,
     GmailMessagesRepository,
     DriveFilesRepository,
     SheetRangesRepository,
     WorkspaceSearchRepository,
+    SyncJobsService,
+    SyncJobsRepository,
+    SyncQueue,
+    SyncRunner,
+    GooglePull,
+    GoogleApiClient,
     ...toolsIn(join(__dirname, 'tools')),
   ],
   exports: [WorkspaceService],

@@ -1,0 +1,119 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Agent, errors, request, RetryAgent } from 'undici';
+import { AppConfig } from '../../../config/app-config';
+
+/** The Google APIs a sync job reads, each at its own host unless GOOGLE_API_BASE_URL says one. */
+export type GoogleService = 'gmail' | 'drive' | 'sheets';
+
+const GOOGLE_HOSTS: Record<GoogleService, string> = {
+  gmail: 'https://gmail.googleapis.com/',
+  drive: 'https://www.googleapis.com/',
+  sheets: 'https://sheets.googleapis.com/',
+};
+
+/** Transient answers: retried here with backoff (Retry-After honoured), then by the job queue. */
+const RETRIED_STATUSES = [429, 500, 502, 503, 504];
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Google did not give what was asked. `status` is Google's HTTP status (none when it could not be
+ * reached or did not answer in time); `retryable` says whether trying again later may help. The
+ * message never holds the access token, nor anything Google wrote back.
+ */
+export class GoogleApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
+}
+
+function refusal(status: number): GoogleApiError {
+  if (status === 401 || status === 403) {
+    return new GoogleApiError(
+      `Google refused the access token (${status}): it is invalid, expired or lacks the scope`,
+      status,
+      false,
+    );
+  }
+  if (RETRIED_STATUSES.includes(status)) {
+    return new GoogleApiError(`Google kept answering ${status} after retries`, status, true);
+  }
+  return new GoogleApiError(`Google answered ${status}`, status, false);
+}
+
+/**
+ * GETs JSON from the Google REST APIs with a user's OAuth access token (API.md §7). undici's
+ * RetryAgent retries 429 and 5xx answers and dropped connections with exponential backoff,
+ * waiting as long as `Retry-After` asks (up to 30 s); ten connections per host at most.
+ */
+@Injectable()
+export class GoogleApiClient implements OnApplicationShutdown {
+  private readonly agent = new Agent({
+    connections: 10,
+    headersTimeout: REQUEST_TIMEOUT_MS,
+    bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
+  private readonly dispatcher = new RetryAgent(this.agent, {
+    maxRetries: 3,
+    minTimeout: 500,
+    maxTimeout: 30_000,
+    timeoutFactor: 2,
+    retryAfter: true,
+    methods: ['GET'],
+    statusCodes: RETRIED_STATUSES,
+  });
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** The JSON body of a 2xx answer; a 404 is `undefined` when `notFound: 'undefined'`. */
+  async get<T>(
+    service: GoogleService,
+    path: string,
+    query: Record<string, string | number | undefined>,
+    accessToken: string,
+    options: { signal?: AbortSignal; notFound?: 'undefined' } = {},
+  ): Promise<T | undefined> {
+    const url = new URL(path, this.config.google.apiBaseUrl ?? GOOGLE_HOSTS[service]);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    try {
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        signal: options.signal,
+      });
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return (await response.body.json()) as T;
+      }
+      await response.body.dump();
+      if (response.statusCode === 404 && options.notFound === 'undefined') return undefined;
+      throw refusal(response.statusCode);
+    } catch (error) {
+      throw upstreamErrorOf(error);
+    }
+  }
+
+  /** After the sync queue stopped its workers (onModuleDestroy), never under a running slice. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function upstreamErrorOf(error: unknown): unknown {
+  if (error instanceof GoogleApiError) return error;
+  if (error instanceof errors.RequestRetryError) return refusal(error.statusCode);
+  if (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError
+  ) {
+    return new GoogleApiError('Google did not answer in time', undefined, true, true);
+  }
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  return new GoogleApiError('Google could not be reached', undefined, true);
+}

@@ -1,0 +1,79 @@
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { CasefileEntity } from '../../casefiles/casefile.entity';
+
+export const SYNC_SOURCES = ['gmail', 'drive', 'sheets'] as const;
+export type SyncSource = (typeof SYNC_SOURCES)[number];
+
+export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/** What a sync job was asked to pull (API.md §7), without the access token. */
+export interface SyncParams {
+  query?: string;
+  spreadsheet_id?: string;
+  ranges?: string[];
+  max_items: number;
+}
+
+/**
+ * A pull from Google into a casefile (API.md §7). pg-boss queues and retries it; this row is the
+ * job as clients see it, its resume point and the fencing number of the run allowed to write.
+ */
+@Entity('sync_jobs')
+@Check('sync_jobs_source_check', `source IN ('gmail', 'drive', 'sheets')`)
+@Check('sync_jobs_status_check', `status IN ('queued', 'running', 'succeeded', 'failed')`)
+@Check('sync_jobs_token_check', `status IN ('queued', 'running') OR access_token IS NULL`)
+@Index('sync_jobs_casefile_idx', ['casefileId'])
+export class SyncJobEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid')
+  @ForeignKey(() => CasefileEntity, { name: 'sync_jobs_casefile_id_fkey', onDelete: 'CASCADE' })
+  casefileId!: string;
+
+  @Column('text')
+  source!: SyncSource;
+
+  @Column('jsonb')
+  params!: SyncParams;
+
+  /** Sealed with SecretBox ('google-access-tokens'); erased when the job ends. */
+  @Column('text', { nullable: true })
+  accessToken!: string | null;
+
+  @Column('text', { default: 'queued' })
+  status!: SyncStatus;
+
+  /** Raised by every run that claims the job; a write by an older run is refused. */
+  @Column('integer', { default: 0 })
+  attempt!: number;
+
+  /** Where the next page starts (a Google page token, or the next range). */
+  @Column('jsonb', { nullable: true })
+  cursor!: unknown;
+
+  @Column('integer', { default: 0 })
+  fetched!: number;
+
+  @Column('integer', { default: 0 })
+  created!: number;
+
+  @Column('integer', { default: 0 })
+  updated!: number;
+
+  @Column('integer', { default: 0 })
+  unchanged!: number;
+
+  @Column('jsonb', { nullable: true })
+  error!: { code: string; message: string; upstream_status?: number } | null;
+
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  finishedAt!: Date | null;
+}

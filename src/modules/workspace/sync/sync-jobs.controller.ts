@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
+import { PathId } from '../../../core/http/id.param';
+import type { Actor } from '../../../core/hub/actor';
+import { Operation } from '../../../core/hub/operation.decorator';
+import { CurrentActor } from '../../auth/current-actor.decorator';
+import { CreateSyncJobDto, SyncJobDto } from './dto/sync-jobs.dto';
+import { SyncJobsService } from './sync-jobs.service';
+
+/** Google pull-sync jobs (API.md §7): queued by an editor, followed by the casefile's viewers. */
+@ApiTags('Workspace')
+@Controller()
+export class SyncJobsController {
+  constructor(private readonly syncJobs: SyncJobsService) {}
+
+  @Post('casefiles/:id/sync-jobs')
+  @HttpCode(202)
+  @Operation('create_sync_job', {
+    summary: 'Queue a pull from Gmail, Drive or Sheets into the casefile',
+  })
+  @ApiEnvelopeResponse(SyncJobDto, { status: 202, description: 'Queued' })
+  create(
+    @CurrentActor() actor: Actor,
+    @PathId() id: string,
+    @Body() dto: CreateSyncJobDto,
+  ): Promise<SyncJobDto> {
+    return this.syncJobs.create(actor, id, dto);
+  }
+
+  @Get('sync-jobs/:id')
+  @Operation('get_sync_job', { summary: "A sync job's status and progress" })
+  @ApiEnvelopeResponse(SyncJobDto)
+  get(@CurrentActor() actor: Actor, @PathId() id: string): Promise<SyncJobDto> {
+    return this.syncJobs.get(actor, id);
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config';
+import { DomainError } from '../../../core/errors/domain-error';
+import { BackgroundWork } from '../../../core/hub/background';
+import { SecretBox } from '../../../core/secrets/secret-box';
+import { GoogleApiError } from './google-api.client';
+import { GooglePull, type PullState } from './google-pull';
+import { type SyncFailure, SyncJobsRepository } from './sync-jobs.repository';
+
+/** Another run claimed the job: this one stops and leaves no trace. */
+class Superseded extends Error {}
+
+/** A failure the queue may retry; the job keeps its progress and resumes after its last page. */
+export class RetryableSyncError extends Error {}
+
+/** How a slice ended: the job ended (or is someone else's now), or it goes on in another slice. */
+export type SliceOutcome = 'ended' | 'continue';
+
+function failureOf(error: unknown): { failure: SyncFailure; retryable: boolean } {
+  if (error instanceof GoogleApiError) {
+    const code = error.timedOut ? 'SYS_UPSTREAM_TIMEOUT' : 'SYS_UPSTREAM_ERROR';
+    const status = error.status === undefined ? {} : { upstream_status: error.status };
+    return { failure: { code, message: error.message, ...status }, retryable: error.retryable };
+  }
+  if (error instanceof DomainError) {
+    // Google sent an item the import refuses (it names the field): trying again changes nothing.
+    return { failure: { code: error.code, message: error.message }, retryable: false };
+  }
+  return {
+    failure: { code: 'SYS_INTERNAL', message: 'The sync stopped on an internal error' },
+    retryable: true,
+  };
+}
+
+/**
+ * Runs sync jobs (API.md §7) one slice at a time: claims the job (a new fencing attempt), then
+ * pulls page after page from Google and stores each page together with the job's progress and
+ * resume point in one transaction, so a run that dies anywhere leaves the job exactly after its
+ * last stored page and the next run neither skips nor imports anything twice.
+ */
+@Injectable()
+export class SyncRunner {
+  private readonly logger = new Logger('SyncJobs');
+
+  constructor(
+    private readonly jobs: SyncJobsRepository,
+    private readonly pull: GooglePull,
+    private readonly secrets: SecretBox,
+    private readonly background: BackgroundWork,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * One slice of job `id`, until the job ends, SYNC_JOB_SLICE_SECONDS pass or `stop` fires (then
+   * 'continue'). A transient failure throws RetryableSyncError when `mayRetry`; any other failure
+   * ends the job as failed, its access token erased.
+   */
+  run(id: string, stop: AbortSignal, mayRetry: boolean): Promise<SliceOutcome> {
+    return this.background.run('sync_job', async () => {
+      const job = await this.jobs.claim(id);
+      if (!job) return 'ended';
+      const token = this.secrets.open('google-access-tokens', job.accessToken);
+      if (token === undefined) {
+        const message = 'The access token could not be decrypted (JWT_SECRET changed)';
+        await this.jobs.fail(id, { code: 'SYS_INTERNAL', message }, job.attempt);
+        return 'ended';
+      }
+      const sliceEnd = AbortSignal.timeout(this.config.sync.sliceSeconds * 1000);
+      let state: PullState = job;
+      try {
+        while (!sliceEnd.aborted && !stop.aborted) {
+          const page = await this.pull.next(state, token, stop);
+          await this.background.inTransaction(async () => {
+            const counts = await page.store(job.casefileId);
+            const progress = { ...counts, fetched: page.fetched, cursor: page.cursor };
+            if (!(await this.jobs.advance(id, job.attempt, progress))) throw new Superseded();
+          });
+          if (page.cursor === null) {
+            this.logger.log({ syncJobId: id, attempt: job.attempt }, 'sync job succeeded');
+            return 'ended';
+          }
+          state = { ...state, fetched: state.fetched + page.fetched, cursor: page.cursor };
+        }
+        return 'continue';
+      } catch (error) {
+        if (error instanceof Superseded) return 'ended';
+        if (stop.aborted) return 'continue'; // shutting down: the page in flight is pulled again
+        return this.failed(id, job.attempt, error, mayRetry);
+      }
+    });
+  }
+
+  /** Ends a job whose slices failed every try (their workers died or broke): the queue gave up. */
+  giveUp(id: string, tries: number): Promise<void> {
+    return this.background.run('sync_job', async () => {
+      const message = `The sync job failed ${tries} times in a row and was given up`;
+      if (await this.jobs.fail(id, { code: 'SYS_INTERNAL', message })) {
+        this.logger.warn({ syncJobId: id, tries }, 'sync job given up');
+      }
+    });
+  }
+
+  private async failed(
+    id: string,
+    attempt: number,
+    error: unknown,
+    mayRetry: boolean,
+  ): Promise<SliceOutcome> {
+    const { failure, retryable } = failureOf(error);
+    const log = { syncJobId: id, attempt, ...failure };
+    if (failure.code === 'SYS_INTERNAL')
+      this.logger.error({ ...log, err: error }, 'sync job broke');
+    if (retryable && mayRetry) {
+      this.logger.warn(log, 'sync job failed; the queue will retry it');
+      await this.jobs.noteRetry(id, attempt, failure);
+      throw new RetryableSyncError(failure.message);
+    }
+    this.logger.warn(log, 'sync job failed');
+    await this.jobs.fail(id, failure, attempt);
+    return 'ended';
+  }
+}

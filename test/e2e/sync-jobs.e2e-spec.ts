@@ -1,0 +1,288 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createCasefile, grantPermission } from '../factories/casefiles';
+import { bearer, loggedInUser, type TokenPair } from '../factories/users';
+import { driveFile, gmailMessage } from '../fixtures/google';
+import { FakeGoogle } from '../support/fake-google';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { createFreshDatabase } from '../support/test-database';
+
+type User = TokenPair & { id: string };
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const LIST = /^\/gmail\/v1\/users\/me\/messages$/;
+const GET_MESSAGE = /^\/gmail\/v1\/users\/me\/messages\/[^/]+$/;
+
+const messages = (count: number, prefix = 'g') =>
+  Array.from({ length: count }, (_, i) =>
+    gmailMessage({
+      id: `${prefix}-${String(i).padStart(4, '0')}`,
+      subject: `Shipment ${i}`,
+      text: `Container ${i} cleared customs.`,
+    }),
+  );
+
+/**
+ * Sync jobs (API.md §7) end to end: the real worker on pg-boss, the real Google client (undici)
+ * against a fake Google API server, on a database of the suite's own (so no other suite's
+ * instance takes its jobs, and none of its jobs reach another suite's).
+ */
+describe('Sync jobs (API.md §7)', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let google: FakeGoogle;
+  let drop: () => Promise<void>;
+  let owner: User;
+  let viewer: User;
+  let stranger: User;
+  let casefileId: string;
+  const api = () => request(t.app.getHttpServer());
+
+  beforeAll(async () => {
+    google = await FakeGoogle.start();
+    const database = await createFreshDatabase('casefile_hub_sync_jobs_test');
+    drop = database.drop;
+    t = await createTestApp({
+      databaseUrl: database.url,
+      env: { GOOGLE_API_BASE_URL: google.baseUrl, SYNC_JOB_SLICE_SECONDS: '2' },
+    });
+    db = t.app.get(DataSource);
+    const server = t.app.getHttpServer();
+    [owner, viewer, stranger] = await Promise.all(
+      Array.from({ length: 3 }, () => loggedInUser(server)),
+    );
+    casefileId = (await createCasefile(server, owner, { title: 'Freight' })).id;
+    await grantPermission(server, owner, casefileId, viewer.id, 'viewer');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await google?.close();
+    await drop?.();
+  });
+  beforeEach(() => google.reset());
+
+  const createJob = (body: Json, user: User = owner, casefile = casefileId) =>
+    api()
+      .post(`/v1/casefiles/${casefile}/sync-jobs`)
+      .set('Authorization', bearer(user))
+      .send({ access_token: google.token, ...body });
+  const getJob = (id: string, user: User = owner) =>
+    api().get(`/v1/sync-jobs/${id}`).set('Authorization', bearer(user));
+
+  /** Polls the job until it has ended. */
+  async function finished(id: string, timeoutMs = 30_000): Promise<Json> {
+    const started = Date.now();
+    for (;;) {
+      const res = await getJob(id);
+      expect(res.status).toBe(200);
+      const job = res.body.data as Json;
+      if (job.status === 'succeeded' || job.status === 'failed') return job;
+      if (Date.now() - started > timeoutMs) throw new Error(`job still ${job.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const storedToken = async (id: string): Promise<string | null> => {
+    const rows: { access_token: string | null }[] = await db.query(
+      'SELECT access_token FROM sync_jobs WHERE id = $1',
+      [id],
+    );
+    return rows[0].access_token;
+  };
+
+  it('pulls Gmail page by page, retries a 429 after its Retry-After, and erases the token', async () => {
+    google.messages = messages(250);
+    google.fail(LIST, 429, 1); // the first list request: Google asks to come back in a second
+    const res = await createJob({ source: 'gmail', query: 'label:shipping', max_items: 1000 });
+    expect(res.status).toBe(202);
+    expect(res.body.data).toMatchObject({
+      casefile_id: casefileId,
+      source: 'gmail',
+      status: 'queued',
+      progress: { fetched: 0, created: 0, updated: 0, unchanged: 0 },
+      error: null,
+      finished_at: null,
+    });
+    expect(JSON.stringify(res.body)).not.toContain(google.token);
+    // sealed at rest, never the token itself
+    expect(await storedToken(res.body.data.id)).toMatch(/^v1\./);
+
+    const job = await finished(res.body.data.id);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: { fetched: 250, created: 250, updated: 0, unchanged: 0 },
+      error: null,
+    });
+    expect(Date.parse(job.finished_at)).toBeGreaterThanOrEqual(Date.parse(job.created_at));
+    expect(await storedToken(job.id)).toBeNull();
+    const audit: { details: unknown }[] = await db.query(
+      "SELECT details FROM audit_events WHERE operation = 'create_sync_job' AND resource_id = $1",
+      [job.id],
+    );
+    expect(audit).toEqual([
+      { details: { source: 'gmail', query: 'label:shipping', max_items: 1000 } },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(google.token);
+
+    const lists = google.seen(LIST);
+    // the 429, its retry, then the pages after the first (100 + 100 + 50)
+    expect(lists.map((r) => r.query.get('pageToken') ?? 'first')).toEqual([
+      'first',
+      'first',
+      expect.any(String),
+      expect.any(String),
+    ]);
+    expect(lists[1].at - lists[0].at).toBeGreaterThanOrEqual(950);
+    expect(lists.every((r) => r.query.get('q') === 'label:shipping')).toBe(true);
+    const gets = google.seen(GET_MESSAGE);
+    expect(gets).toHaveLength(250);
+    expect(new Set(gets.map((r) => r.path)).size).toBe(250);
+    expect(gets.every((r) => r.query.get('format') === 'full')).toBe(true);
+    expect(google.requests.every((r) => r.authorization === `Bearer ${google.token}`)).toBe(true);
+
+    const stored = await api()
+      .get(`/v1/casefiles/${casefileId}/gmail-messages?limit=1&include_total=true`)
+      .set('Authorization', bearer(viewer));
+    expect(stored.body.data.total).toBe(250);
+  });
+
+  it('imports through the same upsert: a second sync of the same mailbox changes nothing', async () => {
+    google.messages = messages(30, 'again');
+    const first = await finished((await createJob({ source: 'gmail' })).body.data.id);
+    expect(first.progress).toEqual({ fetched: 30, created: 30, updated: 0, unchanged: 0 });
+    google.messages[0] = gmailMessage({ id: 'again-0000', subject: 'Shipment 0 (amended)' });
+    const second = await finished((await createJob({ source: 'gmail' })).body.data.id);
+    expect(second.progress).toEqual({ fetched: 30, created: 0, updated: 1, unchanged: 29 });
+  });
+
+  it('stops at max_items', async () => {
+    google.messages = messages(120, 'cap');
+    const job = await finished((await createJob({ source: 'gmail', max_items: 30 })).body.data.id);
+    expect(job.progress.fetched).toBe(30);
+    expect(google.seen(LIST).map((r) => r.query.get('maxResults'))).toEqual(['30']);
+    expect(google.seen(GET_MESSAGE)).toHaveLength(30);
+  });
+
+  it('fails cleanly on a 401: no retries, no token in the error, the token erased', async () => {
+    google.messages = messages(5, 'denied');
+    const res = await createJob({ source: 'gmail', access_token: 'ya29.revoked-token-SECRET' });
+    expect(res.status).toBe(202);
+    const job = await finished(res.body.data.id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toEqual({
+      code: 'SYS_UPSTREAM_ERROR',
+      upstream_status: 401,
+      message: expect.stringContaining('refused the access token'),
+    });
+    expect(JSON.stringify(job)).not.toContain('SECRET');
+    expect(google.requests).toHaveLength(1);
+    expect(await storedToken(job.id)).toBeNull();
+    expect(t.logs.raw.join('\n')).not.toContain('SECRET');
+    const [{ count }] = await db.query(
+      "SELECT count(*)::int AS count FROM gmail_messages WHERE google_id LIKE 'denied-%'",
+    );
+    expect(count).toBe(0);
+  });
+
+  it('retries a 503 on a message and pulls Drive files page by page with the fields it needs', async () => {
+    google.files = Array.from({ length: 150 }, (_, i) => driveFile(`f-${i}`, `Manifest ${i}`));
+    google.fail(/^\/drive\/v3\/files$/, 503);
+    const job = await finished((await createJob({ source: 'drive' })).body.data.id);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: { fetched: 150, created: 150, updated: 0, unchanged: 0 },
+    });
+    const lists = google.seen(/^\/drive\/v3\/files$/);
+    expect(lists).toHaveLength(3); // the 503, its retry, the second page
+    expect(lists[0].query.get('fields')).toContain('files(id,name,mimeType');
+    expect(lists[2].query.get('pageToken')).toBeTruthy();
+  });
+
+  it('pulls every sheet of a spreadsheet, or the ranges asked for', async () => {
+    google.spreadsheets.set(
+      'sheet-1',
+      new Map([
+        [
+          'Q1 costs',
+          [
+            ['Item', 'Cost'],
+            ['Freight', 1200],
+          ],
+        ],
+        ['Q2', [['Item'], ['Customs']]],
+      ]),
+    );
+    const all = await finished(
+      (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1' })).body.data.id,
+    );
+    expect(all.progress).toEqual({ fetched: 2, created: 2, updated: 0, unchanged: 0 });
+    const ranges = await api()
+      .get(`/v1/casefiles/${casefileId}/sheets`)
+      .set('Authorization', bearer(owner));
+    expect(
+      (ranges.body.data.items as Json[]).map((r) => [
+        r.sheet_title as string,
+        r.header as string[],
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['Q1 costs', ['Item', 'Cost']],
+        ['Q2', ['Item']],
+      ]),
+    );
+    const one = await finished(
+      (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1', ranges: ["'Q2'!A1:B9"] }))
+        .body.data.id,
+    );
+    expect(one.progress).toEqual({ fetched: 1, created: 0, updated: 0, unchanged: 1 });
+    const unknown = await finished(
+      (await createJob({ source: 'sheets', spreadsheet_id: 'nope' })).body.data.id,
+    );
+    expect(unknown).toMatchObject({
+      status: 'failed',
+      error: { code: 'SYS_UPSTREAM_ERROR', upstream_status: 404 },
+    });
+  });
+
+  it('refuses bad requests with the contract error, storing nothing', async () => {
+    const before = (await db.query('SELECT count(*)::int AS n FROM sync_jobs'))[0].n as number;
+    const cases: [Json, string][] = [
+      [{ source: 'calendar' }, 'source'],
+      [{ source: 'sheets' }, 'spreadsheet_id'],
+      [{ source: 'gmail', ranges: ['A1:B2'] }, 'ranges'],
+      [{ source: 'drive', spreadsheet_id: 'x' }, 'spreadsheet_id'],
+      [{ source: 'sheets', spreadsheet_id: 'x', query: 'q' }, 'query'],
+      [{ source: 'gmail', max_items: 0 }, 'max_items'],
+      [{ source: 'gmail', access_token: '' }, 'access_token'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await createJob(body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].code).toBe('VAL_FAILED');
+      expect((res.body.errors[0].details.fields as Json[]).map((f) => f.field as string)).toContain(
+        field,
+      );
+    }
+    const after = (await db.query('SELECT count(*)::int AS n FROM sync_jobs'))[0].n as number;
+    expect(after).toBe(before);
+  });
+
+  it('lets editors queue and viewers follow; strangers and unknown ids get 404', async () => {
+    google.messages = [];
+    const byViewer = await createJob({ source: 'gmail' }, viewer);
+    expect(byViewer.status).toBe(403);
+    expect(byViewer.body.errors[0].code).toBe('AUTH_FORBIDDEN');
+    const byStranger = await createJob({ source: 'gmail' }, stranger);
+    expect(byStranger.status).toBe(404);
+    expect(byStranger.body.errors[0].code).toBe('NF_CASEFILE');
+
+    const id = (await createJob({ source: 'gmail' })).body.data.id as string;
+    expect((await getJob(id, viewer)).status).toBe(200);
+    for (const res of [await getJob(id, stranger), await getJob(crypto.randomUUID(), owner)]) {
+      expect(res.status).toBe(404);
+      expect(res.body.errors[0].code).toBe('NF_SYNC_JOB');
+    }
+    const anonymous = await api().get(`/v1/sync-jobs/${id}`);
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,182 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type Json = Record<string, unknown>;
+type Cell = string | number | boolean;
+
+export interface GoogleRequest {
+  path: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  at: number;
+}
+
+interface Fault {
+  path: RegExp;
+  status: number;
+  retryAfterSeconds?: number;
+}
+
+/** Google's error body (`{error: {code, message, status}}`). */
+const googleError = (code: number, status: string, message: string) => ({
+  error: { code, message, status },
+});
+
+/**
+ * A local stand-in for the Google REST APIs a sync job reads, answering with their real shapes:
+ * Gmail `users.messages.list` (ids, `nextPageToken`) and `messages.get` (format=full), Drive
+ * `files.list` (`pageSize`, `nextPageToken`) and Sheets `spreadsheets.get` (sheet titles) and
+ * `values.get` (a ValueRange). Only `Bearer <token>` is let in (else 401 UNAUTHENTICATED); faults
+ * (a 429 with Retry-After, a 503) and holds (a request that waits until released) are scripted.
+ */
+export class FakeGoogle {
+  readonly requests: GoogleRequest[] = [];
+  token = 'ya29.fake-google-access-token';
+  messages: Json[] = [];
+  files: Json[] = [];
+  readonly spreadsheets = new Map<string, Map<string, Cell[][]>>();
+  private readonly faults: Fault[] = [];
+  private readonly holds: { path: RegExp; released: Promise<void> }[] = [];
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<FakeGoogle> {
+    const handlers: { handle?: FakeGoogle['handle'] } = {};
+    const server = createServer((req, res) => void handlers.handle?.(req, res));
+    const fake = new FakeGoogle(server);
+    handlers.handle = (req, res) => fake.handle(req, res);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  /** What to configure as GOOGLE_API_BASE_URL. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The next request to a path matching `path` answers `status` instead, once. */
+  fail(path: RegExp, status: number, retryAfterSeconds?: number): void {
+    this.faults.push({ path, status, retryAfterSeconds });
+  }
+
+  /** Requests to a matching path wait until the returned function is called. */
+  hold(path: RegExp): () => void {
+    let release = () => {};
+    this.holds.push({ path, released: new Promise<void>((resolve) => (release = resolve)) });
+    return () => {
+      this.holds.splice(
+        this.holds.findIndex((hold) => hold.path === path),
+        1,
+      );
+      release();
+    };
+  }
+
+  /** The requests to paths matching `path`. */
+  seen(path: RegExp): GoogleRequest[] {
+    return this.requests.filter((request) => path.test(request.path));
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.faults.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = decodeURIComponent(url.pathname);
+    this.requests.push({
+      path,
+      query: url.searchParams,
+      authorization: req.headers.authorization,
+      at: performance.now(),
+    });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    for (const hold of this.holds.filter((h) => h.path.test(path))) await hold.released;
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      send(
+        401,
+        googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'),
+      );
+      return;
+    }
+    const fault = this.faults.findIndex((f) => f.path.test(path));
+    if (fault >= 0) {
+      const [{ status, retryAfterSeconds }] = this.faults.splice(fault, 1);
+      const headers: Record<string, string> =
+        retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+      const reason = status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
+      send(status, googleError(status, reason, 'Try again later.'), headers);
+      return;
+    }
+    const answer = this.route(path, url.searchParams);
+    if (answer) send(200, answer);
+    else send(404, googleError(404, 'NOT_FOUND', 'Requested entity was not found.'));
+  }
+
+  private route(path: string, query: URLSearchParams): unknown {
+    let match: RegExpMatchArray | null;
+    if (path === '/gmail/v1/users/me/messages') {
+      const { items, nextPageToken } = page(this.messages, query, 'maxResults', 100);
+      return {
+        messages: items.map((m) => ({ id: m.id, threadId: m.threadId })),
+        ...(nextPageToken ? { nextPageToken } : {}),
+        resultSizeEstimate: this.messages.length,
+      };
+    }
+    if ((match = path.match(/^\/gmail\/v1\/users\/me\/messages\/([^/]+)$/))) {
+      return this.messages.find((m) => m.id === match?.[1]);
+    }
+    if (path === '/drive/v3/files') {
+      const { items, nextPageToken } = page(this.files, query, 'pageSize', 100);
+      return { kind: 'drive#fileList', ...(nextPageToken ? { nextPageToken } : {}), files: items };
+    }
+    if ((match = path.match(/^\/v4\/spreadsheets\/([^/]+)$/))) {
+      const sheets = this.spreadsheets.get(match[1]);
+      return (
+        sheets && {
+          spreadsheetId: match[1],
+          sheets: [...sheets.keys()].map((title, index) => ({
+            properties: { sheetId: index, title, index },
+          })),
+        }
+      );
+    }
+    if ((match = path.match(/^\/v4\/spreadsheets\/([^/]+)\/values\/(.+)$/))) {
+      const [, id, range] = match;
+      const title = range
+        .split('!')[0]
+        .replace(/^'(.*)'$/, '$1')
+        .replaceAll("''", "'");
+      const values = this.spreadsheets.get(id)?.get(title);
+      if (!values) return undefined;
+      const quoted = `'${title.replaceAll("'", "''")}'`;
+      return { range: `${quoted}!A1:Z${values.length}`, majorDimension: 'ROWS', values };
+    }
+    return undefined;
+  }
+}
+
+/** Offset paging as Google does it from the outside: an opaque `pageToken`, a size parameter. */
+function page(all: Json[], query: URLSearchParams, sizeParam: string, maxSize: number) {
+  const size = Math.min(Number(query.get(sizeParam) ?? maxSize), maxSize);
+  const token = query.get('pageToken');
+  const offset = token
+    ? Number(Buffer.from(token, 'base64url').toString().replace('offset:', ''))
+    : 0;
+  const end = offset + size;
+  return {
+    items: all.slice(offset, end),
+    nextPageToken:
+      end < all.length ? Buffer.from(`offset:${end}`).toString('base64url') : undefined,
+  };
+}
