@@ -10,19 +10,25 @@ export interface WorkspaceFigures {
     batch_p50_ms: number;
     batch_p99_ms: number;
   };
-  search: {
-    messages: number;
-    clients: number;
-    queries: number;
-    p50_ms: number;
-    p95_ms: number;
-    p99_ms: number;
-  };
+  /** One client alone; a fixed SEARCH_RATE (the target); SEARCH_CLIENTS back to back. */
+  search: SearchFigures[];
+}
+
+export interface SearchFigures {
+  load: string;
+  messages: number;
+  queries: number;
+  queries_per_second: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
 }
 
 const BATCH = 500;
 const IMPORT_CLIENTS = 4;
-const SEARCH_CLIENTS = 10;
+/** Searches per second offered for the target (open loop), and clients for the most it answers. */
+export const SEARCH_RATE = 50;
+export const SEARCH_CLIENTS = 4;
 export const SEARCH_MESSAGES = 100_000;
 
 const percentile = (sorted: number[], p: number): number =>
@@ -31,33 +37,39 @@ const percentile = (sorted: number[], p: number): number =>
     : Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) /
       10;
 
-/** Words of the seeded mailbox: a few common (in ~1 of 5 messages), most of them rare. */
+/**
+ * Words of the seeded mailbox in three tiers: 10 common (each in ~7% of the messages), 20 medium
+ * (~4%) and 30 rare (~0.2%); everything else in a body is one of 10 007 other terms.
+ */
 const WORDS = (
-  'invoice shipment customs container freight delay payment contract amendment arbitration ' +
-  'warehouse pallet carrier manifest tariff quota supplier turbine bearing gasket valve pump ' +
-  'audit compliance deadline penalty refund credit note dispute claim insurance damage ' +
-  'inspection certificate origin export import vessel port berth crane demurrage detention ' +
-  'booking schedule rotterdam hamburg antwerp singapore shanghai rates surcharge fuel'
+  'invoice customs delay payment shipment container freight contract supplier schedule ' +
+  'dispute amendment arbitration refund insurance damage claim vessel berth crane turbine ' +
+  'gasket demurrage rotterdam singapore surcharge tariff quota penalty deadline ' +
+  'warehouse pallet carrier manifest bearing valve pump audit compliance credit note ' +
+  'inspection certificate origin export import port detention booking hamburg antwerp ' +
+  'shanghai rates fuel lashing reefer chassis drayage transload bonded'
 ).split(' ');
 
-/** What users search for: single words, pairs, a phrase, an exclusion (web-search syntax). */
+/** What users search for: common and rare words, pairs, a phrase, an exclusion. */
 const QUERIES = [
   'invoice',
   'customs delay',
-  'turbine gasket',
-  '"payment dispute"',
+  'payment dispute',
+  '"contract amendment"',
   'demurrage -rotterdam',
-  'arbitration amendment',
-  'vessel berth crane',
+  'turbine gasket',
   'refund',
+  'vessel berth crane',
   'insurance damage claim',
-  'singapore surcharge',
+  'reefer',
 ];
 
 /**
  * Fresh 500-message batches (format=full, multipart, realistic bodies) posted back to back by a
  * few clients for `seconds`: every batch holds new ids, so each is 500 inserts. Then 100 000
- * messages seeded into another casefile with SQL, and `SEARCH_CLIENTS` clients searching it.
+ * messages seeded into another casefile with SQL and searched (the import's casefile, in the same
+ * indexes, holds matches too): by one client, at a fixed SEARCH_RATE, and by SEARCH_CLIENTS
+ * clients back to back.
  */
 export async function measureWorkspace(options: {
   url: string;
@@ -109,24 +121,62 @@ export async function measureWorkspace(options: {
   const searchIn = await casefile('Bench search');
   options.log(`  seeding ${SEARCH_MESSAGES.toLocaleString('en')} messages for search …`);
   await seedMessages(options.db, searchIn, SEARCH_MESSAGES);
-  const searchTimes: number[] = [];
-  const searchDeadline = Date.now() + options.seconds * 1000;
   let next = 0;
-  await Promise.all(
-    Array.from({ length: SEARCH_CLIENTS }, async () => {
-      while (Date.now() < searchDeadline) {
-        const q = encodeURIComponent(QUERIES[next++ % QUERIES.length]);
-        const sent = performance.now();
-        const res = await fetch(`${options.url}/v1/casefiles/${searchIn}/search?q=${q}`, {
-          headers: options.headers,
-        });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`search → ${res.status}`);
-        searchTimes.push(performance.now() - sent);
-      }
-    }),
-  );
-  searchTimes.sort((a, b) => a - b);
+  const query = async (): Promise<number> => {
+    const q = encodeURIComponent(QUERIES[next++ % QUERIES.length]);
+    const sent = performance.now();
+    const res = await fetch(`${options.url}/v1/casefiles/${searchIn}/search?q=${q}`, {
+      headers: options.headers,
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`search → ${res.status}`);
+    return sent;
+  };
+  const figures = (load: string, times: number[], seconds: number): SearchFigures => {
+    times.sort((x, y) => x - y);
+    return {
+      load,
+      messages: SEARCH_MESSAGES,
+      queries: times.length,
+      queries_per_second: Math.round(times.length / seconds),
+      p50_ms: percentile(times, 50),
+      p95_ms: percentile(times, 95),
+      p99_ms: percentile(times, 99),
+    };
+  };
+  /** `clients` searching back to back: how fast it answers, and how many it can answer. */
+  const closedLoop = async (clients: number): Promise<SearchFigures> => {
+    const times: number[] = [];
+    const until = Date.now() + options.seconds * 1000;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (Date.now() < until) {
+          const sent = await query();
+          times.push(performance.now() - sent);
+        }
+      }),
+    );
+    return figures(`${clients} client${clients > 1 ? 's' : ''}`, times, options.seconds);
+  };
+  /** A search due every 1/rate s whatever the answers do, timed from when it was due. */
+  const openLoop = async (rate: number): Promise<SearchFigures> => {
+    const times: number[] = [];
+    const pending: Promise<void>[] = [];
+    const started = performance.now();
+    for (let i = 0; i < rate * options.seconds; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      pending.push(query().then(() => void times.push(performance.now() - due)));
+    }
+    await Promise.all(pending);
+    return figures(`${rate}/s`, times, options.seconds);
+  };
+  const searched = [
+    await closedLoop(1),
+    await openLoop(SEARCH_RATE),
+    await closedLoop(SEARCH_CLIENTS),
+  ];
   return {
     import: {
       clients: IMPORT_CLIENTS,
@@ -135,23 +185,18 @@ export async function measureWorkspace(options: {
       batch_p50_ms: percentile(batchTimes, 50),
       batch_p99_ms: percentile(batchTimes, 99),
     },
-    search: {
-      messages: SEARCH_MESSAGES,
-      clients: SEARCH_CLIENTS,
-      queries: searchTimes.length,
-      p50_ms: percentile(searchTimes, 50),
-      p95_ms: percentile(searchTimes, 95),
-      p99_ms: percentile(searchTimes, 99),
-    },
+    search: searched,
   };
 }
 
 /**
  * `count` messages in one casefile, written with SQL (the search index is what is measured, not
- * the import): a subject with one word of the vocabulary, and a 40-word body of which every tenth
- * word is from the vocabulary (each in about 1 message in 15) and the rest from 10 007 others.
+ * the import): a subject with a common or medium word, and a 40-word body whose words are, each
+ * independently, common (1%), medium (0.5%), rare (0.15%) or one of 10 007 other terms. Seeded,
+ * so every run searches the same mailbox.
  */
-async function seedMessages(db: Client, casefileId: string, count: number): Promise<void> {
+export async function seedMessages(db: Client, casefileId: string, count: number): Promise<void> {
+  await db.query('SELECT setseed(0.42)');
   await db.query(
     `INSERT INTO gmail_messages (id, casefile_id, google_id, thread_id, subject, sender,
        sender_address, recipients_to, recipients_cc, sent_at, snippet, labels, body_text,
@@ -161,14 +206,16 @@ async function seedMessages(db: Client, casefileId: string, count: number): Prom
             timestamptz '2026-01-01' + g * interval '1 minute', left(body, 120),
             ARRAY['INBOX'], body, ARRAY[]::text[]
        FROM generate_series(1, $2::int) g,
-            LATERAL (SELECT 'clerk' || (g % 400) || '@supplier' || (g % 37) || '.example' AS sender,
-                            $3::text[] AS words) v,
             LATERAL (SELECT
-              'Shipment ' || g || ': ' || v.words[1 + (g * 7) % cardinality(v.words)] AS subj,
-              (SELECT string_agg(CASE WHEN k % 10 = 0
-                        THEN v.words[1 + (g * 13 + k * 7) % cardinality(v.words)]
-                        ELSE 'term' || ((g * 31 + k * k * 17 + k * g) % 10007) END, ' ')
-                 FROM generate_series(1, 40) k) AS body) t`,
+              'Shipment ' || g || ': ' || ($3::text[])[1 + floor(random() * 30)::int] AS subj,
+              'clerk' || (g % 400) || '@supplier' || (g % 37) || '.example' AS sender,
+              (SELECT string_agg(CASE
+                        WHEN r < 0.01 THEN ($3::text[])[1 + floor(w * 10)::int]
+                        WHEN r < 0.015 THEN ($3::text[])[11 + floor(w * 20)::int]
+                        WHEN r < 0.0165 THEN ($3::text[])[31 + floor(w * 30)::int]
+                        ELSE 'term' || floor(w * 10007)::int END, ' ')
+                 FROM (SELECT random() AS r, random() AS w
+                         FROM generate_series(1, 40 + g * 0)) slot) AS body) t`,
     [casefileId, count, WORDS],
   );
   await db.query('ANALYZE gmail_messages');

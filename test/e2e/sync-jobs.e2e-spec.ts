@@ -285,4 +285,16 @@ describe('Sync jobs (API.md §7)', () => {
     const anonymous = await api().get(`/v1/sync-jobs/${id}`);
     expect(anonymous.status).toBe(401);
   });
+
+  it('counts ended jobs and stored items in /metrics', async () => {
+    const metrics = (await api().get('/metrics').expect(200)).text;
+    const value = (line: string) => Number(metrics.match(new RegExp(`^${line} (\\d+)$`, 'm'))?.[1]);
+    // what the tests above ended, each suite on its own database and app
+    expect(value('sync_jobs_total{source="gmail",status="failed"}')).toBe(1);
+    expect(value('sync_jobs_total{source="drive",status="succeeded"}')).toBe(1);
+    expect(value('sync_jobs_total{source="sheets",status="succeeded"}')).toBe(2);
+    expect(value('sync_jobs_total{source="sheets",status="failed"}')).toBe(1);
+    expect(value('sync_items_total{source="drive",outcome="created"}')).toBe(150);
+    expect(value('sync_items_total{source="gmail",outcome="updated"}')).toBe(1);
+  });
 });

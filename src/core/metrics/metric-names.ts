@@ -9,3 +9,5 @@ export const TOOL_EXECUTIONS_TOTAL = 'tool_executions_total';
 export const TOOL_EXECUTION_DURATION = 'tool_execution_duration_seconds';
 export const CHAT_MESSAGES_TOTAL = 'chat_messages_total';
 export const CHAT_TURN_DURATION = 'chat_turn_duration_seconds';
+export const SYNC_JOBS_TOTAL = 'sync_jobs_total';
+export const SYNC_ITEMS_TOTAL = 'sync_items_total';

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from '../../core/metrics/metric-names';
 import { toolsIn } from '../tool-sessions/registry/tool-files';
 import { AccessModule } from '../access/access.module';
 import { AuditModule } from '../audit/audit.module';
@@ -37,6 +39,16 @@ import { WorkspaceService } from './workspace.service';
     SyncRunner,
     GooglePull,
     GoogleApiClient,
+    makeCounterProvider({
+      name: SYNC_JOBS_TOTAL,
+      help: 'Sync jobs ended, by source and status (succeeded, failed)',
+      labelNames: ['source', 'status'],
+    }),
+    makeCounterProvider({
+      name: SYNC_ITEMS_TOTAL,
+      help: 'Items sync jobs stored, by source and outcome (created, updated, unchanged)',
+      labelNames: ['source', 'outcome'],
+    }),
     ...toolsIn(join(__dirname, 'tools')),
   ],
   exports: [WorkspaceService],

@@ -10,6 +10,7 @@ export const DRIVE_SEARCH_SQL =
 @Entity('drive_files')
 @Unique('drive_files_casefile_google_key', ['casefileId', 'googleId'])
 @Index('drive_files_casefile_modified_idx', ['casefileId', 'modifiedAt', 'id'])
+// GIN on (casefile_id, search) with btree_gin: made by the migrations, not described here
 @Index('drive_files_search_idx', { synchronize: false })
 export class DriveFileEntity {
   @PrimaryColumn('uuid')

@@ -11,6 +11,7 @@ export const GMAIL_SEARCH_SQL =
 @Entity('gmail_messages')
 @Unique('gmail_messages_casefile_google_key', ['casefileId', 'googleId'])
 @Index('gmail_messages_casefile_sent_idx', ['casefileId', 'sentAt', 'id'])
+// GIN on (casefile_id, search) with btree_gin: made by the migrations, not described here
 @Index('gmail_messages_search_idx', { synchronize: false })
 export class GmailMessageEntity {
   @PrimaryColumn('uuid')

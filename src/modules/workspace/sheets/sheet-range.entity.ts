@@ -10,6 +10,7 @@ export const SHEET_SEARCH_SQL =
 @Entity('sheet_ranges')
 @Unique('sheet_ranges_casefile_range_key', ['casefileId', 'spreadsheetId', 'range'])
 @Index('sheet_ranges_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
+// GIN on (casefile_id, search) with btree_gin: made by the migrations, not described here
 @Index('sheet_ranges_search_idx', { synchronize: false })
 export class SheetRangeEntity {
   @PrimaryColumn('uuid')

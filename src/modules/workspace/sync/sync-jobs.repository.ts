@@ -107,14 +107,18 @@ export class SyncJobsRepository {
     return moved === 1;
   }
 
-  /** Ends the job as failed (by the run that holds it, or by anyone when `attempt` is omitted). */
-  async fail(id: string, failure: SyncFailure, attempt?: number): Promise<boolean> {
-    const moved = await this.sql.count(
+  /**
+   * Ends the job as failed (by the run that holds it, or by anyone when `attempt` is omitted);
+   * its source, or undefined when it had ended or another run holds it.
+   */
+  async fail(id: string, failure: SyncFailure, attempt?: number): Promise<SyncSource | undefined> {
+    const row = await this.sql.one<{ source: SyncSource }>(
       `UPDATE sync_jobs SET status = 'failed', error = $2, ${FINISHED}
-        WHERE id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR attempt = $3)`,
+        WHERE id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR attempt = $3)
+        RETURNING source`,
       [id, failure, attempt ?? null],
     );
-    return moved === 1;
+    return row?.source;
   }
 
   /** Notes why the run failed while the queue will try again (the job stays running). */

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
 import { DomainError } from '../../../core/errors/domain-error';
 import { BackgroundWork } from '../../../core/hub/background';
+import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';
 import { SecretBox } from '../../../core/secrets/secret-box';
 import { GoogleApiError } from './google-api.client';
 import { GooglePull, type PullState } from './google-pull';
@@ -48,6 +51,8 @@ export class SyncRunner {
     private readonly secrets: SecretBox,
     private readonly background: BackgroundWork,
     private readonly config: AppConfig,
+    @InjectMetric(SYNC_JOBS_TOTAL) private readonly ended: Counter<string>,
+    @InjectMetric(SYNC_ITEMS_TOTAL) private readonly items: Counter<string>,
   ) {}
 
   /**
@@ -62,7 +67,7 @@ export class SyncRunner {
       const token = this.secrets.open('google-access-tokens', job.accessToken);
       if (token === undefined) {
         const message = 'The access token could not be decrypted (JWT_SECRET changed)';
-        await this.jobs.fail(id, { code: 'SYS_INTERNAL', message }, job.attempt);
+        await this.failWith(id, { code: 'SYS_INTERNAL', message }, job.attempt);
         return 'ended';
       }
       const sliceEnd = AbortSignal.timeout(this.config.sync.sliceSeconds * 1000);
@@ -70,12 +75,17 @@ export class SyncRunner {
       try {
         while (!sliceEnd.aborted && !stop.aborted) {
           const page = await this.pull.next(state, token, stop);
-          await this.background.inTransaction(async () => {
-            const counts = await page.store(job.casefileId);
-            const progress = { ...counts, fetched: page.fetched, cursor: page.cursor };
+          const counts = await this.background.inTransaction(async () => {
+            const stored = await page.store(job.casefileId);
+            const progress = { ...stored, fetched: page.fetched, cursor: page.cursor };
             if (!(await this.jobs.advance(id, job.attempt, progress))) throw new Superseded();
+            return stored;
           });
+          for (const outcome of ['created', 'updated', 'unchanged'] as const) {
+            this.items.inc({ source: job.source, outcome }, counts[outcome]);
+          }
           if (page.cursor === null) {
+            this.ended.inc({ source: job.source, status: 'succeeded' });
             this.logger.log({ syncJobId: id, attempt: job.attempt }, 'sync job succeeded');
             return 'ended';
           }
@@ -94,7 +104,7 @@ export class SyncRunner {
   giveUp(id: string, tries: number): Promise<void> {
     return this.background.run('sync_job', async () => {
       const message = `The sync job failed ${tries} times in a row and was given up`;
-      if (await this.jobs.fail(id, { code: 'SYS_INTERNAL', message })) {
+      if (await this.failWith(id, { code: 'SYS_INTERNAL', message })) {
         this.logger.warn({ syncJobId: id, tries }, 'sync job given up');
       }
     });
@@ -116,7 +126,14 @@ export class SyncRunner {
       throw new RetryableSyncError(failure.message);
     }
     this.logger.warn(log, 'sync job failed');
-    await this.jobs.fail(id, failure, attempt);
+    await this.failWith(id, failure, attempt);
     return 'ended';
+  }
+
+  /** Ends the job as failed and counts it; false when it had ended or another run holds it. */
+  private async failWith(id: string, failure: SyncFailure, attempt?: number): Promise<boolean> {
+    const source = await this.jobs.fail(id, failure, attempt);
+    if (source) this.ended.inc({ source, status: 'failed' });
+    return source !== undefined;
   }
 }
