@@ -12,6 +12,14 @@ const transform: Config['transform'] = {
   ],
 };
 
+/** Options of every project: `nest build` output (its own copy of package.json) is not code to test. */
+const common = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  transform,
+};
+
 const PROCESS_SUITES = [
   'test/e2e/startup.e2e-spec.ts',
   'test/e2e/cli.e2e-spec.ts',
@@ -26,18 +34,14 @@ const config: Config = {
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
-      rootDir: '.',
+      ...common,
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
-      transform,
     },
     {
       displayName: 'e2e',
-      testEnvironment: 'node',
-      rootDir: '.',
+      ...common,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: PROCESS_SUITES,
-      transform,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       slowTestThreshold: 20,
@@ -46,10 +50,8 @@ const config: Config = {
       // Suites that spawn the service, the CLI or npm scripts as processes: slow by nature, so
       // they are a project of their own (`npm run test:process`); `npm test` runs them too.
       displayName: 'process',
-      testEnvironment: 'node',
-      rootDir: '.',
+      ...common,
       testMatch: PROCESS_SUITES.map((suite) => `<rootDir>/${suite}`),
-      transform,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       slowTestThreshold: 60,

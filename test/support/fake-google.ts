@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server';
 
 type Json = Record<string, unknown>;
 type Cell = string | number | boolean;
@@ -29,7 +29,7 @@ const googleError = (code: number, status: string, message: string) => ({
  * `values.get` (a ValueRange). Only `Bearer <token>` is let in (else 401 UNAUTHENTICATED); faults
  * (a 429 with Retry-After, a 503) and holds (a request that waits until released) are scripted.
  */
-export class FakeGoogle {
+export class FakeGoogle extends LocalServer {
   readonly requests: GoogleRequest[] = [];
   token = 'ya29.fake-google-access-token';
   messages: Json[] = [];
@@ -38,20 +38,13 @@ export class FakeGoogle {
   private readonly faults: Fault[] = [];
   private readonly holds: { path: RegExp; released: Promise<void> }[] = [];
 
-  private constructor(private readonly server: Server) {}
-
-  static async start(): Promise<FakeGoogle> {
-    const handlers: { handle?: FakeGoogle['handle'] } = {};
-    const server = createServer((req, res) => void handlers.handle?.(req, res));
-    const fake = new FakeGoogle(server);
-    handlers.handle = (req, res) => fake.handle(req, res);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return fake;
+  static start(): Promise<FakeGoogle> {
+    return new FakeGoogle().listen();
   }
 
   /** What to configure as GOOGLE_API_BASE_URL. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.origin;
   }
 
   /** The next request to a path matching `path` answers `status` instead, once. */
@@ -82,12 +75,7 @@ export class FakeGoogle {
     this.faults.length = 0;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = decodeURIComponent(url.pathname);
     this.requests.push({

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- request bodies as tests read them
 type Json = Record<string, any>;
@@ -32,25 +32,18 @@ const pieces = (text: string, size: number): string[] =>
  * arguments of parallel tool calls split across chunks and interleaved by index — so the real
  * `openai` client does its real parsing. Answers follow a script; unscripted requests get "ok".
  */
-export class FakeOpenAi {
+export class FakeOpenAi extends LocalServer {
   readonly requests: ReceivedRequest[] = [];
   private readonly script: FakeAnswer[] = [];
   private calls = 0;
 
-  private constructor(private readonly server: Server) {}
-
-  static async start(): Promise<FakeOpenAi> {
-    const handlers: { handle?: FakeOpenAi['handle'] } = {};
-    const server = createServer((req, res) => void handlers.handle?.(req, res));
-    const fake = new FakeOpenAi(server);
-    handlers.handle = (req, res) => fake.handle(req, res);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return fake;
+  static start(): Promise<FakeOpenAi> {
+    return new FakeOpenAi().listen();
   }
 
   /** The base URL to configure (`OPENAI_BASE_URL`). */
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return `${this.origin}/v1`;
   }
 
   /** The answers to the next requests, in order. */
@@ -64,12 +57,7 @@ export class FakeOpenAi {
     this.script.length = 0;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let text = '';
     for await (const chunk of req) text += (chunk as Buffer).toString();
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
