@@ -164,6 +164,15 @@ describe('Workspace data (API.md §7)', () => {
         messages: Array.from({ length: 501 }, (_, i) => ({ id: `x${i}`, raw: '' })),
       });
       expect(tooMany.status).toBe(400);
+      const tenMib = 10 * 1024 * 1024;
+      const tooBig = await post(editor, 'gmail-messages', {
+        messages: [gmailMessage({ id: 'big', text: 'x'.repeat(tenMib) })],
+      });
+      expect(tooBig.status).toBe(413);
+      expect(tooBig.body.errors[0]).toMatchObject({
+        code: 'VAL_PAYLOAD_TOO_LARGE',
+        details: { limit_bytes: tenMib },
+      });
       expect(await db.query('SELECT count(*)::int AS n FROM gmail_messages')).toEqual(before);
     });
 
