@@ -135,7 +135,7 @@ describe('Workspace data (API.md §7)', () => {
       expect(n).toBe(1);
     });
 
-    it('rejects a batch with one bad item whole, naming the item and field', async () => {
+    it('rejects a bad batch whole: an item (named with its field), over 500 items, over 10 MiB', async () => {
       const before = await db.query<{ n: number }[]>(
         'SELECT count(*)::int AS n FROM gmail_messages',
       );
@@ -318,11 +318,40 @@ describe('Workspace data (API.md §7)', () => {
       const mail = hits.find((h) => h.type === 'gmail')!;
       expect(mail.title).toBe('Rückzahlung — invoice 4471 overdue');
       expect(mail.snippet).toContain('<mark>turbine</mark>');
-      // a match in the subject outranks one deep in a body
-      const ranked = await get(viewer, 'search?q=arbitration').expect(200);
-      expect((ranked.body.data.items as Json[]).map((h) => h.type as string)).toEqual(
-        expect.arrayContaining(['gmail', 'drive']),
-      );
+      // a title (subject, file name) outranks the sender, which outranks the text
+      const ranking = (await createCasefile(t.app.getHttpServer(), owner, { title: 'Ranking' })).id;
+      const text = 'Minutes of the weekly call. The gearbox was discussed briefly.';
+      await post(
+        owner,
+        'gmail-messages',
+        {
+          messages: [
+            gmailMessage({ id: 'r-text', subject: 'Weekly call', text }),
+            gmailMessage({ id: 'r-subject', subject: 'Gearbox', text: 'See attached.' }),
+            gmailMessage({ id: 'r-sender', from: 'Gearbox Team <team@x.example>', text: 'Hi.' }),
+          ],
+        },
+        ranking,
+      ).expect(200);
+      await post(
+        owner,
+        'drive-files',
+        {
+          files: [
+            driveFile('r-content', 'Call notes', { content_text: text }),
+            driveFile('r-name', 'Gearbox drawings'),
+          ],
+        },
+        ranking,
+      ).expect(200);
+      const ranked = await get(owner, 'search?q=gearbox', ranking).expect(200);
+      expect((ranked.body.data.items as Json[]).map((h) => h.id as string)).toEqual([
+        expect.stringMatching(/^r-(subject|name)$/),
+        expect.stringMatching(/^r-(subject|name)$/),
+        'r-sender',
+        expect.stringMatching(/^r-(text|content)$/),
+        expect.stringMatching(/^r-(text|content)$/),
+      ]);
       const onlyDrive = await get(viewer, 'search?q=turbine&types=drive,sheet&limit=1').expect(200);
       expect(onlyDrive.body.data.items).toHaveLength(1);
       expect(['drive', 'sheet']).toContain(onlyDrive.body.data.items[0].type);
