@@ -76,7 +76,7 @@ describe('Sync jobs (API.md §7)', () => {
       const res = await getJob(id);
       expect(res.status).toBe(200);
       const job = res.body.data as Json;
-      if (job.status === 'succeeded' || job.status === 'failed') return job;
+      if (!['queued', 'running'].includes(job.status as string)) return job;
       if (Date.now() - started > timeoutMs) throw new Error(`job still ${job.status}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -289,12 +289,364 @@ describe('Sync jobs (API.md §7)', () => {
   it('counts ended jobs and stored items in /metrics', async () => {
     const metrics = (await api().get('/metrics').expect(200)).text;
     const value = (line: string) => Number(metrics.match(new RegExp(`^${line} (\\d+)$`, 'm'))?.[1]);
-    // what the tests above ended, each suite on its own database and app
+    // what the tests above ended, each suite on its own database and app (the ones below come after)
     expect(value('sync_jobs_total{source="gmail",status="failed"}')).toBe(1);
     expect(value('sync_jobs_total{source="drive",status="succeeded"}')).toBe(1);
     expect(value('sync_jobs_total{source="sheets",status="succeeded"}')).toBe(2);
     expect(value('sync_jobs_total{source="sheets",status="failed"}')).toBe(1);
     expect(value('sync_items_total{source="drive",outcome="created"}')).toBe(150);
     expect(value('sync_items_total{source="gmail",outcome="updated"}')).toBe(1);
+  });
+
+  /**
+   * Issue 21 (API.md §7, §7.1): a job records its creator, re-checks the creator's access before
+   * each page, can be cancelled, and sends Google nothing but Google identifiers. Each test has a
+   * casefile of its own: owner, a manager, the creator (an editor), another editor and a viewer.
+   */
+  describe('following access, cancelling, Google identifiers (issue 21)', () => {
+    let manager: User;
+    let creator: User;
+    let otherEditor: User;
+
+    beforeAll(async () => {
+      [manager, creator, otherEditor] = await Promise.all(
+        Array.from({ length: 3 }, () => loggedInUser(t.app.getHttpServer())),
+      );
+    });
+
+    async function freshCasefile(): Promise<string> {
+      const server = t.app.getHttpServer();
+      const id = (await createCasefile(server, owner, { title: 'Issue 21' })).id;
+      await grantPermission(server, owner, id, manager.id, 'manager');
+      await grantPermission(server, owner, id, creator.id, 'editor');
+      await grantPermission(server, owner, id, otherEditor.id, 'editor');
+      await grantPermission(server, owner, id, viewer.id, 'viewer');
+      return id;
+    }
+
+    const cancelJob = (id: string, user: User) =>
+      api().post(`/v1/sync-jobs/${id}/cancel`).set('Authorization', bearer(user));
+
+    interface JobRow {
+      status: string;
+      fetched: number;
+      error: { code: string; message: string } | null;
+      access_token: string | null;
+      finished_at: Date | null;
+    }
+    const jobRow = async (id: string): Promise<JobRow> =>
+      (
+        await db.query<JobRow[]>(
+          'SELECT status, fetched, error, access_token, finished_at FROM sync_jobs WHERE id = $1',
+          [id],
+        )
+      )[0];
+
+    /** Polls `read` until `done` holds (every 50 ms, at most `timeoutMs`). */
+    async function until<T>(
+      read: () => Promise<T>,
+      done: (value: T) => boolean,
+      timeoutMs = 30_000,
+    ) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await read();
+        if (done(value)) return value;
+        if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    /** The job row once the job has ended (read from the table: its casefile may be gone). */
+    const ended = (id: string) =>
+      until(
+        () => jobRow(id),
+        (row) => !['queued', 'running'].includes(row.status),
+      );
+    /** Once no slice of the job is queued or running in pg-boss: nothing more will be pulled. */
+    const slicesDone = (id: string) =>
+      until(
+        async () =>
+          (
+            await db.query(
+              `SELECT count(*)::int AS n FROM pgboss.job
+                WHERE data->>'syncJobId' = $1 AND state IN ('created', 'retry', 'active')`,
+              [id],
+            )
+          )[0].n as number,
+        (n) => n === 0,
+      );
+    const storedMessages = async (casefile: string): Promise<number> =>
+      (
+        await db.query('SELECT count(*)::int AS n FROM gmail_messages WHERE casefile_id = $1', [
+          casefile,
+        ])
+      )[0].n as number;
+    const metric = async (line: string): Promise<number> => {
+      const text = (await api().get('/metrics').expect(200)).text;
+      const escaped = line.replace(/[{}]/g, '\\$&');
+      return Number(text.match(new RegExp(`^${escaped} (\\d+)$`, 'm'))?.[1] ?? 0);
+    };
+
+    /**
+     * A Gmail job of 250 messages (three pages) by `creator`, its first list request held at the
+     * fake Google: `whileFirstPageInFlight` runs while the job is running and its first page is
+     * being fetched; then the page is let through.
+     */
+    async function withFirstPageInFlight(
+      casefile: string,
+      prefix: string,
+      whileFirstPageInFlight: (jobId: string) => Promise<void>,
+    ): Promise<string> {
+      google.messages = messages(250, prefix);
+      const release = google.hold(LIST);
+      try {
+        const res = await createJob({ source: 'gmail' }, creator, casefile);
+        expect(res.status).toBe(202);
+        await google.arrived(LIST);
+        await whileFirstPageInFlight(res.body.data.id as string);
+        return res.body.data.id as string;
+      } finally {
+        release();
+      }
+    }
+
+    /**
+     * A job still waiting for a worker, written as create_sync_job writes it but with no queue
+     * entry, so that no worker takes it while the test looks; it has no creator, as jobs from
+     * before the creator was recorded.
+     */
+    async function queuedJob(casefile: string): Promise<string> {
+      const id = crypto.randomUUID();
+      await db.query(
+        `INSERT INTO sync_jobs (id, casefile_id, source, params, access_token)
+         VALUES ($1, $2, 'gmail', '{"max_items": 10}', 'v1.sealed-token-never-opened')`,
+        [id, casefile],
+      );
+      return id;
+    }
+
+    it('records who created the job', async () => {
+      const casefile = await freshCasefile();
+      google.messages = [];
+      const res = await createJob({ source: 'gmail' }, creator, casefile);
+      expect(res.status).toBe(202);
+      expect(res.body.data.created_by).toBe(creator.id);
+      const job = await finished(res.body.data.id as string);
+      expect(job.created_by).toBe(creator.id);
+      const [row] = await db.query<{ created_by: string }[]>(
+        'SELECT created_by FROM sync_jobs WHERE id = $1',
+        [job.id],
+      );
+      expect(row.created_by).toBe(creator.id);
+    });
+
+    it("fails the job with NF_CASEFILE when its creator's access is revoked mid-job, pulling and storing nothing more", async () => {
+      const casefile = await freshCasefile();
+      const id = await withFirstPageInFlight(casefile, 'revoked', async () => {
+        await api()
+          .delete(`/v1/casefiles/${casefile}/permissions/${creator.id}`)
+          .set('Authorization', bearer(owner))
+          .expect(204);
+      });
+      const row = await ended(id);
+      expect(row.status).toBe('failed');
+      expect(row.error).toEqual({ code: 'NF_CASEFILE', message: expect.any(String) });
+      expect(row.access_token).toBeNull();
+      // the page in flight when access was lost is stored; no later page is asked for or stored
+      await slicesDone(id);
+      expect(row.fetched).toBe(100);
+      expect(google.seen(LIST)).toHaveLength(1);
+      expect(google.seen(GET_MESSAGE)).toHaveLength(100);
+      expect(await storedMessages(casefile)).toBe(100);
+      const seenByOwner = await getJob(id, owner);
+      expect(seenByOwner.body.data).toMatchObject({
+        status: 'failed',
+        error: { code: 'NF_CASEFILE' },
+        progress: { fetched: 100, created: 100 },
+      });
+    });
+
+    it('fails the job with AUTH_FORBIDDEN when its creator is demoted to viewer mid-job', async () => {
+      const casefile = await freshCasefile();
+      const id = await withFirstPageInFlight(casefile, 'demoted', () =>
+        grantPermission(t.app.getHttpServer(), owner, casefile, creator.id, 'viewer'),
+      );
+      const row = await ended(id);
+      expect(row.status).toBe('failed');
+      expect(row.error).toEqual({ code: 'AUTH_FORBIDDEN', message: expect.any(String) });
+      expect(row.access_token).toBeNull();
+      await slicesDone(id);
+      expect(row.fetched).toBe(100);
+      expect(google.seen(LIST)).toHaveLength(1);
+      expect(await storedMessages(casefile)).toBe(100);
+    });
+
+    it('fails the job with NF_CASEFILE when its casefile is deleted mid-job', async () => {
+      const casefile = await freshCasefile();
+      const id = await withFirstPageInFlight(casefile, 'deleted', async () => {
+        await api()
+          .delete(`/v1/casefiles/${casefile}`)
+          .set('Authorization', bearer(owner))
+          .expect(204);
+      });
+      const row = await ended(id);
+      expect(row.status).toBe('failed');
+      expect(row.error).toEqual({ code: 'NF_CASEFILE', message: expect.any(String) });
+      expect(row.access_token).toBeNull();
+      await slicesDone(id);
+      expect(google.seen(LIST)).toHaveLength(1);
+      expect(await storedMessages(casefile)).toBe(100);
+    });
+
+    it('cancels a queued job at once: cancelled, finished, its token erased', async () => {
+      const casefile = await freshCasefile();
+      const id = await queuedJob(casefile);
+      const res = await cancelJob(id, owner);
+      expect(res.status).toBe(200);
+      expect(res.body.meta.operation).toBe('cancel_sync_job');
+      expect(res.body.data).toMatchObject({
+        id,
+        status: 'cancelled',
+        created_by: null,
+        error: null,
+        finished_at: expect.any(String),
+      });
+      const row = await jobRow(id);
+      expect(row.status).toBe('cancelled');
+      expect(row.access_token).toBeNull();
+      const audit = await db.query<unknown[]>(
+        `SELECT user_id, resource_type, casefile_id, status FROM audit_events
+          WHERE operation = 'cancel_sync_job' AND resource_id = $1`,
+        [id],
+      );
+      expect(audit).toEqual([
+        { user_id: owner.id, resource_type: 'sync_job', casefile_id: casefile, status: 'success' },
+      ]);
+    });
+
+    it('cancels a running job after the page in flight: that page is stored, no later page is asked for', async () => {
+      const casefile = await freshCasefile();
+      const cancelledBefore = await metric('sync_jobs_total{source="gmail",status="cancelled"}');
+      const succeededBefore = await metric('sync_jobs_total{source="gmail",status="succeeded"}');
+      let answer: Json = {};
+      const id = await withFirstPageInFlight(casefile, 'cancelled', async (jobId) => {
+        const res = await cancelJob(jobId, creator);
+        expect(res.status).toBe(200);
+        answer = res.body.data as Json;
+        expect(await storedToken(jobId)).toBeNull();
+      });
+      expect(answer).toMatchObject({ status: 'cancelled', finished_at: expect.any(String) });
+      await until(
+        () => jobRow(id),
+        (row) => row.fetched === 100,
+      );
+      await slicesDone(id);
+      const job = await finished(id);
+      expect(job).toMatchObject({
+        status: 'cancelled',
+        progress: { fetched: 100, created: 100 },
+        error: null,
+        finished_at: answer.finished_at,
+      });
+      expect(google.seen(LIST)).toHaveLength(1);
+      expect(google.seen(GET_MESSAGE)).toHaveLength(100);
+      expect(await storedMessages(casefile)).toBe(100);
+      expect(await metric('sync_jobs_total{source="gmail",status="cancelled"}')).toBe(
+        cancelledBefore + 1,
+      );
+      expect(await metric('sync_jobs_total{source="gmail",status="succeeded"}')).toBe(
+        succeededBefore,
+      );
+    });
+
+    it('answers a cancel of a job that has ended as the job is (200, nothing changes)', async () => {
+      const casefile = await freshCasefile();
+      const queued = await queuedJob(casefile);
+      const first = await cancelJob(queued, owner);
+      expect(first.status).toBe(200);
+      const again = await cancelJob(queued, owner);
+      expect(again.status).toBe(200);
+      expect(again.body.data).toEqual(first.body.data);
+
+      google.messages = messages(3, 'done');
+      const done = await finished(
+        (await createJob({ source: 'gmail' }, creator, casefile)).body.data.id,
+      );
+      expect(done.status).toBe('succeeded');
+      const late = await cancelJob(done.id as string, creator);
+      expect(late.status).toBe(200);
+      expect(late.body.data).toEqual(done);
+      expect((await jobRow(done.id as string)).status).toBe('succeeded');
+    });
+
+    it('lets the creator or a manager cancel: a viewer or another editor gets 403, a stranger 404', async () => {
+      const casefile = await freshCasefile();
+      const id = await withFirstPageInFlight(casefile, 'roles', async (jobId) => {
+        for (const user of [viewer, otherEditor]) {
+          const res = await cancelJob(jobId, user);
+          expect(res.status).toBe(403);
+          expect(res.body.errors[0].code).toBe('AUTH_FORBIDDEN');
+        }
+        for (const res of [
+          await cancelJob(jobId, stranger),
+          await cancelJob(crypto.randomUUID(), owner),
+        ]) {
+          expect(res.status).toBe(404);
+          expect(res.body.errors[0].code).toBe('NF_SYNC_JOB');
+        }
+        expect((await jobRow(jobId)).status).toBe('running');
+        const byManager = await cancelJob(jobId, manager);
+        expect(byManager.status).toBe(200);
+        expect(byManager.body.data.status).toBe('cancelled');
+      });
+      await slicesDone(id);
+      expect((await jobRow(id)).status).toBe('cancelled');
+    });
+
+    it('refuses a spreadsheet_id or a range that is not a Google identifier; nothing reaches Google', async () => {
+      const casefile = await freshCasefile();
+      const cases: [Json, string][] = [
+        [{ spreadsheet_id: '..' }, 'spreadsheet_id'],
+        [{ spreadsheet_id: '%2e%2e' }, 'spreadsheet_id'],
+        [{ spreadsheet_id: 'sheet-1/values' }, 'spreadsheet_id'],
+        [{ spreadsheet_id: 'sheet-1', ranges: ['..'] }, 'ranges.0'],
+        [{ spreadsheet_id: 'sheet-1', ranges: ['%2e%2e'] }, 'ranges.0'],
+        [{ spreadsheet_id: 'sheet-1', ranges: ['../x'] }, 'ranges.0'],
+        [
+          { spreadsheet_id: 'sheet-1', ranges: ['Q1!A1:B2', "'Q2'!A:A", '1:2', '../x'] },
+          'ranges.3',
+        ],
+        [{ spreadsheet_id: 'sheet-1', ranges: ['Q1!A1:B2?x'] }, 'ranges.0'],
+      ];
+      for (const [body, field] of cases) {
+        const res = await createJob({ source: 'sheets', ...body }, creator, casefile);
+        expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);
+        expect(res.body.errors[0].code).toBe('VAL_FAILED');
+        expect((res.body.errors[0].details.fields as Json[]).map((f) => f.field as string)).toEqual(
+          [field],
+        );
+      }
+      const [{ n }] = await db.query(
+        'SELECT count(*)::int AS n FROM sync_jobs WHERE casefile_id = $1',
+        [casefile],
+      );
+      expect(n).toBe(0);
+      expect(google.requests).toEqual([]);
+    });
+
+    it('fails the page when Google lists a message id that is not one, asking Google nothing else', async () => {
+      const casefile = await freshCasefile();
+      google.messages = [gmailMessage({ id: 'fine-0001' }), gmailMessage({ id: '..' })];
+      const job = await finished(
+        (await createJob({ source: 'gmail' }, creator, casefile)).body.data.id,
+      );
+      expect(job).toMatchObject({
+        status: 'failed',
+        error: { code: 'SYS_UPSTREAM_ERROR', message: expect.stringContaining('message id') },
+        progress: { fetched: 0 },
+      });
+      expect(google.requests.map((r) => r.path)).toEqual(['/gmail/v1/users/me/messages']);
+      expect(await storedMessages(casefile)).toBe(0);
+    });
   });
 });

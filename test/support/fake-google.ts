@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalServer } from './local-server';
 
 type Json = Record<string, unknown>;
@@ -68,6 +69,17 @@ export class FakeGoogle extends LocalServer {
   /** The requests to paths matching `path`. */
   seen(path: RegExp): GoogleRequest[] {
     return this.requests.filter((request) => path.test(request.path));
+  }
+
+  /** Resolves once `count` requests to paths matching `path` have arrived (held ones count). */
+  async arrived(path: RegExp, count = 1, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.seen(path).length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`fewer than ${count} request(s) to ${String(path)} in ${timeoutMs} ms`);
+      }
+      await sleep(20);
+    }
   }
 
   reset(): void {

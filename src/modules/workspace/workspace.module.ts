@@ -41,7 +41,7 @@ import { WorkspaceService } from './workspace.service';
     GoogleApiClient,
     makeCounterProvider({
       name: SYNC_JOBS_TOTAL,
-      help: 'Sync jobs ended, by source and status (succeeded, failed)',
+      help: 'Sync jobs ended, by source and status (succeeded, failed, cancelled)',
       labelNames: ['source', 'status'],
     }),
     makeCounterProvider({

@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors, request, RetryAgent } from 'undici';
 import { AppConfig } from '../../../config/app-config';
+import type { GooglePath } from './google-ids';
 
 /** The Google APIs a sync job reads, each at its own host unless GOOGLE_API_BASE_URL says one. */
 export type GoogleService = 'gmail' | 'drive' | 'sheets';
@@ -69,10 +70,13 @@ export class GoogleApiClient implements OnApplicationShutdown {
 
   constructor(private readonly config: AppConfig) {}
 
-  /** The JSON body of a 2xx answer; a 404 is `undefined` when `notFound: 'undefined'`. */
+  /**
+   * The JSON body of a 2xx answer; a 404 is `undefined` when `notFound: 'undefined'`. The path is
+   * a `googlePath`, so no identifier in it can leave it.
+   */
   async get<T>(
     service: GoogleService,
-    path: string,
+    path: GooglePath,
     query: Record<string, string | number | undefined>,
     accessToken: string,
     options: { signal?: AbortSignal; notFound?: 'undefined' } = {},

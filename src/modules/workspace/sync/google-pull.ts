@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ImportCountsDto } from '../import-counts';
 import { WorkspaceService } from '../workspace.service';
-import { GoogleApiClient } from './google-api.client';
+import { GoogleApiClient, GoogleApiError } from './google-api.client';
+import { googlePath, isGmailMessageId } from './google-ids';
 import type { SyncParams, SyncSource } from './sync-job.entity';
 
 /** One page pulled from Google: how many items, where the next page starts, and how to store it. */
@@ -61,7 +62,7 @@ export class GooglePull {
     const wanted = Math.min(GMAIL_PAGE, state.params.max_items - state.fetched);
     const list = await this.google.get<{ messages?: { id: string }[]; nextPageToken?: string }>(
       'gmail',
-      'gmail/v1/users/me/messages',
+      googlePath`gmail/v1/users/me/messages`,
       {
         q: state.params.query,
         maxResults: wanted,
@@ -71,11 +72,19 @@ export class GooglePull {
       { signal },
     );
     const ids = (list?.messages ?? []).slice(0, wanted).map((message) => message.id);
+    if (!ids.every((id) => typeof id === 'string' && isGmailMessageId(id))) {
+      // not Google as we know it (a broken proxy, a wrong GOOGLE_API_BASE_URL): fail, do not guess
+      throw new GoogleApiError(
+        'Google listed a message id that is not a Gmail message id; the page was refused',
+        undefined,
+        false,
+      );
+    }
     const messages = await Promise.all(
       ids.map((id) =>
         this.google.get<unknown>(
           'gmail',
-          `gmail/v1/users/me/messages/${encodeURIComponent(id)}`,
+          googlePath`gmail/v1/users/me/messages/${id}`,
           { format: 'full' },
           token,
           { signal, notFound: 'undefined' }, // deleted since it was listed
@@ -94,7 +103,7 @@ export class GooglePull {
     const wanted = Math.min(DRIVE_PAGE, state.params.max_items - state.fetched);
     const page = await this.google.get<{ files?: unknown[]; nextPageToken?: string }>(
       'drive',
-      'drive/v3/files',
+      googlePath`drive/v3/files`,
       {
         q: state.params.query,
         pageSize: wanted,
@@ -115,9 +124,8 @@ export class GooglePull {
   /** One range per page: the ones asked for, else every sheet of the spreadsheet. */
   private async sheetsPage(state: PullState, token: string, signal: AbortSignal) {
     const spreadsheetId = state.params.spreadsheet_id as string;
-    const base = `v4/spreadsheets/${encodeURIComponent(spreadsheetId)}`;
     const cursor = (state.cursor as RangesCursor | null) ?? {
-      ranges: (state.params.ranges ?? (await this.sheetTitles(base, token, signal))).slice(
+      ranges: (state.params.ranges ?? (await this.sheetTitles(spreadsheetId, token, signal))).slice(
         0,
         state.params.max_items,
       ),
@@ -129,7 +137,7 @@ export class GooglePull {
         ? undefined
         : await this.google.get<unknown>(
             'sheets',
-            `${base}/values/${encodeURIComponent(range)}`,
+            googlePath`v4/spreadsheets/${spreadsheetId}/values/${range}`,
             {},
             token,
             { signal },
@@ -145,10 +153,14 @@ export class GooglePull {
     };
   }
 
-  private async sheetTitles(base: string, token: string, signal: AbortSignal): Promise<string[]> {
+  private async sheetTitles(
+    spreadsheetId: string,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<string[]> {
     const spreadsheet = await this.google.get<{ sheets?: { properties?: { title?: string } }[] }>(
       'sheets',
-      base,
+      googlePath`v4/spreadsheets/${spreadsheetId}`,
       { fields: 'sheets.properties.title' },
       token,
       { signal },

@@ -1,10 +1,11 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { UserEntity } from '../../auth/users/user.entity';
 import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 export const SYNC_SOURCES = ['gmail', 'drive', 'sheets'] as const;
 export type SyncSource = (typeof SYNC_SOURCES)[number];
 
-export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
 /** What a sync job was asked to pull (API.md §7), without the access token. */
@@ -21,7 +22,10 @@ export interface SyncParams {
  */
 @Entity('sync_jobs')
 @Check('sync_jobs_source_check', `source IN ('gmail', 'drive', 'sheets')`)
-@Check('sync_jobs_status_check', `status IN ('queued', 'running', 'succeeded', 'failed')`)
+@Check(
+  'sync_jobs_status_check',
+  `status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')`,
+)
 @Check('sync_jobs_token_check', `status IN ('queued', 'running') OR access_token IS NULL`)
 @Index('sync_jobs_casefile_idx', ['casefileId'])
 export class SyncJobEntity {
@@ -31,6 +35,11 @@ export class SyncJobEntity {
   @Column('uuid')
   @ForeignKey(() => CasefileEntity, { name: 'sync_jobs_casefile_id_fkey', onDelete: 'CASCADE' })
   casefileId!: string;
+
+  /** Its runs act for this user while they stay an editor; null on jobs from before it was kept. */
+  @Column('uuid', { nullable: true })
+  @ForeignKey(() => UserEntity, { name: 'sync_jobs_created_by_fkey', onDelete: 'SET NULL' })
+  createdBy!: string | null;
 
   @Column('text')
   source!: SyncSource;

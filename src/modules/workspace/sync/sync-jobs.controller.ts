@@ -8,7 +8,10 @@ import { CurrentActor } from '../../auth/current-actor.decorator';
 import { CreateSyncJobDto, SyncJobDto } from './dto/sync-jobs.dto';
 import { SyncJobsService } from './sync-jobs.service';
 
-/** Google pull-sync jobs (API.md §7): queued by an editor, followed by the casefile's viewers. */
+/**
+ * Google pull-sync jobs (API.md §7): queued by an editor, followed by the casefile's viewers,
+ * cancelled by their creator or a manager.
+ */
 @ApiTags('Workspace')
 @Controller()
 export class SyncJobsController {
@@ -28,8 +31,20 @@ export class SyncJobsController {
     return this.syncJobs.create(actor, id, dto);
   }
 
+  @Post('sync-jobs/:id/cancel')
+  @HttpCode(200)
+  @Operation('cancel_sync_job', {
+    summary: 'Cancel a job (its creator or a manager): it ends after the page in flight',
+  })
+  @ApiEnvelopeResponse(SyncJobDto)
+  cancel(@CurrentActor() actor: Actor, @PathId() id: string): Promise<SyncJobDto> {
+    return this.syncJobs.cancel(actor, id);
+  }
+
   @Get('sync-jobs/:id')
-  @Operation('get_sync_job', { summary: "A sync job's status and progress" })
+  @Operation('get_sync_job', {
+    summary: "A sync job's status and progress",
+  })
   @ApiEnvelopeResponse(SyncJobDto)
   get(@CurrentActor() actor: Actor, @PathId() id: string): Promise<SyncJobDto> {
     return this.syncJobs.get(actor, id);

@@ -1,8 +1,19 @@
-import { NotFoundError } from '../../../core/errors/domain-error';
+import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error';
+import type { PermissionLevel } from '../../access/permission-level';
 
 /** No such job, or its casefile is not visible to the caller (they look the same). */
 export class SyncJobNotFoundError extends NotFoundError {
   constructor() {
     super('NF_SYNC_JOB', 'Sync job not found');
+  }
+}
+
+/** Viewers of its casefile follow a job; only its creator or a manager may cancel it. */
+export class NotSyncJobCreatorError extends ForbiddenError {
+  constructor(actual: PermissionLevel) {
+    super('AUTH_FORBIDDEN', "Only the job's creator or a manager of its casefile may cancel it", {
+      required: 'creator or manager',
+      actual,
+    });
   }
 }

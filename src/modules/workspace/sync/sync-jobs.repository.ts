@@ -3,7 +3,7 @@ import { Sql } from '../../../database/sql';
 import { levelOnCasefileSql } from '../../access/access.repository';
 import type { PermissionLevel } from '../../access/permission-level';
 import type { ImportCountsDto } from '../import-counts';
-import type { SyncJobEntity, SyncParams, SyncSource } from './sync-job.entity';
+import type { SyncJobEntity, SyncParams, SyncSource, SyncStatus } from './sync-job.entity';
 
 export type SyncJobRow = Omit<SyncJobEntity, 'accessToken' | 'attempt' | 'cursor' | 'params'>;
 
@@ -24,11 +24,31 @@ export interface SyncFailure {
   upstream_status?: number;
 }
 
-const ROW = `id, casefile_id AS "casefileId", source, status, fetched, created, updated, unchanged,
-  error, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+/**
+ * Where a job stands before its run pulls the next page: its status and fencing number, whether
+ * its casefile is live, and its creator's level there (null: none, or no creator).
+ */
+export interface SyncJobStanding {
+  status: SyncStatus;
+  attempt: number;
+  createdBy: string | null;
+  casefileLive: boolean;
+  creatorLevel: PermissionLevel | null;
+}
 
-/** The end of a job: its token is erased in the same statement (API.md §7). */
-const FINISHED = `access_token = NULL, finished_at = now()`;
+const ROW = `id, casefile_id AS "casefileId", created_by AS "createdBy", source, status, fetched,
+  created, updated, unchanged, error, created_at AS "createdAt", started_at AS "startedAt",
+  finished_at AS "finishedAt"`;
+
+/**
+ * The end of a job: its token is erased in the same statement (API.md §7). A cancelled job that
+ * stores its page in flight keeps the time it was cancelled.
+ */
+const FINISHED = `access_token = NULL, finished_at = coalesce(finished_at, now())`;
+
+/** The last page stored: a running job succeeded; a cancelled one stays cancelled. */
+const LAST_PAGE = `status = CASE status WHEN 'running' THEN 'succeeded' ELSE status END,
+  ${FINISHED}`;
 
 /**
  * `sync_jobs`: every write by a run is fenced by the attempt it claimed, so a run that was given
@@ -42,14 +62,15 @@ export class SyncJobsRepository {
   async insert(job: {
     id: string;
     casefileId: string;
+    createdBy: string;
     source: SyncSource;
     params: SyncParams;
     accessToken: string;
   }): Promise<SyncJobRow> {
     const row = await this.sql.one<SyncJobRow>(
-      `INSERT INTO sync_jobs (id, casefile_id, source, params, access_token)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${ROW}`,
-      [job.id, job.casefileId, job.source, job.params, job.accessToken],
+      `INSERT INTO sync_jobs (id, casefile_id, created_by, source, params, access_token)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${ROW}`,
+      [job.id, job.casefileId, job.createdBy, job.source, job.params, job.accessToken],
     );
     return row as SyncJobRow;
   }
@@ -63,6 +84,36 @@ export class SyncJobsRepository {
       `SELECT ${ROW}, ${levelOnCasefileSql('j.casefile_id', '$2')} AS level
          FROM sync_jobs j WHERE j.id = $1`,
       [id, userId],
+    );
+  }
+
+  /** The job as it is now (after a write of this transaction that found nothing to change). */
+  find(id: string): Promise<SyncJobRow | undefined> {
+    return this.sql.one<SyncJobRow>(`SELECT ${ROW} FROM sync_jobs WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Cancels a job that may still run: queued or running → cancelled, its token erased. The
+   * statement decides the race with the run that would end it; undefined when it had ended. A run
+   * holding the job still stores its page in flight (`advance` accepts it), then stops.
+   */
+  cancel(id: string): Promise<SyncJobRow | undefined> {
+    return this.sql.one<SyncJobRow>(
+      `UPDATE sync_jobs SET status = 'cancelled', ${FINISHED}
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${ROW}`,
+      [id],
+    );
+  }
+
+  /** Where the job stands, in one read: what its run checks before each page. */
+  standing(id: string): Promise<SyncJobStanding | undefined> {
+    return this.sql.one<SyncJobStanding>(
+      `SELECT j.status, j.attempt, j.created_by AS "createdBy",
+              EXISTS (SELECT 1 FROM casefiles c
+                       WHERE c.id = j.casefile_id AND c.deleted_at IS NULL) AS "casefileLive",
+              ${levelOnCasefileSql('j.casefile_id', 'j.created_by')} AS "creatorLevel"
+         FROM sync_jobs j WHERE j.id = $1`,
+      [id],
     );
   }
 
@@ -80,20 +131,23 @@ export class SyncJobsRepository {
 
   /**
    * Adds one imported page to the progress and moves the resume point past it (`cursor` null:
-   * nothing left, the job succeeded). False when another run holds the job now.
+   * nothing left, the job succeeded). A job cancelled since this run claimed it takes the page
+   * that was in flight and stays cancelled. The job's status after the write; undefined when
+   * another run holds the job now.
    */
   async advance(
     id: string,
     attempt: number,
     page: ImportCountsDto & { fetched: number; cursor: unknown },
-  ): Promise<boolean> {
+  ): Promise<'running' | 'succeeded' | 'cancelled' | undefined> {
     const done = page.cursor === null;
-    const moved = await this.sql.count(
+    const row = await this.sql.one<{ status: 'running' | 'succeeded' | 'cancelled' }>(
       `UPDATE sync_jobs
           SET fetched = fetched + $3, created = created + $4, updated = updated + $5,
               unchanged = unchanged + $6, cursor = $7::jsonb, error = NULL
-              ${done ? `, status = 'succeeded', ${FINISHED}` : ''}
-        WHERE id = $1 AND attempt = $2 AND status = 'running'`,
+              ${done ? `, ${LAST_PAGE}` : ''}
+        WHERE id = $1 AND attempt = $2 AND status IN ('running', 'cancelled')
+        RETURNING status`,
       [
         id,
         attempt,
@@ -104,7 +158,7 @@ export class SyncJobsRepository {
         done ? null : JSON.stringify(page.cursor),
       ],
     );
-    return moved === 1;
+    return row?.status;
   }
 
   /**

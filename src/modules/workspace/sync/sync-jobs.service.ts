@@ -1,21 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
-import { RequestValidationError } from '../../../core/errors/system.errors';
+import { type FieldError, RequestValidationError } from '../../../core/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { AfterCommit } from '../../../core/hub/after-commit';
+import { SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';
 import { SecretBox } from '../../../core/secrets/secret-box';
 import { AccessService } from '../../access/access.service';
 import { AuditTrail } from '../../audit/audit-trail';
 import { includesLevel } from '../../access/permission-level';
 import { type CreateSyncJobDto, DEFAULT_MAX_ITEMS, type SyncJobDto } from './dto/sync-jobs.dto';
+import { isA1Range } from './google-ids';
 import type { SyncParams } from './sync-job.entity';
 import { type SyncJobRow, SyncJobsRepository } from './sync-jobs.repository';
-import { SyncJobNotFoundError } from './sync-jobs.errors';
+import { NotSyncJobCreatorError, SyncJobNotFoundError } from './sync-jobs.errors';
 import { SyncQueue } from './sync-queue';
 
 const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
   id: row.id,
   casefile_id: row.casefileId,
+  created_by: row.createdBy,
   source: row.source,
   status: row.status,
   progress: {
@@ -32,16 +37,22 @@ const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
 /** What the source takes: `query` for Gmail and Drive, a spreadsheet and ranges for Sheets. */
 function paramsOf(dto: CreateSyncJobDto): SyncParams {
   const sheets = dto.source === 'sheets';
-  const misplaced = (sheets ? ['query'] : ['spreadsheet_id', 'ranges'])
+  const problems: FieldError[] = (sheets ? ['query'] : ['spreadsheet_id', 'ranges'])
     .filter((field) => dto[field as keyof CreateSyncJobDto] !== undefined)
     .map((field) => ({
       field,
       message: `${field} is only for source ${sheets ? 'gmail or drive' : 'sheets'}`,
     }));
   if (sheets && dto.spreadsheet_id === undefined) {
-    misplaced.push({ field: 'spreadsheet_id', message: 'spreadsheet_id is required for sheets' });
+    problems.push({ field: 'spreadsheet_id', message: 'spreadsheet_id is required for sheets' });
   }
-  if (misplaced.length > 0) throw new RequestValidationError(misplaced);
+  // each range goes to Google as it is: A1 notation only (google-ids.ts)
+  (sheets ? (dto.ranges ?? []) : []).forEach((range, i) => {
+    if (isA1Range(range)) return;
+    const message = `ranges.${i} must be A1 notation (Sheet1!A1:B2, 'My sheet'!A:A, 1:2, a name)`;
+    problems.push({ field: `ranges.${i}`, message });
+  });
+  if (problems.length > 0) throw new RequestValidationError(problems);
   return {
     query: dto.query,
     spreadsheet_id: dto.spreadsheet_id,
@@ -52,7 +63,8 @@ function paramsOf(dto: CreateSyncJobDto): SyncParams {
 
 /**
  * Google pull-sync jobs (API.md §7): an editor queues one (202), its casefile's viewers follow
- * it. The access token is sealed before it is stored and erased when the job ends.
+ * it, its creator or a manager cancels it. The access token is sealed before it is stored and
+ * erased when the job ends.
  */
 @Injectable()
 export class SyncJobsService {
@@ -63,6 +75,7 @@ export class SyncJobsService {
     private readonly secrets: SecretBox,
     private readonly afterCommit: AfterCommit,
     private readonly auditTrail: AuditTrail,
+    @InjectMetric(SYNC_JOBS_TOTAL) private readonly ended: Counter<string>,
   ) {}
 
   async create(actor: Actor, casefileId: string, dto: CreateSyncJobDto): Promise<SyncJobDto> {
@@ -71,6 +84,7 @@ export class SyncJobsService {
     const row = await this.jobs.insert({
       id: uuidv7(),
       casefileId,
+      createdBy: actor.userId,
       source: dto.source,
       params,
       accessToken: this.secrets.seal('google-access-tokens', dto.access_token),
@@ -90,5 +104,30 @@ export class SyncJobsService {
     const found = await this.jobs.findFor(id, actor.userId);
     if (!found || !includesLevel(found.level, 'viewer')) throw new SyncJobNotFoundError();
     return toSyncJobDto(found);
+  }
+
+  /**
+   * Cancels a queued or running job (its creator, or a manager of its casefile): it ends
+   * `cancelled` at once, its token erased; a run holding it stores the page in flight and stops.
+   * A job that has ended is answered as it is.
+   */
+  async cancel(actor: Actor, id: string): Promise<SyncJobDto> {
+    const found = await this.jobs.findFor(id, actor.userId);
+    if (!found || found.level === null) throw new SyncJobNotFoundError();
+    this.auditTrail.note({
+      resourceType: 'sync_job',
+      resourceId: id,
+      casefileId: found.casefileId,
+    });
+    if (found.createdBy !== actor.userId && !includesLevel(found.level, 'manager')) {
+      throw new NotSyncJobCreatorError(found.level);
+    }
+    const cancelled = await this.jobs.cancel(id);
+    this.auditTrail.note({ details: { cancelled: cancelled !== undefined } });
+    if (!cancelled) return toSyncJobDto((await this.jobs.find(id)) ?? found);
+    await this.afterCommit.run(() =>
+      Promise.resolve(this.ended.inc({ source: cancelled.source, status: 'cancelled' })),
+    );
+    return toSyncJobDto(cancelled);
   }
 }

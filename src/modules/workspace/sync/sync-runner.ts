@@ -6,9 +6,11 @@ import { DomainError } from '../../../core/errors/domain-error';
 import { BackgroundWork } from '../../../core/hub/background';
 import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';
 import { SecretBox } from '../../../core/secrets/secret-box';
+import { includesLevel } from '../../access/permission-level';
 import { GoogleApiError } from './google-api.client';
+import { UnsafePathSegmentError } from './google-ids';
 import { GooglePull, type PullState } from './google-pull';
-import { type SyncFailure, SyncJobsRepository } from './sync-jobs.repository';
+import { type SyncFailure, type SyncJobStanding, SyncJobsRepository } from './sync-jobs.repository';
 
 /** Another run claimed the job: this one stops and leaves no trace. */
 class Superseded extends Error {}
@@ -29,10 +31,39 @@ function failureOf(error: unknown): { failure: SyncFailure; retryable: boolean }
     // Google sent an item the import refuses (it names the field): trying again changes nothing.
     return { failure: { code: error.code, message: error.message }, retryable: false };
   }
+  if (error instanceof UnsafePathSegmentError) {
+    // a spreadsheet id or range from before they were validated at creation
+    return { failure: { code: 'VAL_FAILED', message: error.message }, retryable: false };
+  }
   return {
     failure: { code: 'SYS_INTERNAL', message: 'The sync stopped on an internal error' },
     retryable: true,
   };
+}
+
+/**
+ * Why the job may not pull another page for its creator (API.md §7.1), or undefined while it may:
+ * the casefile must be live and the creator still an editor there. A job from before creators
+ * were recorded has only its casefile checked.
+ */
+function lostAccess(standing: SyncJobStanding): SyncFailure | undefined {
+  if (!standing.casefileLive) {
+    return { code: 'NF_CASEFILE', message: 'The casefile was deleted' };
+  }
+  if (standing.createdBy === null) return undefined;
+  if (standing.creatorLevel === null) {
+    return {
+      code: 'NF_CASEFILE',
+      message: "The job's creator no longer has access to the casefile",
+    };
+  }
+  if (!includesLevel(standing.creatorLevel, 'editor')) {
+    return {
+      code: 'AUTH_FORBIDDEN',
+      message: "The job's creator is no longer an editor of the casefile",
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -74,15 +105,21 @@ export class SyncRunner {
       let state: PullState = job;
       try {
         while (!sliceEnd.aborted && !stop.aborted) {
+          if (!(await this.mayPullNextPage(id, job.attempt))) return 'ended';
           const page = await this.pull.next(state, token, stop);
-          const counts = await this.background.inTransaction(async () => {
+          const { counts, status } = await this.background.inTransaction(async () => {
             const stored = await page.store(job.casefileId);
             const progress = { ...stored, fetched: page.fetched, cursor: page.cursor };
-            if (!(await this.jobs.advance(id, job.attempt, progress))) throw new Superseded();
-            return stored;
+            const after = await this.jobs.advance(id, job.attempt, progress);
+            if (!after) throw new Superseded();
+            return { counts: stored, status: after };
           });
           for (const outcome of ['created', 'updated', 'unchanged'] as const) {
             this.items.inc({ source: job.source, outcome }, counts[outcome]);
+          }
+          if (status === 'cancelled') {
+            this.logger.log({ syncJobId: id, attempt: job.attempt }, 'sync job cancelled');
+            return 'ended';
           }
           if (page.cursor === null) {
             this.ended.inc({ source: job.source, status: 'succeeded' });
@@ -98,6 +135,21 @@ export class SyncRunner {
         return this.failed(id, job.attempt, error, mayRetry);
       }
     });
+  }
+
+  /**
+   * Before each page (one read): false when the job was cancelled, ended or taken by another run,
+   * or when its creator lost the casefile — then the job has been ended as failed here.
+   */
+  private async mayPullNextPage(id: string, attempt: number): Promise<boolean> {
+    const standing = await this.jobs.standing(id);
+    if (standing?.status !== 'running' || standing.attempt !== attempt) return false;
+    const lost = lostAccess(standing);
+    if (!lost) return true;
+    if (await this.failWith(id, lost, attempt)) {
+      this.logger.warn({ syncJobId: id, attempt, ...lost }, 'sync job failed');
+    }
+    return false;
   }
 
   /** Ends a job whose slices failed every try (their workers died or broke): the queue gave up. */

@@ -8,9 +8,11 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   Max,
   Min,
 } from 'class-validator';
+import { SPREADSHEET_ID } from '../google-ids';
 import { SYNC_SOURCES, SYNC_STATUSES, type SyncSource, type SyncStatus } from '../sync-job.entity';
 
 export const DEFAULT_MAX_ITEMS = 1_000;
@@ -40,8 +42,13 @@ export class CreateSyncJobDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 256)
-  @ApiPropertyOptional({ description: 'sheets (required there)' })
+  @Matches(SPREADSHEET_ID, {
+    message: 'spreadsheet_id must be a Google spreadsheet id (letters, digits, "-" and "_")',
+  })
+  @ApiPropertyOptional({
+    pattern: SPREADSHEET_ID.source,
+    description: "sheets (required there): the id in the spreadsheet's URL",
+  })
   spreadsheet_id?: string;
 
   @IsOptional()
@@ -52,7 +59,10 @@ export class CreateSyncJobDto {
   @Length(1, 256, { each: true })
   @ApiPropertyOptional({
     type: [String],
-    description: "sheets: A1 ranges (`'Q1'!A1:F200`); default: every sheet of the spreadsheet",
+    description:
+      "sheets: A1 notation — `Sheet1!A1:B2`, `'Q1 costs'!A:A` (`''` for a quote), `1:2`, a " +
+      'sheet name or a named range; a name of other than letters, digits, `_`, `.`, `-` and ' +
+      'inner spaces is quoted. Default: every sheet of the spreadsheet',
   })
   ranges?: string[];
 
@@ -88,10 +98,37 @@ export class SyncErrorDto {
 export class SyncJobDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) casefile_id!: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Who queued it: its runs stop when they are no longer an editor of the casefile',
+  })
+  created_by!: string | null;
   @ApiProperty({ enum: SYNC_SOURCES }) source!: SyncSource;
   @ApiProperty({ enum: SYNC_STATUSES }) status!: SyncStatus;
   @ApiProperty() progress!: SyncProgressDto;
-  @ApiProperty({ type: SyncErrorDto, nullable: true }) error!: SyncErrorDto | null;
+  // inline, not `type: SyncErrorDto`: OpenAPI 3.0 lets `nullable` admit null only to the schema
+  // that carries it, and the `allOf: [$ref]` that `type` makes refuses it
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', example: 'SYS_UPSTREAM_ERROR' },
+      message: { type: 'string' },
+      upstream_status: {
+        type: 'integer',
+        description: "Google's HTTP status, when Google answered",
+      },
+      retrying: {
+        type: 'boolean',
+        description: 'The job is still running: the queue will try again',
+      },
+    },
+    description: 'Why it failed (or is retrying); null while all is well',
+  })
+  error!: SyncErrorDto | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finished_at!: string | null;
 }
