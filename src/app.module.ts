@@ -12,6 +12,8 @@ import { MetricsHook } from './core/metrics/metrics.hook';
 import { MetricsModule } from './core/metrics/metrics.module';
 import { DatabaseModule } from './database/database.module';
 import { PipelinedTypeOrmAdapter } from './database/pipelined-transactions';
+import { AccessModule } from './modules/access/access.module';
+import { CasefileAccessHook } from './modules/access/casefile-access.hook';
 import { AdminModule } from './modules/admin/admin.module';
 import { AuditHook } from './modules/audit/audit.hook';
 import { AuditModule } from './modules/audit/audit.module';
@@ -72,8 +74,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.databaseUrl),
         CoreModule.forRoot({
-          hooks: [MetricsHook, AuditHook, SessionLifecycleHook],
-          hookModules: [MetricsModule, AuditModule, SessionsModule],
+          hooks: [MetricsHook, AuditHook, SessionLifecycleHook, CasefileAccessHook],
+          hookModules: [MetricsModule, AuditModule, SessionsModule, AccessModule],
         }),
         AuthModule,
         CasefilesModule.forRoot({

@@ -40,8 +40,27 @@ describe('loadAppConfig', () => {
     });
     expect(config.rateLimit).toMatchObject({ perMinute: 60, authPerMinute: 10 });
     expect(config.sessions).toEqual({ idleTtlSeconds: 120, maxTtlSeconds: 86_400 });
-    expect(config.tools).toEqual({ timeoutMs: 10_000, maxResultBytes: 262_144 });
+    expect(config.tools).toEqual({
+      timeoutMs: 10_000,
+      maxResultBytes: 262_144,
+      workers: 4,
+      workerMemoryMb: 256,
+      userConcurrency: 1,
+      userQueue: 8,
+      queueSize: 64,
+    });
+    expect(config.idempotencyTtlSeconds).toBe(86_400);
     expect(config.chat).toMatchObject({ provider: 'builtin', maxToolRounds: 5 });
+  });
+
+  it('carries the bounds of a chat turn', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir }).chat).toMatchObject({
+      maxTokens: undefined,
+      turnDeadlineMs: 300_000,
+      toolCallConcurrency: 2,
+      turnEventsRetentionSeconds: 604_800,
+    });
+    expect(loadAppConfig({ DATA_DIR: dataDir, CHAT_MAX_TOKENS: '512' }).chat.maxTokens).toBe(512);
   });
 
   it('has a bootstrap admin only when both ADMIN_EMAIL and ADMIN_PASSWORD are set', () => {

@@ -47,7 +47,15 @@ export class AppConfig {
     readonly namespace: string;
   };
   readonly sessions: { readonly idleTtlSeconds: number; readonly maxTtlSeconds: number };
-  readonly tools: { readonly timeoutMs: number; readonly maxResultBytes: number };
+  readonly tools: {
+    readonly timeoutMs: number;
+    readonly maxResultBytes: number;
+    readonly workers: number;
+    readonly workerMemoryMb: number;
+    readonly userConcurrency: number;
+    readonly userQueue: number;
+    readonly queueSize: number;
+  };
   readonly chat: {
     readonly provider: EnvironmentVariables['CHAT_PROVIDER'];
     readonly openaiBaseUrl: string | undefined;
@@ -55,7 +63,14 @@ export class AppConfig {
     readonly model: string | undefined;
     readonly maxToolRounds: number;
     readonly timeoutMs: number;
+    /** Sent as `max_tokens` when set; unset, the model's default. */
+    readonly maxTokens: number | undefined;
+    readonly turnDeadlineMs: number;
+    /** Tool calls of one round run at most this many at once. */
+    readonly toolCallConcurrency: number;
+    readonly turnEventsRetentionSeconds: number;
   };
+  readonly idempotencyTtlSeconds: number;
   readonly sseHeartbeatMs: number;
   readonly google: { readonly apiBaseUrl: string | undefined };
   readonly sync: { readonly sliceSeconds: number };
@@ -94,7 +109,15 @@ export class AppConfig {
       idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
       maxTtlSeconds: env.SESSION_MAX_TTL_SECONDS,
     };
-    this.tools = { timeoutMs: env.TOOL_TIMEOUT_MS, maxResultBytes: env.TOOL_MAX_RESULT_BYTES };
+    this.tools = {
+      timeoutMs: env.TOOL_TIMEOUT_MS,
+      maxResultBytes: env.TOOL_MAX_RESULT_BYTES,
+      workers: env.TOOL_WORKERS,
+      workerMemoryMb: env.TOOL_WORKER_MEMORY_MB,
+      userConcurrency: env.TOOL_USER_CONCURRENCY,
+      userQueue: env.TOOL_USER_QUEUE,
+      queueSize: env.TOOL_QUEUE_SIZE,
+    };
     this.chat = {
       provider: env.CHAT_PROVIDER,
       openaiBaseUrl: env.OPENAI_BASE_URL,
@@ -102,7 +125,12 @@ export class AppConfig {
       model: env.CHAT_MODEL,
       maxToolRounds: env.CHAT_MAX_TOOL_ROUNDS,
       timeoutMs: env.CHAT_TIMEOUT_MS,
+      maxTokens: env.CHAT_MAX_TOKENS,
+      turnDeadlineMs: env.CHAT_TURN_DEADLINE_MS,
+      toolCallConcurrency: env.CHAT_TOOL_CALL_CONCURRENCY,
+      turnEventsRetentionSeconds: env.CHAT_TURN_EVENTS_RETENTION_SECONDS,
     };
+    this.idempotencyTtlSeconds = env.IDEMPOTENCY_TTL_SECONDS;
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
     this.google = {
       apiBaseUrl: env.GOOGLE_API_BASE_URL?.replace(/\/?$/, '/'), // paths resolve below it

@@ -104,6 +104,28 @@ describe('validateEnvironment', () => {
     ).not.toThrow();
   });
 
+  it('bounds chat turns: no max_tokens, a 5-minute deadline, two tool calls at once, 7 days of events', () => {
+    const env = validateEnvironment({});
+    expect(env.CHAT_MAX_TOKENS).toBeUndefined();
+    expect(env).toMatchObject({
+      CHAT_TURN_DEADLINE_MS: 300_000,
+      CHAT_TOOL_CALL_CONCURRENCY: 2,
+      CHAT_TURN_EVENTS_RETENTION_SECONDS: 604_800,
+    });
+    expect(validateEnvironment({ CHAT_MAX_TOKENS: '1024' }).CHAT_MAX_TOKENS).toBe(1024);
+  });
+
+  it.each([
+    ['CHAT_MAX_TOKENS', '0'],
+    ['CHAT_MAX_TOKENS', 'many'],
+    ['CHAT_TURN_DEADLINE_MS', '10'],
+    ['CHAT_TOOL_CALL_CONCURRENCY', '0'],
+    ['CHAT_TOOL_CALL_CONCURRENCY', '17'],
+    ['CHAT_TURN_EVENTS_RETENTION_SECONDS', '59'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(errorFor({ [name]: value }).variable).toBe(name);
+  });
+
   it('.env.example documents exactly the variables the service reads', () => {
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]);

@@ -133,6 +133,41 @@ export class EnvironmentVariables {
   @Transform(toInt)
   TOOL_MAX_RESULT_BYTES = 262_144;
 
+  /** Tool worker processes per instance (each contained: its death costs one tool run). */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  @Transform(toInt)
+  TOOL_WORKERS = 4;
+
+  /** The V8 heap of one tool worker process; past it the process dies, not the service. */
+  @IsInt()
+  @Min(32)
+  @Max(8192)
+  @Transform(toInt)
+  TOOL_WORKER_MEMORY_MB = 256;
+
+  /** Worker tool runs one user may have running at once on an instance. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  @Transform(toInt)
+  TOOL_USER_CONCURRENCY = 1;
+
+  /** Worker tool runs one user may have waiting for a worker; past it → 429 TOOL_CAPACITY. */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  @Transform(toInt)
+  TOOL_USER_QUEUE = 8;
+
+  /** Worker tool runs waiting for a worker, all users; past it → 429 TOOL_CAPACITY. */
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  @Transform(toInt)
+  TOOL_QUEUE_SIZE = 64;
+
   @IsIn(CHAT_PROVIDERS)
   CHAT_PROVIDER: (typeof CHAT_PROVIDERS)[number] = 'builtin';
 
@@ -161,6 +196,42 @@ export class EnvironmentVariables {
   @Max(600_000)
   @Transform(toInt)
   CHAT_TIMEOUT_MS = 60_000;
+
+  /** The model's `max_tokens` per answer (openai); unset: not sent, the model's own default. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  @Transform(toInt)
+  CHAT_MAX_TOKENS?: number;
+
+  /** A whole turn's time, every round and tool call included; past it the turn fails (504). */
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  @Transform(toInt)
+  CHAT_TURN_DEADLINE_MS = 300_000;
+
+  /** Tool calls of one model message that run at once; the others wait their turn. */
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  @Transform(toInt)
+  CHAT_TOOL_CALL_CONCURRENCY = 2;
+
+  /** How long an Idempotency-Key record replays its answer; swept once expired. */
+  @IsInt()
+  @Min(60)
+  @Max(2_592_000)
+  @Transform(toInt)
+  IDEMPOTENCY_TTL_SECONDS = 86_400;
+
+  /** How long a streamed turn's events are kept for resumption, from the turn's start. */
+  @IsInt()
+  @Min(60)
+  @Max(315_360_000)
+  @Transform(toInt)
+  CHAT_TURN_EVENTS_RETENTION_SECONDS = 604_800;
 
   /** A comment line on an open SSE stream this often keeps proxies from closing it. */
   @IsInt()

@@ -17,11 +17,13 @@ import {
 import { SharedCacheModule } from './cache/cache.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
+import { hostileInputGuard } from './http/hostile-input';
 import { bodyLimitRoutes, jsonBody } from './http/json-body.middleware';
 import { createValidationPipe } from './http/validation';
 import { HubContextModule } from './hub/hub-context.module';
 import { Idempotency } from './idempotency/idempotency';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { IdempotencySweeper } from './idempotency/idempotency.sweeper';
 import { RequestHubInterceptor } from './hub/request-hub.interceptor';
 import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
 import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
@@ -67,6 +69,7 @@ export class CoreModule implements NestModule {
         },
         IdempotencyStore,
         Idempotency,
+        IdempotencySweeper,
         // The one application interceptor: idempotency, context, hooks, transaction, envelope.
         { provide: APP_INTERCEPTOR, useClass: RequestHubInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
@@ -92,5 +95,7 @@ export class CoreModule implements NestModule {
       consumer.apply(jsonBody(route.limitBytes)).forRoutes(route);
     }
     consumer.apply(jsonBody()).forRoutes(everything);
+    // the one edge for hostile input: after the body is parsed, before anything walks it
+    consumer.apply(hostileInputGuard).forRoutes(everything);
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
-import { DatabaseBreaker } from './database-breaker';
+import { answeredWithin, DatabaseBreaker } from './database-breaker';
 
 /** A pooled connection as far as the breaker sees it: its socket can be destroyed. */
 function fakeClient() {
@@ -45,5 +45,38 @@ describe('DatabaseBreaker', () => {
     expect(breaker.closed).toBe(true);
     expect(() => breaker.assertAvailable()).not.toThrow();
     expect(busy.destroy).not.toHaveBeenCalled();
+  });
+});
+
+describe('answeredWithin (the heartbeat ping)', () => {
+  const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const blockFor = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // a synchronous task holding the event loop
+    }
+  };
+
+  it('passes an answer that comes in time', async () => {
+    await expect(answeredWithin(after(20), 200)).resolves.toBeUndefined();
+  });
+
+  it('counts an answer that never comes as unanswered', async () => {
+    await expect(answeredWithin(new Promise(() => undefined), 100)).rejects.toThrow();
+  });
+
+  // issue 21's load: a stall of this process opened the breaker although PostgreSQL had answered
+  it('does not count a stall of this event loop against the database', async () => {
+    // the answer is read after the timers, as I/O is (check phase, after the poll)
+    const answer = new Promise((resolve) => setTimeout(() => setImmediate(resolve), 50));
+    const waiting = answeredWithin(answer, 200);
+    blockFor(600); // the answer arrives while the loop is held; the timer is overdue by 400 ms
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('still counts a database that stays silent through and after a stall', async () => {
+    const waiting = answeredWithin(new Promise(() => undefined), 100);
+    blockFor(400);
+    await expect(waiting).rejects.toThrow();
   });
 });

@@ -2,13 +2,38 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import CircuitBreaker from 'opossum';
 import type { Socket } from 'node:net';
 import { Client, type Pool, type PoolClient } from 'pg';
-import { isDatabaseUnavailableError } from '../core/errors/database-unavailable';
+import { isDatabaseUnreachableError } from '../core/errors/database-unavailable';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
 
 /** How often the heartbeat asks PostgreSQL `SELECT 1` (and how soon it retries once open). */
 const HEARTBEAT_MS = 400;
 /** A ping not answered in this long means the database is not answering. */
 const PING_TIMEOUT_MS = 800;
+/** A timer this late means this process stalled, not the database (see answeredWithin). */
+const STALL_MS = 200;
+
+/** The heartbeat's ping was not answered in time. */
+class PingTimeout extends Error {}
+
+/**
+ * Waits for `work` for `ms`. A timer is event-loop time: when the loop itself stalled (a long
+ * synchronous task — here, or in a test), the timer fires late and before the I/O that arrived
+ * meanwhile is read, so a late timer gives the work another `ms` before it counts as unanswered.
+ * Without this, any stall past 800 ms opened the breaker and failed every request with 503.
+ */
+export async function answeredWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  const answered = work.then(() => true);
+  for (let tries = 0; ; tries++) {
+    const scheduled = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const inTime = await Promise.race([answered, late]);
+    clearTimeout(timer);
+    if (inTime) return;
+    const overdue = performance.now() - scheduled - ms;
+    if (overdue < STALL_MS || tries > 0) throw new PingTimeout();
+  }
+}
 
 /**
  * A circuit breaker (opossum) over a database heartbeat: a `SELECT 1` every 400 ms on a
@@ -31,7 +56,8 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(private readonly url: string) {
     this.breaker = new CircuitBreaker(() => this.ping(), {
-      timeout: PING_TIMEOUT_MS,
+      // the ping keeps its own time (answeredWithin), telling a stall of ours from the database's
+      timeout: false,
       resetTimeout: HEARTBEAT_MS,
       // any failed ping opens it: the heartbeat is the only thing it counts
       errorThresholdPercentage: 1,
@@ -47,7 +73,6 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
     });
     this.breaker.on('halfOpen', () => this.beat());
     this.breaker.on('close', () => this.logger.log('database answering again'));
-    this.breaker.on('timeout', () => this.dropClient());
   }
 
   onApplicationBootstrap(): void {
@@ -95,7 +120,8 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
         },
         (error: unknown) => {
           this.waiting.delete(reject);
-          if (isDatabaseUnavailableError(error)) this.open();
+          // only a sign that the server is gone: a slow statement is its own request's failure
+          if (isDatabaseUnreachableError(error)) this.open();
           // as it came: errors of Node's net module may be of another realm (not `instanceof Error`)
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
@@ -124,16 +150,17 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
       if (!client) {
         const fresh = new Client({
           connectionString: this.url,
-          connectionTimeoutMillis: PING_TIMEOUT_MS,
-          query_timeout: PING_TIMEOUT_MS,
+          // a backstop only: the ping's 800 ms are answeredWithin's, which tells a stall of ours
+          connectionTimeoutMillis: 5 * PING_TIMEOUT_MS,
           application_name: 'casefile-hub-heartbeat',
         });
         fresh.on('error', () => this.dropClient(fresh));
         this.client = client = fresh;
-        await fresh.connect();
+        await answeredWithin(fresh.connect(), PING_TIMEOUT_MS);
       }
-      await client.query('SELECT 1');
+      await answeredWithin(client.query('SELECT 1'), PING_TIMEOUT_MS);
     } catch (error) {
+      // a frozen server may never answer its goodbye: the connection is abandoned
       this.dropClient(client);
       throw error;
     }

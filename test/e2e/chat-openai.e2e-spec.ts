@@ -1,11 +1,14 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { uuidv7 } from 'uuidv7';
 import { openSession } from '../factories/sessions';
 import { bearer, loggedInUser, type TokenPair } from '../factories/users';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
+import { ToolSessionsService } from '../../src/modules/tool-sessions/tool-sessions.service';
 import { FakeOpenAi } from '../support/fake-openai';
 import { openSse, type ReceivedEvent } from '../support/sse';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { TestToolsModule } from '../support/tools';
 
 type User = TokenPair & { id: string };
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -32,6 +35,7 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
         CHAT_TIMEOUT_MS: String(TIMEOUT_MS),
         LOG_LEVEL: 'debug',
       },
+      imports: [TestToolsModule],
     });
     db = t.app.get(DataSource);
     await t.app.get(ToolRunner).warmedUp;
@@ -42,6 +46,7 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
     await fake.close();
   });
   beforeEach(() => fake.reset());
+  afterEach(() => jest.restoreAllMocks());
 
   const newChat = async (body: Json = {}) =>
     (await openSession(t.app.getHttpServer(), owner, 'chat', body)).id as string;
@@ -285,6 +290,329 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
     const metrics = (await api().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/chat_messages_total\{provider="openai",status="failed"\} [1-9]/);
     expect(metrics).toMatch(/chat_messages_total\{provider="openai",status="succeeded"\} [1-9]/);
+  });
+
+  /** Stores messages as an earlier turn (or a crashed one) left them, a second apart, oldest first. */
+  const storeMessages = async (sessionId: string, messages: Json[]) => {
+    const turnId = uuidv7();
+    for (const [index, message] of messages.entries()) {
+      await db.query(
+        `INSERT INTO chat_messages
+           (id, session_id, turn_id, role, content, tool_calls, tool_call_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, now() - make_interval(secs => $8))`,
+        [
+          uuidv7(),
+          sessionId,
+          message.turn_id ?? turnId,
+          message.role,
+          message.content ?? '',
+          message.tool_calls ? JSON.stringify(message.tool_calls) : null,
+          message.tool_call_id ?? null,
+          messages.length - index,
+        ],
+      );
+    }
+    return turnId;
+  };
+  const toolResult = (id: string): Json => ({
+    role: 'tool',
+    tool_call_id: id,
+    content: '{"status":"succeeded","result":{"value":2},"error":null}',
+  });
+  const sentRoles = (body: Json) => (body.messages as Json[]).map((m) => m.role as string);
+
+  it('shows the model a window of a long session that starts at a user message, never inside a tool exchange', async () => {
+    const chat = await newChat();
+    const calls = ['a', 'b', 'c'].map((id) => ({ id, name: 'math.evaluate', arguments: '{}' }));
+    // 52 messages: with the next user message, the last 50 would start at the second tool message
+    await storeMessages(chat, [
+      { role: 'user', content: 'three sums' },
+      { role: 'assistant', tool_calls: calls },
+      toolResult('a'),
+      toolResult('b'),
+      toolResult('c'),
+      { role: 'assistant', content: '2, 2 and 2' },
+      ...Array.from({ length: 23 }, (_, i) => [
+        { role: 'user', content: `question ${i}` },
+        { role: 'assistant', content: `answer ${i}` },
+      ]).flat(),
+    ]);
+    fake.answer({ kind: 'reply', content: 'still here' });
+    const res = await say(chat, 'and now?');
+    expect(res.status).toBe(201);
+    const sent = sentRoles(fake.requests[0].body);
+    expect(sent[0]).toBe('user');
+    expect(sent).not.toContain('tool');
+    expect((fake.requests[0].body.messages as Json[]).at(-1)).toEqual({
+      role: 'user',
+      content: 'and now?',
+    });
+  });
+
+  it('closes a tool call whose turn failed before its result with an error tool message; the next turn goes on', async () => {
+    jest
+      .spyOn(t.app.get(ToolSessionsService), 'execute')
+      .mockRejectedValueOnce(new Error('the tool path broke'));
+    fake.answer({
+      kind: 'reply',
+      toolCalls: [{ name: 'math_evaluate', arguments: '{"expression": "1 + 1"}' }],
+    });
+    const chat = await newChat();
+    const failed = await say(chat, 'add');
+    expect(failed.status).toBe(500);
+    const stored = await history(chat);
+    expect(stored.map((m) => m.role as string)).toEqual(['user', 'assistant', 'tool']);
+    expect(stored[2].tool_call_id).toBe(stored[1].tool_calls[0].id);
+    expect(JSON.parse(stored[2].content as string)).toEqual({
+      status: 'failed',
+      result: null,
+      error: { code: 'SYS_INTERNAL', message: expect.any(String) },
+    });
+    fake.answer({ kind: 'reply', content: 'back' });
+    const next = await say(chat, 'again');
+    expect(next.status).toBe(201);
+    expect(sentRoles(fake.requests.at(-1)!.body)).toEqual(['user', 'assistant', 'tool', 'user']);
+  });
+
+  it('closes the calls a crashed turn left unanswered before it stores the next user message', async () => {
+    const chat = await newChat();
+    const calls = ['x1', 'x2'].map((id) => ({ id, name: 'math.evaluate', arguments: '{}' }));
+    // what a killed instance leaves: the assistant's calls, one answered, no more
+    const crashed = await storeMessages(chat, [
+      { role: 'user', content: 'two sums' },
+      { role: 'assistant', tool_calls: calls },
+      toolResult('x1'),
+    ]);
+    fake.answer({ kind: 'reply', content: 'one of them was lost' });
+    const res = await say(chat, 'well?');
+    expect(res.status).toBe(201);
+    const stored = await history(chat);
+    expect(stored.map((m) => [m.role as string, (m.tool_call_id as string) ?? null])).toEqual([
+      ['user', null],
+      ['assistant', null],
+      ['tool', 'x1'],
+      ['tool', 'x2'],
+      ['user', null],
+      ['assistant', null],
+    ]);
+    expect(stored[3].turn_id).toBe(crashed);
+    expect(JSON.parse(stored[3].content as string)).toEqual({
+      status: 'failed',
+      result: null,
+      error: { code: 'SYS_SHUTTING_DOWN', message: expect.any(String) },
+    });
+    // the turn's own answer is its messages; the closed call was the crashed turn's
+    expect((res.body.data.messages as Json[]).map((m) => m.role as string)).toEqual([
+      'user',
+      'assistant',
+    ]);
+    expect(sentRoles(fake.requests[0].body)).toEqual(['user', 'assistant', 'tool', 'tool', 'user']);
+  });
+
+  it('sends no max_tokens when CHAT_MAX_TOKENS is unset (the model’s default)', async () => {
+    const chat = await newChat();
+    await say(chat, 'hello').expect(201);
+    expect(fake.requests[0].body).not.toHaveProperty('max_tokens');
+  });
+
+  it('runs at most CHAT_TOOL_CALL_CONCURRENCY (default 2) tool calls of a round at once, answered in the model’s order', async () => {
+    const waits = [300, 310, 320, 330, 340, 350];
+    fake.answer(
+      {
+        kind: 'reply',
+        toolCalls: waits.map((ms) => ({ name: 'test_wait', arguments: JSON.stringify({ ms }) })),
+      },
+      { kind: 'reply', content: 'done waiting' },
+    );
+    const chat = await newChat();
+    const res = await say(chat, 'wait six times').expect(201);
+    const messages = res.body.data.messages as Json[];
+    const tools = messages.filter((m) => m.role === 'tool');
+    expect(tools.map((m) => m.tool_call_id as string)).toEqual(
+      (messages[1].tool_calls as Json[]).map((call) => call.id as string),
+    );
+    expect(
+      tools.map((m) => (JSON.parse(m.content as string) as Json).result.waited_ms as number),
+    ).toEqual(waits);
+    const runs = await db.query<{ start: number; end: number }[]>(
+      `SELECT extract(epoch FROM started_at) * 1000 AS start,
+              extract(epoch FROM started_at) * 1000 + duration_ms AS end
+         FROM tool_requests WHERE session_id = $1`,
+      [chat],
+    );
+    expect(runs).toHaveLength(6);
+    // the most runs at once: at each start, how many runs had started and not yet ended
+    const overlap = Math.max(
+      ...runs.map(
+        (run) =>
+          runs.filter(
+            (other) =>
+              Number(other.start) <= Number(run.start) && Number(other.end) > Number(run.start),
+          ).length,
+      ),
+    );
+    // (the tool path may run fewer of one user's at once; never more than the round's cap)
+    expect(overlap).toBeLessThanOrEqual(2);
+  });
+
+  describe('with no place in line for a second run of one user (TOOL_USER_QUEUE=0)', () => {
+    let c: TestApp;
+    beforeAll(async () => {
+      c = await createTestApp({
+        env: {
+          CHAT_PROVIDER: 'openai',
+          OPENAI_BASE_URL: fake.baseUrl,
+          OPENAI_API_KEY: API_KEY,
+          CHAT_MODEL: 'fake-model-1',
+          TOOL_USER_CONCURRENCY: '1',
+          TOOL_USER_QUEUE: '0',
+          CHAT_TOOL_CALL_CONCURRENCY: '2',
+        },
+        imports: [TestToolsModule],
+      });
+      await c.app.get(ToolRunner).warmedUp;
+    });
+    afterAll(() => c.close());
+
+    it('answers a tool call the tool path refuses for capacity to the model, never a failed turn', async () => {
+      fake.answer(
+        {
+          kind: 'reply',
+          toolCalls: [
+            { name: 'test_spin', arguments: '{"ms": 300}' },
+            { name: 'test_spin', arguments: '{"ms": 300}' },
+          ],
+        },
+        { kind: 'reply', content: 'One ran, the other was refused.' },
+      );
+      const user = await loggedInUser(c.app.getHttpServer());
+      const chat = (await openSession(c.app.getHttpServer(), user, 'chat')).id as string;
+      const res = await request(c.app.getHttpServer())
+        .post(`/v1/chat/sessions/${chat}/messages`)
+        .set('Authorization', bearer(user))
+        .send({ content: 'spin twice' });
+      expect(res.status).toBe(201);
+      const tools = (res.body.data.messages as Json[]).filter((m) => m.role === 'tool');
+      const outcomes = tools.map((m) => JSON.parse(m.content as string) as Json);
+      // the two ran at once (the round's cap is 2): the user's one place went to one of them
+      expect(outcomes.map((o) => o.status as string).sort()).toEqual(['failed', 'succeeded']);
+      expect(outcomes.find((o) => o.status === 'failed')?.error).toMatchObject({
+        code: 'TOOL_CAPACITY',
+      });
+    });
+  });
+
+  describe('with CHAT_MAX_TOKENS and a short CHAT_TURN_DEADLINE_MS', () => {
+    const DEADLINE_MS = 1500;
+    let d: TestApp;
+    const sayTo = (sessionId: string, content: string) =>
+      request(d.app.getHttpServer())
+        .post(`/v1/chat/sessions/${sessionId}/messages`)
+        .set('Authorization', bearer(owner))
+        .send({ content });
+    const historyOf = async (sessionId: string): Promise<Json[]> =>
+      (
+        await request(d.app.getHttpServer())
+          .get(`/v1/chat/sessions/${sessionId}/messages`)
+          .set('Authorization', bearer(owner))
+          .expect(200)
+      ).body.data.items as Json[];
+
+    beforeAll(async () => {
+      d = await createTestApp({
+        env: {
+          CHAT_PROVIDER: 'openai',
+          OPENAI_BASE_URL: fake.baseUrl,
+          CHAT_MODEL: 'fake-model-1',
+          CHAT_TIMEOUT_MS: '5000',
+          CHAT_MAX_TOKENS: '256',
+          CHAT_TURN_DEADLINE_MS: String(DEADLINE_MS),
+        },
+        imports: [TestToolsModule],
+      });
+      await d.app.get(ToolRunner).warmedUp;
+    });
+    afterAll(() => d.close());
+
+    it('sends CHAT_MAX_TOKENS as max_tokens', async () => {
+      const chat = await newChat();
+      await sayTo(chat, 'hello').expect(201);
+      expect(fake.requests[0].body).toMatchObject({ max_tokens: 256 });
+    });
+
+    it('ends a streamed turn past the deadline with an error event SYS_UPSTREAM_TIMEOUT, keeping what it got', async () => {
+      fake.answer(
+        {
+          kind: 'reply',
+          toolCalls: [{ name: 'math_evaluate', arguments: '{"expression": "1 + 1"}' }],
+        },
+        { kind: 'hang' },
+      );
+      const chat = await newChat();
+      const started = Date.now();
+      const stream = await openSse(d.app.getHttpServer(), `/v1/chat/sessions/${chat}/messages`, {
+        method: 'POST',
+        headers: { authorization: bearer(owner) },
+        body: { content: 'add, then think forever' },
+      });
+      const events = await stream.until('done');
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 1000);
+      expect(events.at(-2)).toMatchObject({
+        event: 'error',
+        data: {
+          code: 'SYS_UPSTREAM_TIMEOUT',
+          message: `The turn did not finish within ${DEADLINE_MS} ms`,
+        },
+      });
+      expect(events.at(-1)!.data).toMatchObject({ status: 'failed', message_count: 3 });
+      expect((await historyOf(chat)).map((m) => m.role as string)).toEqual([
+        'user',
+        'assistant',
+        'tool',
+      ]);
+    });
+
+    it('answers 504 when the deadline passes in a round, closing the calls it had not started', async () => {
+      // two at a time, a second each: the third pair would start after the deadline
+      fake.answer({
+        kind: 'reply',
+        toolCalls: Array.from({ length: 6 }, () => ({
+          name: 'test_wait',
+          arguments: '{"ms": 1000}',
+        })),
+      });
+      const chat = await newChat();
+      const res = await sayTo(chat, 'wait six times');
+      expect(res.status).toBe(504);
+      expect(res.body.errors[0]).toMatchObject({
+        code: 'SYS_UPSTREAM_TIMEOUT',
+        message: `The turn did not finish within ${DEADLINE_MS} ms`,
+      });
+      const stored = await historyOf(chat);
+      expect(stored.map((m) => m.role as string)).toEqual([
+        'user',
+        'assistant',
+        ...Array<string>(6).fill('tool'),
+      ]);
+      expect(stored.slice(2).map((m) => m.tool_call_id as string)).toEqual(
+        (stored[1].tool_calls as Json[]).map((call) => call.id as string),
+      );
+      const outcomes = stored.slice(2).map((m) => {
+        const outcome = JSON.parse(m.content as string) as Json;
+        return (outcome.status === 'failed' ? outcome.error.code : outcome.status) as string;
+      });
+      // the calls started before the deadline ran to their end (four, unless the tool path ran
+      // fewer of one user's at once); the others were never started
+      const ran = outcomes.indexOf('SYS_UPSTREAM_TIMEOUT');
+      expect(ran).toBeGreaterThanOrEqual(2);
+      expect(ran).toBeLessThanOrEqual(4);
+      expect(outcomes).toEqual([
+        ...Array<string>(ran).fill('succeeded'),
+        ...Array<string>(6 - ran).fill('SYS_UPSTREAM_TIMEOUT'),
+      ]);
+      fake.answer({ kind: 'reply', content: 'four of six' });
+      await sayTo(chat, 'and?').expect(201);
+    });
   });
 
   it('never lets the API key reach logs, audit details or error bodies', async () => {

@@ -27,10 +27,50 @@ const pieces = (text: string, size: number): string[] =>
   text.length === 0 ? [] : (text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? []);
 
 /**
+ * What OpenAI refuses with a 400 before it runs a model (and so do vLLM and the others that
+ * validate the conversation): a `tool` message that answers no call of the assistant message
+ * before it, an assistant's tool call that is not answered by a `tool` message before the next
+ * message of another kind, and a `max_tokens` that is not a positive integer.
+ */
+function invalidRequest(body: Json): { message: string; param: string } | undefined {
+  if ('max_tokens' in body && !(Number.isInteger(body.max_tokens) && body.max_tokens > 0)) {
+    return { message: 'Invalid max_tokens: expected a positive integer.', param: 'max_tokens' };
+  }
+  const messages = (body.messages ?? []) as Json[];
+  // the calls of the last assistant message still waiting for their tool messages
+  let open = new Set<string>();
+  let openedAt = -1;
+  const unanswered = () => ({
+    message:
+      "An assistant message with 'tool_calls' must be followed by tool messages responding to " +
+      `each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(', ')}`,
+    param: `messages.[${openedAt}].role`,
+  });
+  for (const [index, message] of messages.entries()) {
+    if (message.role === 'tool') {
+      if (!open.delete(message.tool_call_id as string)) {
+        return {
+          message:
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          param: `messages.[${index}].role`,
+        };
+      }
+      continue;
+    }
+    if (open.size > 0) return unanswered();
+    open = new Set(((message.tool_calls ?? []) as Json[]).map((call) => call.id as string));
+    openedAt = index;
+  }
+  return open.size > 0 ? unanswered() : undefined;
+}
+
+/**
  * A local server that speaks the OpenAI Chat Completions protocol (`POST /v1/chat/completions`),
  * plain JSON or streamed as `chat.completion.chunk` events ending in `data: [DONE]`, with the
  * arguments of parallel tool calls split across chunks and interleaved by index — so the real
- * `openai` client does its real parsing. Answers follow a script; unscripted requests get "ok".
+ * `openai` client does its real parsing. A request OpenAI would refuse (see `invalidRequest`) gets
+ * its 400 and uses up no answer; the others follow a script, and unscripted requests get "ok".
+ * Every request is kept as it came (`requests`: its `max_tokens`, `messages`, `tools`, …).
  */
 export class FakeOpenAi extends LocalServer {
   readonly requests: ReceivedRequest[] = [];
@@ -66,6 +106,20 @@ export class FakeOpenAi extends LocalServer {
     }
     const body = JSON.parse(text) as Json;
     this.requests.push({ headers: req.headers, body });
+    const invalid = invalidRequest(body);
+    if (invalid) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: {
+            message: invalid.message,
+            type: 'invalid_request_error',
+            param: invalid.param,
+            code: null,
+          },
+        }),
+      );
+      return;
+    }
     const answer = this.script.shift() ?? { kind: 'reply', content: 'ok' };
     const id = `chatcmpl-${++this.calls}`;
     switch (answer.kind) {

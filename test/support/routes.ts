@@ -67,7 +67,7 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         successStatus:
           (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
           (method === RequestMethod.POST ? 201 : 200),
-        idempotent: Reflect.getMetadata(IDEMPOTENT, handler) === true,
+        idempotent: Reflect.getMetadata(IDEMPOTENT, handler) !== undefined,
       });
     }
   }

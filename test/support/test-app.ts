@@ -7,6 +7,7 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
 import { configureApp, NEST_APP_OPTIONS } from '../../src/app.setup';
 import { loadAppConfig } from '../../src/config/app-config';
+import { ContractCheck } from './contract-check';
 import { LogCapture } from './log-capture';
 import { assertTestDatabase, testDatabaseUrl } from './test-database';
 
@@ -33,6 +34,8 @@ export interface ProviderOverride {
 export interface TestApp {
   app: NestExpressApplication;
   logs: LogCapture;
+  /** What the responses so far broke of the OpenAPI document (close() fails on any). */
+  contract: ContractCheck;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // suite sets its own limits.
     RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    // each worker process compiles the tools with ts-node as it starts: two are enough here
+    TOOL_WORKERS: '2',
     ...options.env,
   });
   const logs = new LogCapture();
@@ -70,13 +75,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS);
   configureApp(app);
+  const contract = new ContractCheck(app);
+  app.use(contract.middleware);
+  await app.init();
+  contract.prepare();
   await app.listen(0, '127.0.0.1');
   return {
     app,
     logs,
+    contract,
     close: async () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+      // every response the suite received was checked against the served OpenAPI document
+      contract.assertClean();
     },
   };
 }

@@ -13,7 +13,7 @@ import { ClsServiceManager } from 'nestjs-cls';
 import { errorEnvelope } from '../http/envelope';
 import { requestIdOf } from '../http/request-id';
 import { buildMeta, type HubClsStore } from '../hub/request-context';
-import { isDatabaseUnavailableError } from './database-unavailable';
+import { isDatabaseUnavailableError, isStatementTimeoutError } from './database-unavailable';
 import { DomainError, TooManyRequestsError } from './domain-error';
 import type { ErrorCode } from './error-codes';
 import {
@@ -21,6 +21,7 @@ import {
   DatabaseUnavailableError,
   RouteNotFoundError,
   ShuttingDownError,
+  StatementTimeoutError,
 } from './system.errors';
 
 /** An HttpException thrown by Nest or a library, carried under the contract code for its status. */
@@ -53,6 +54,7 @@ export function toDomainError(
   req: { method: string; path: string },
 ): DomainError {
   if (exception instanceof DomainError) return exception;
+  if (isStatementTimeoutError(exception)) return new StatementTimeoutError();
   if (isDatabaseUnavailableError(exception)) return new DatabaseUnavailableError();
   if (exception instanceof NotFoundException) {
     return new RouteNotFoundError(req.method, req.path);
@@ -86,6 +88,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception }, 'unhandled error');
     } else if (error.code === 'SYS_DATABASE_UNAVAILABLE') {
       this.logger.warn({ err: exception }, 'database unavailable');
+    } else if (error.code === 'SYS_STATEMENT_TIMEOUT') {
+      this.logger.warn({ err: exception }, 'statement timeout');
     }
     if (res.headersSent) {
       // A stream already started (SSE): its own error event reports the failure.

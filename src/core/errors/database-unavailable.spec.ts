@@ -1,5 +1,9 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailableError } from './database-unavailable';
+import {
+  isDatabaseUnavailableError,
+  isDatabaseUnreachableError,
+  isStatementTimeoutError,
+} from './database-unavailable';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -15,7 +19,6 @@ describe('isDatabaseUnavailableError', () => {
     ['server starting up (57P03)', withCode('57P03')],
     ['connection exception class 08', withCode('08006')],
     ['too many connections', withCode('53300')],
-    ['statement timeout', withCode('57014', 'canceling statement due to statement timeout')],
     [
       'wrapped by TypeORM',
       new QueryFailedError('SELECT 1', [], withCode('57P01', 'terminating connection')),
@@ -33,11 +36,25 @@ describe('isDatabaseUnavailableError', () => {
     ['a syntax error', withCode('42601')],
     ['a missing table', new QueryFailedError('SELECT', [], withCode('42P01'))],
     ['a unique violation', withCode('23505')],
+    ['a statement timeout', withCode('57014', 'canceling statement due to statement timeout')],
     ['a plain bug', new TypeError('cannot read properties of undefined')],
     ['a string', 'ECONNREFUSED'],
     ['null', null],
     ['undefined', undefined],
   ])('does not mistake %s for an outage', (_case, error) => {
     expect(isDatabaseUnavailableError(error)).toBe(false);
+  });
+
+  // issue 21: a slow search's statement timeout opened the breaker and failed everyone
+  it('tells a server that is gone from one that is busy or one slow statement', () => {
+    const timeout = new QueryFailedError('SELECT', [], withCode('57014', 'canceling statement'));
+    expect(isStatementTimeoutError(timeout)).toBe(true);
+    expect(isDatabaseUnreachableError(timeout)).toBe(false);
+    expect(isDatabaseUnreachableError(withCode('53300'))).toBe(false);
+    expect(isDatabaseUnreachableError(new Error('Query read timeout'))).toBe(false);
+    for (const gone of [withCode('ECONNREFUSED'), withCode('57P01'), withCode('08006')]) {
+      expect(isDatabaseUnreachableError(gone)).toBe(true);
+    }
+    expect(isStatementTimeoutError(withCode('57P01'))).toBe(false);
   });
 });

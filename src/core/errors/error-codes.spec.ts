@@ -32,6 +32,9 @@ describe('error codes', () => {
     }
   });
 
+  // API.md §1.2, plus two of issue 21's (a statement timeout is the request's failure, not the
+  // database's; a tool worker that could not start or died): SYS_STATEMENT_TIMEOUT and
+  // SYS_TOOL_WORKER_FAILED. BUDGET_EXCEEDED comes with the budgets it is about.
   it('has the codes of API.md §1.2 and nothing else', () => {
     expect(Object.keys(ERROR_CODES).sort()).toEqual(
       [
@@ -78,6 +81,9 @@ describe('error codes', () => {
         'SYS_UPSTREAM_TIMEOUT',
         'SYS_DATABASE_UNAVAILABLE',
         'SYS_SHUTTING_DOWN',
+        'TOOL_CAPACITY',
+        'SYS_STATEMENT_TIMEOUT',
+        'SYS_TOOL_WORKER_FAILED',
       ].sort(),
     );
   });

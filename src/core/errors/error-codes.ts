@@ -127,6 +127,11 @@ export const ERROR_CODES = {
     status: 429,
     meaning: 'Too many failed logins for the account; wait for `Retry-After` seconds.',
   },
+  TOOL_CAPACITY: {
+    status: 429,
+    meaning:
+      'The caller already has as many tool runs in flight as one user may, or the tool queue is full; retry after `Retry-After` seconds.',
+  },
   SYS_INTERNAL: {
     status: 500,
     meaning: 'An unexpected error; the body carries no internals, the log has the request id.',
@@ -138,6 +143,16 @@ export const ERROR_CODES = {
   SYS_DATABASE_UNAVAILABLE: {
     status: 503,
     meaning: 'The database cannot be reached or timed out; retry later.',
+  },
+  SYS_STATEMENT_TIMEOUT: {
+    status: 503,
+    meaning:
+      'The request took longer than the database statement timeout and was cancelled; the database itself is fine.',
+  },
+  SYS_TOOL_WORKER_FAILED: {
+    status: 503,
+    meaning:
+      "A tool request's recorded error (the request answers 201, status failed): the worker process running the tool stopped (out of memory, crashed) or could not start; it is replaced.",
   },
   SYS_SHUTTING_DOWN: {
     status: 503,

@@ -40,6 +40,16 @@ export class DatabaseUnavailableError extends UnavailableError {
   }
 }
 
+/** One request's statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled. */
+export class StatementTimeoutError extends UnavailableError {
+  constructor() {
+    super(
+      'SYS_STATEMENT_TIMEOUT',
+      'The request took too long in the database and was cancelled; the database is fine',
+    );
+  }
+}
+
 export class ShuttingDownError extends UnavailableError {
   constructor() {
     super('SYS_SHUTTING_DOWN', 'The service is shutting down; retry shortly');

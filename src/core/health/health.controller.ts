@@ -17,7 +17,10 @@ export class HealthController {
 
   @Get()
   @Public()
-  @Operation('health', { summary: 'Readiness: the database (and Redis when configured) answer' })
+  @Operation('health', {
+    summary: 'Readiness: the database (and Redis when configured) answer',
+    errors: [],
+  })
   @ApiEnvelopeResponse(HealthDto, { description: 'Every dependency answers' })
   @ApiEnvelopeResponse(HealthDto, { status: 503, description: 'A dependency is down' })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
@@ -28,7 +31,10 @@ export class HealthController {
 
   @Get('live')
   @Public()
-  @Operation('health_live', { summary: 'Liveness: the process runs (no dependency checks)' })
+  @Operation('health_live', {
+    summary: 'Liveness: the process runs (no dependency checks)',
+    errors: [],
+  })
   @ApiEnvelopeResponse(LivenessDto)
   live(): LivenessDto {
     return { status: 'ok' };

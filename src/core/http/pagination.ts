@@ -18,16 +18,21 @@ export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   limit?: number;
 
-  /** Opaque; from the previous page's `next_cursor`, for the same sort. */
   @IsOptional()
   @IsString()
   @MaxLength(1000)
+  @ApiPropertyOptional({
+    maxLength: 1000,
+    description: "Opaque; the previous page's `next_cursor`, for the same sort",
+  })
   cursor?: string;
 
-  /** Adds `total` (a count over all matching rows: opt-in, it costs a query). */
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()
+  @ApiPropertyOptional({
+    description: 'Adds `total`, a count over all matching rows (opt-in: it costs a query)',
+  })
   include_total?: boolean;
 }
 

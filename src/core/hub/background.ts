@@ -55,6 +55,7 @@ function jobContext(name: string): RequestContext {
     operation: name,
     options: { name, summary: name, transaction: false },
     params: {},
+    body: undefined,
     responseMode: 'json',
     method: 'JOB',
     route: `<job:${name}>`,

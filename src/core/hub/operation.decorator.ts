@@ -1,6 +1,15 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiExtension, ApiOperation } from '@nestjs/swagger';
+import type { ErrorCode } from '../errors/error-codes';
 import type { SessionOperation } from './actor';
+
+/** The OpenAPI extension that carries an operation's error facts to completeOperations(). */
+export const OPENAPI_ERRORS_EXTENSION = 'x-casefile-hub-errors';
+
+export interface OperationErrorFacts {
+  codes: readonly ErrorCode[];
+  session: SessionOperation | null;
+}
 
 export interface OperationOptions {
   /**
@@ -38,6 +47,12 @@ export interface OperationOptions {
   operationId?: string;
   /** One line for Swagger UI and the OpenAPI document (required: every operation has one). */
   summary: string;
+  /**
+   * The error codes the operation's own code can answer (its service, its checks). What every
+   * route of its kind can answer — validation, credentials, rate limits, Idempotency-Key, the
+   * session it declares, 413, 500, 503 — is added by the OpenAPI document from the route itself.
+   */
+  errors?: readonly ErrorCode[];
 }
 
 export interface OperationMetadata extends OperationOptions {
@@ -55,5 +70,10 @@ export function Operation(name: string, options: OperationOptions): MethodDecora
   return applyDecorators(
     SetMetadata(OPERATION_METADATA, metadata),
     ApiOperation({ operationId: options.operationId ?? name, summary: options.summary }),
+    // read (and removed) by completeOperations(), which documents every error the route answers
+    ApiExtension(OPENAPI_ERRORS_EXTENSION, {
+      codes: options.errors ?? [],
+      session: options.session ?? null,
+    } satisfies OperationErrorFacts),
   );
 }

@@ -28,6 +28,11 @@ export interface RequestContext {
   options: Readonly<OperationMetadata>;
   /** The route's path parameters (`{id: …}`), e.g. the session a lifecycle hook resolves. */
   params: Readonly<Record<string, string>>;
+  /**
+   * The parsed JSON body as it arrived (not yet validated: the pipes run after the hooks), for a
+   * hook that checks what the body names.
+   */
+  body: unknown;
   /** JSON envelope or SSE stream, decided for this request (see responseModeOf). */
   responseMode: ResponseMode;
   method: string;

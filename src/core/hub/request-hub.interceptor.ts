@@ -40,7 +40,7 @@ import { buildMeta, type HubClsStore, type RequestContext } from './request-cont
 import { REQUEST_HOOKS, type RequestHook, type RouteFacts } from './request-hook';
 import { Idempotency, withRequestId } from '../idempotency/idempotency';
 import { StreamNotIdempotentError } from '../idempotency/idempotency.errors';
-import { IDEMPOTENT } from '../idempotency/idempotent.decorator';
+import { IDEMPOTENT, type IdempotentOptions } from '../idempotency/idempotent.decorator';
 import { isPublicRoute } from '../http/public.decorator';
 
 /**
@@ -61,6 +61,8 @@ interface RoutePlan {
   noContent: boolean;
   transactional: boolean;
   idempotent: boolean;
+  /** Fields of an idempotent answer's `data` that are never stored for replay. */
+  secretFields: readonly string[];
   hooks: readonly RequestHook[];
   hookNames: string[];
 }
@@ -104,14 +106,23 @@ export class RequestHubInterceptor implements NestInterceptor {
       return this.stream(ctx, plan.hooks, next, res);
     }
     return defer(async () => {
+      this.cls.set('requestContext', ctx);
+      await this.runPre(ctx, plan.hooks);
+      // after the hooks' checks (session, access): a replay never skips what the request would meet
       const claim =
-        key === undefined ? undefined : await this.idempotency.claim(req, plan.route, key);
+        key === undefined
+          ? undefined
+          : await this.idempotency
+              .claim(req, key, { sessionId: ctx.sessionId, secretFields: plan.secretFields })
+              .catch(async (error: unknown) => {
+                await this.runErrorHooks(ctx, plan.hooks, error);
+                throw error;
+              });
       if (claim?.replay) {
+        await this.runReplayedHooks(ctx, plan.hooks, claim.replay.status);
         res.status(claim.replay.status).setHeader('Idempotent-Replayed', 'true');
         return withRequestId(claim.replay.body, ctx.requestId);
       }
-      // after the claim: a refused or replayed request ran no hook, so its meta lists none
-      this.cls.set('requestContext', ctx);
       let body: unknown;
       try {
         const data = await this.run(ctx, plan.hooks, next, plan.transactional);
@@ -151,7 +162,9 @@ export class RequestHubInterceptor implements NestInterceptor {
       route: routeTemplateOf(req),
       operation,
       isPublic: isPublicRoute(this.reflector, execution),
+      handler,
     };
+    const idempotent = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, handler);
     const hooks = this.hooks.filter((hook) => hook.appliesTo?.(facts) ?? true);
     const plan: RoutePlan = {
       operation,
@@ -159,7 +172,8 @@ export class RequestHubInterceptor implements NestInterceptor {
       successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
       noContent: declaredStatus === 204,
       transactional: operation.transaction ?? isMutating(method),
-      idempotent: this.reflector.get<boolean | undefined>(IDEMPOTENT, handler) === true,
+      idempotent: idempotent !== undefined,
+      secretFields: idempotent?.secretFields ?? [],
       hooks,
       hookNames: hooks.map((hook) => hook.name),
     };
@@ -174,6 +188,7 @@ export class RequestHubInterceptor implements NestInterceptor {
       operation: plan.operation.name,
       options: plan.operation,
       params: req.params as Record<string, string>,
+      body: req.body as unknown,
       responseMode: responseModeOf(plan.operation, req),
       method: req.method,
       route: plan.route,
@@ -186,6 +201,17 @@ export class RequestHubInterceptor implements NestInterceptor {
     };
   }
 
+  /** The hooks' `pre`, in order; a refusal there runs the error hooks and is the answer. */
+  private async runPre(ctx: RequestContext, hooks: readonly RequestHook[]): Promise<void> {
+    try {
+      for (const hook of hooks) await hook.pre?.(ctx);
+    } catch (error) {
+      await this.runErrorHooks(ctx, hooks, error);
+      throw error;
+    }
+  }
+
+  /** The handler (in its transaction) and the post hooks, after `runPre`. */
   private async run(
     ctx: RequestContext,
     hooks: readonly RequestHook[],
@@ -193,7 +219,6 @@ export class RequestHubInterceptor implements NestInterceptor {
     transactional: boolean,
   ): Promise<unknown> {
     try {
-      for (const hook of hooks) await hook.pre?.(ctx);
       const execute = async (): Promise<unknown> => {
         const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
         for (const hook of hooks) await hook.post?.(ctx, result);
@@ -299,6 +324,21 @@ export class RequestHubInterceptor implements NestInterceptor {
       if (ctx.sessionId) res.setHeader('X-Session-Id', ctx.sessionId);
       return new StreamableFile(body, { type: 'text/event-stream' });
     });
+  }
+
+  /** A replay answered instead of the handler: each hook gives back what its `pre` took. */
+  private async runReplayedHooks(
+    ctx: RequestContext,
+    hooks: readonly RequestHook[],
+    status: number,
+  ): Promise<void> {
+    for (const hook of hooks) {
+      try {
+        await hook.replayed?.(ctx, status);
+      } catch (error) {
+        this.logger.error({ err: error, hook: hook.name }, 'request hook failed in replayed()');
+      }
+    }
   }
 
   /** Error hooks observe a failure; one that fails itself is logged and never hides the original. */

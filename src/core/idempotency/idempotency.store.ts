@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
 import { Sql } from '../../database/sql';
 import type { IdempotencyKeyEntity } from './idempotency-key.entity';
 
-const KEY_TTL_SECONDS = 24 * 60 * 60;
 /** A claim whose request died (crash, kill) can be taken over after this long. */
 const LOCK_SECONDS = 60;
 
@@ -20,7 +20,10 @@ type Row = Pick<IdempotencyKeyEntity, 'requestHash' | 'status' | 'responseStatus
  */
 @Injectable()
 export class IdempotencyStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly config: AppConfig,
+  ) {}
 
   /** One statement decides the race: exactly one request inserts (or takes over) the claim. */
   async claim(
@@ -39,7 +42,7 @@ export class IdempotencyStore {
          WHERE idempotency_keys.expires_at < now()
             OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.locked_until < now())
 `,
-      [scope, route, key, requestHash, LOCK_SECONDS, KEY_TTL_SECONDS],
+      [scope, route, key, requestHash, LOCK_SECONDS, this.config.idempotencyTtlSeconds],
     );
     if (claimed > 0) return { kind: 'claimed' };
     const row = await this.sql.autocommit.one<Row>(
@@ -73,6 +76,19 @@ export class IdempotencyStore {
     await this.sql.autocommit.count(
       `DELETE FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3 AND status = 'in_progress'`,
       [scope, route, key],
+    );
+  }
+
+  /**
+   * Deletes expired records, at most `batch` (API.md §1.3: a key replays for IDEMPOTENCY_TTL_SECONDS,
+   * then it is forgotten); how many went. Instances sweeping at once skip each other's rows.
+   */
+  sweep(batch: number): Promise<number> {
+    return this.sql.autocommit.count(
+      `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM idempotency_keys WHERE expires_at < now()
+          ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+      [batch],
     );
   }
 }

@@ -37,8 +37,9 @@ export type IdempotencyClaim =
 
 /**
  * `Idempotency-Key` on @Idempotent() operations (API.md §1.3), used by the RequestHub before it
- * runs anything: a replay answers the stored envelope without the handler, its transaction or its
- * hooks. Keys are scoped per caller (user, or client IP when anonymous) and route.
+ * runs the handler, after the hooks' checks: a replay answers the stored envelope without the
+ * handler or its transaction, once the request has met the checks it would (session, access).
+ * Keys are scoped per caller (user, or client IP when anonymous) and path.
  */
 @Injectable()
 export class Idempotency {
@@ -56,10 +57,19 @@ export class Idempotency {
     return header;
   }
 
-  /** One statement decides who runs; the others replay, wait (409) or are refused (422). */
-  async claim(req: Request, route: string, key: string): Promise<IdempotencyClaim> {
+  /**
+   * One statement decides who runs; the others replay, wait (409) or are refused (422). A key is
+   * the caller's on one path — with its ids, and the session a token binds — so the same key sent
+   * to another resource is another request. A stored answer keeps no `secretFields`.
+   */
+  async claim(
+    req: Request,
+    key: string,
+    options: { sessionId?: string; secretFields?: readonly string[] } = {},
+  ): Promise<IdempotencyClaim> {
     const scope = callerKeyOf(req);
-    const scopedRoute = `${req.method} ${route}`;
+    const bound = options.sessionId === undefined ? '' : ` session:${options.sessionId}`;
+    const scopedRoute = `${req.method} ${req.path}${bound}`;
     const outcome = await this.store.claim(scope, scopedRoute, key, hashBody(req.body));
     switch (outcome.kind) {
       case 'in_progress':
@@ -70,7 +80,8 @@ export class Idempotency {
         return { replay: { status: outcome.status, body: outcome.body } };
       case 'claimed':
         return {
-          complete: (status, body) => this.store.complete(scope, scopedRoute, key, status, body),
+          complete: (status, body) =>
+            this.store.complete(scope, scopedRoute, key, status, withoutSecrets(body, options)),
           release: () =>
             this.store.release(scope, scopedRoute, key).catch((error: unknown) => {
               this.logger.error({ err: error }, 'could not release an idempotency key');
@@ -78,6 +89,17 @@ export class Idempotency {
         };
     }
   }
+}
+
+/** An envelope as it is stored: its `data`'s secret fields set to null. */
+function withoutSecrets(body: unknown, options: { secretFields?: readonly string[] }): unknown {
+  const fields = options.secretFields ?? [];
+  if (fields.length === 0 || !body || typeof body !== 'object' || !('data' in body)) return body;
+  const envelope = body;
+  if (!envelope.data || typeof envelope.data !== 'object') return body;
+  const data = { ...(envelope.data as Record<string, unknown>) };
+  for (const field of fields) if (field in data) data[field] = null;
+  return { ...envelope, data };
 }
 
 /** A stored envelope, answered under the current request's id. */

@@ -3,6 +3,7 @@ import { ClsServiceManager } from 'nestjs-cls';
 import pino, { type DestinationStream, type Level, type Logger as Pino } from 'pino';
 import { AppConfig } from '../../config/app-config';
 import type { HubClsStore } from '../hub/request-context';
+import { capLine, serializeError } from './log-safety';
 
 function prettyAvailable(): boolean {
   try {
@@ -32,6 +33,9 @@ export function createPino(config: AppConfig, destination?: DestinationStream): 
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     mixin: currentRequestId,
+    // errors by shape, never with what they carried (bind parameters, rows); every line capped
+    serializers: { err: serializeError },
+    hooks: { streamWrite: capLine },
     // No `redact`: no line carries headers (the access line names method, url, route and status
     // only), so credentials never reach a log — and pino's redaction walked every line's paths.
     ...(pretty && {

@@ -23,6 +23,7 @@ export class MetricsController extends PrometheusController {
   @Public()
   @Operation('get_metrics', {
     summary: 'Prometheus metrics (text exposition format)',
+    errors: [],
     envelope: false,
   })
   override async index(@Res({ passthrough: true }) response: Response): Promise<string> {

@@ -38,6 +38,11 @@ export class MetricsHook implements RequestHook {
     this.countOperation(ctx, ctx.successStatus);
   }
 
+  replayed(ctx: RequestContext, status: number): void {
+    this.inProgress.dec({ method: ctx.method, route: ctx.route });
+    this.countOperation(ctx, status);
+  }
+
   error(ctx: RequestContext, error: unknown): void {
     this.inProgress.dec({ method: ctx.method, route: ctx.route });
     this.countOperation(ctx, toDomainError(error, { method: ctx.method, path: ctx.route }).status);

@@ -3,13 +3,14 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
+import { CasefileAccessHook } from './casefile-access.hook';
 import { PermissionsController } from './permissions.controller';
 
 /** Casefile permissions (API.md §4): the AccessService every module checks through. */
 @Module({
   imports: [AuthModule, AuditModule],
   controllers: [PermissionsController],
-  providers: [AccessService, AccessRepository],
-  exports: [AccessService],
+  providers: [AccessService, AccessRepository, CasefileAccessHook],
+  exports: [AccessService, CasefileAccessHook],
 })
 export class AccessModule {}

@@ -21,7 +21,10 @@ export class PermissionsController {
 
   @Post()
   @HttpCode(200)
-  @Operation('grant_permission', { summary: 'Grant or change a permission (manager)' })
+  @Operation('grant_permission', {
+    summary: 'Grant or change a permission (manager)',
+    errors: ['NF_CASEFILE', 'NF_USER', 'BR_OWNER_PERMISSION'],
+  })
   @ApiEnvelopeResponse(PermissionDto)
   grant(
     @CurrentActor() actor: Actor,
@@ -32,14 +35,20 @@ export class PermissionsController {
   }
 
   @Get()
-  @Operation('list_permissions', { summary: 'The owner and every grant (viewer)' })
+  @Operation('list_permissions', {
+    summary: 'The owner and every grant (viewer)',
+    errors: ['NF_CASEFILE'],
+  })
   @ApiEnvelopeResponse(PermissionListDto)
   list(@CurrentActor() actor: Actor, @PathId() id: string): Promise<PermissionListDto> {
     return this.access.list(actor, id);
   }
 
   @Get('check')
-  @Operation('check_permission', { summary: 'Whether a user (default: the caller) has a level' })
+  @Operation('check_permission', {
+    summary: 'Whether a user (default: the caller) has a level',
+    errors: ['NF_CASEFILE'],
+  })
   @ApiEnvelopeResponse(PermissionCheckDto)
   check(
     @CurrentActor() actor: Actor,
@@ -51,7 +60,10 @@ export class PermissionsController {
 
   @Delete(':user_id')
   @HttpCode(204)
-  @Operation('revoke_permission', { summary: 'Revoke a grant (manager); access ends at once' })
+  @Operation('revoke_permission', {
+    summary: 'Revoke a grant (manager); access ends at once',
+    errors: ['NF_CASEFILE', 'BR_OWNER_PERMISSION'],
+  })
   revoke(
     @CurrentActor() actor: Actor,
     @PathIds('id', 'user_id') params: { id: string; user_id: string },

@@ -20,6 +20,7 @@ export class AdminAuditController {
   @Get('verify')
   @Operation('admin_verify_audit', {
     summary: 'Recompute the hash chain of sealed audit events and name the first bad one',
+    errors: [],
   })
   @ApiEnvelopeResponse(AuditVerifyDto)
   verify(): Promise<AuditVerifyDto> {
@@ -27,7 +28,10 @@ export class AdminAuditController {
   }
 
   @Get()
-  @Operation('admin_list_audit_events', { summary: 'The audit log, newest first, with filters' })
+  @Operation('admin_list_audit_events', {
+    summary: 'The audit log, newest first, with filters',
+    errors: ['VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(AuditEventDto))
   list(@Query() query: ListAuditEventsQuery): Promise<Page<AuditEventDto>> {
     return this.audit.list(query);

@@ -19,7 +19,10 @@ export class AdminCasefilesController {
   constructor(private readonly casefiles: CasefilesService) {}
 
   @Get()
-  @Operation('admin_list_casefiles', { summary: 'Every casefile; deleted ones on request' })
+  @Operation('admin_list_casefiles', {
+    summary: 'Every casefile; deleted ones on request',
+    errors: ['VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(AdminCasefileDto))
   list(
     @CurrentActor() actor: Actor,
@@ -32,6 +35,7 @@ export class AdminCasefilesController {
   @HttpCode(200)
   @Operation('admin_transfer_casefile', {
     summary: 'Give the casefile a new owner; the old owner becomes manager',
+    errors: ['NF_CASEFILE', 'NF_USER'],
   })
   @ApiEnvelopeResponse(AdminCasefileDto)
   transfer(

@@ -18,14 +18,20 @@ export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @Operation('admin_list_users', { summary: 'Every user, newest first, with filters (admin)' })
+  @Operation('admin_list_users', {
+    summary: 'Every user, newest first, with filters (admin)',
+    errors: ['VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(UserDto))
   list(@Query() query: ListUsersQuery): Promise<Page<UserDto>> {
     return this.users.list(query);
   }
 
   @Patch(':id')
-  @Operation('admin_update_user', { summary: "Change a user's role or active state (admin)" })
+  @Operation('admin_update_user', {
+    summary: "Change a user's role or active state (admin)",
+    errors: ['NF_USER'],
+  })
   @ApiEnvelopeResponse(UserDto)
   update(
     @CurrentActor() actor: Actor,

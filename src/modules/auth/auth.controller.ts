@@ -29,7 +29,10 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Idempotent()
-  @Operation('register', { summary: 'Create an account' })
+  @Operation('register', {
+    summary: 'Create an account',
+    errors: ['BR_WEAK_PASSWORD', 'CF_DUPLICATE_EMAIL', 'CF_DUPLICATE_USERNAME'],
+  })
   @ApiEnvelopeResponse(UserDto, { status: 201 })
   register(@Body() dto: RegisterDto): Promise<UserDto> {
     return this.auth.register(dto);
@@ -41,6 +44,13 @@ export class AuthController {
   @AuthRateLimited()
   @Operation('login', {
     summary: 'Log in with email and password (and a TOTP code when 2FA is on)',
+    errors: [
+      'AUTH_INVALID_CREDENTIALS',
+      'AUTH_OTP_REQUIRED',
+      'AUTH_INVALID_OTP',
+      'AUTH_ACCOUNT_DISABLED',
+      'AUTH_TOO_MANY_ATTEMPTS',
+    ],
     transaction: false,
   })
   @ApiEnvelopeResponse(TokenPairDto)
@@ -54,6 +64,7 @@ export class AuthController {
   @AuthRateLimited()
   @Operation('refresh_token', {
     summary: 'Trade a refresh token for a new token pair',
+    errors: ['AUTH_INVALID_TOKEN', 'AUTH_REFRESH_REUSED', 'AUTH_ACCOUNT_DISABLED'],
     transaction: false,
   })
   @ApiEnvelopeResponse(TokenPairDto)
@@ -65,6 +76,7 @@ export class AuthController {
   @HttpCode(200)
   @Operation('logout', {
     summary: 'End the current login: its refresh and access tokens stop working',
+    errors: [],
     transaction: false,
   })
   @ApiEnvelopeResponse(LogoutResultDto)
@@ -73,7 +85,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @Operation('get_me', { summary: 'The current user' })
+  @Operation('get_me', { summary: 'The current user', errors: ['AUTH_INVALID_CREDENTIALS'] })
   @ApiEnvelopeResponse(UserDto)
   me(@CurrentActor() actor: Actor): Promise<UserDto> {
     return this.auth.me(actor);

@@ -1,5 +1,6 @@
 import type { FieldError } from '../../core/errors/system.errors';
 import { RequestValidationError } from '../../core/errors/system.errors';
+import { isStorableTime, STORABLE_TIME_MESSAGE } from '../../core/http/timestamps';
 
 /** What `POST /casefiles/query` may filter on, and how (API.md §4). Nothing else reaches SQL. */
 export const QUERY_FIELDS = ['title', 'tags', 'created_at', 'updated_at', 'owner_id'] as const;
@@ -55,7 +56,7 @@ function parseScalar(field: QueryField, value: unknown): Scalar | string[] {
     case 'created_at':
     case 'updated_at': {
       const date = typeof value === 'string' && isCalendarDate(value) ? new Date(value) : null;
-      return date && !Number.isNaN(date.getTime()) ? date : ['must be an ISO 8601 date-time'];
+      return date && isStorableTime(date) ? date : [STORABLE_TIME_MESSAGE];
     }
     case 'owner_id':
       return typeof value === 'string' && UUID.test(value) ? value : ['must be a UUID'];

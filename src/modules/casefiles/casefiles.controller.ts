@@ -33,14 +33,17 @@ export class CasefilesController {
 
   @Post()
   @Idempotent()
-  @Operation('create_casefile', { summary: 'Create a casefile (the caller owns it)' })
+  @Operation('create_casefile', { summary: 'Create a casefile (the caller owns it)', errors: [] })
   @ApiEnvelopeResponse(CasefileDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateCasefileDto): Promise<CasefileDto> {
     return this.casefiles.create(actor, dto);
   }
 
   @Get()
-  @Operation('list_casefiles', { summary: 'Casefiles the caller owns or has been granted' })
+  @Operation('list_casefiles', {
+    summary: 'Casefiles the caller owns or has been granted',
+    errors: ['VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(CasefileDto))
   list(
     @CurrentActor() actor: Actor,
@@ -53,6 +56,7 @@ export class CasefilesController {
   @HttpCode(200)
   @Operation('query_casefiles', {
     summary: 'Filter visible casefiles by field/operator/value (AND), keyset-paginated',
+    errors: ['VAL_INVALID_CURSOR'],
   })
   @ApiEnvelopeResponse(PageDto(CasefileDto))
   query(@CurrentActor() actor: Actor, @Body() dto: QueryCasefilesDto): Promise<Page<CasefileDto>> {
@@ -60,7 +64,10 @@ export class CasefilesController {
   }
 
   @Get(':id')
-  @Operation('get_casefile', { summary: 'One casefile (viewer); ETag is its version' })
+  @Operation('get_casefile', {
+    summary: 'One casefile (viewer); ETag is its version',
+    errors: ['NF_CASEFILE'],
+  })
   @ApiEnvelopeResponse(CasefileDto)
   async get(
     @CurrentActor() actor: Actor,
@@ -73,7 +80,10 @@ export class CasefilesController {
   }
 
   @Patch(':id')
-  @Operation('update_casefile', { summary: 'Change title, description or tags (editor)' })
+  @Operation('update_casefile', {
+    summary: 'Change title, description or tags (editor)',
+    errors: ['NF_CASEFILE', 'CF_VERSION_MISMATCH'],
+  })
   @ApiHeader({
     name: 'If-Match',
     required: false,
@@ -94,13 +104,16 @@ export class CasefilesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @Operation('delete_casefile', { summary: 'Soft delete (owner)' })
+  @Operation('delete_casefile', { summary: 'Soft delete (owner)', errors: ['NF_CASEFILE'] })
   remove(@CurrentActor() actor: Actor, @PathId() id: string): Promise<void> {
     return this.casefiles.remove(actor, id);
   }
 
   @Get(':id/events')
-  @Operation('list_casefile_events', { summary: "The casefile's audit timeline, newest first" })
+  @Operation('list_casefile_events', {
+    summary: "The casefile's audit timeline, newest first",
+    errors: ['NF_CASEFILE', 'VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(CasefileEventDto))
   events(
     @CurrentActor() actor: Actor,

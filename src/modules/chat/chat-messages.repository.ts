@@ -49,6 +49,25 @@ export class ChatMessagesRepository {
     return rows.reverse();
   }
 
+  /**
+   * The calls of the session's last assistant message that no `tool` message answers, with that
+   * message's turn (none: nothing is open). Read from the newest end of the session's index.
+   */
+  unansweredCalls(sessionId: string): Promise<{ turnId: string; callIds: string[] } | undefined> {
+    return this.sql.one(
+      `SELECT a.turn_id AS "turnId", array_agg(c.call->>'id' ORDER BY c.n) AS "callIds"
+         FROM (SELECT m.turn_id, m.tool_calls, m.created_at FROM chat_messages m
+                WHERE m.session_id = $1 AND m.role = 'assistant'
+                ORDER BY m.created_at DESC, m.id DESC LIMIT 1) a
+        CROSS JOIN jsonb_array_elements(a.tool_calls) WITH ORDINALITY AS c(call, n)
+        WHERE NOT EXISTS (SELECT 1 FROM chat_messages t
+                           WHERE t.session_id = $1 AND t.created_at >= a.created_at
+                             AND t.role = 'tool' AND t.tool_call_id = c.call->>'id')
+        GROUP BY a.turn_id`,
+      [sessionId],
+    );
+  }
+
   /** A page of the session's messages, oldest first. */
   list(
     sessionId: string,

@@ -12,6 +12,7 @@ import { ListSessionsQuery } from '../sessions/dto/session.dto';
 import type { SessionRow } from '../sessions/sessions.repository';
 import { ChatService } from './chat.service';
 import { ChatMessageDto, ChatSessionDto, CreateChatSessionDto } from './dto/chat.dto';
+import { CasefileAccess } from '../access/casefile-access.hook';
 
 /**
  * Chat sessions (API.md §6) and their history; turns are ChatTurnsController's. The session a route names is resolved by the `session_lifecycle`
@@ -24,8 +25,10 @@ export class ChatController {
 
   @Post()
   @Idempotent()
+  @CasefileAccess('casefile_id', 'editor')
   @Operation('create_chat_session', {
     summary: 'Open a chat session (editor on the casefile, if any)',
+    errors: ['NF_CASEFILE'],
   })
   @ApiEnvelopeResponse(ChatSessionDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateChatSessionDto): Promise<ChatSessionDto> {
@@ -33,7 +36,10 @@ export class ChatController {
   }
 
   @Get()
-  @Operation('list_chat_sessions', { summary: "The caller's chat sessions, newest first" })
+  @Operation('list_chat_sessions', {
+    summary: "The caller's chat sessions, newest first",
+    errors: ['VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(ChatSessionDto))
   list(
     @CurrentActor() actor: Actor,
@@ -45,6 +51,7 @@ export class ChatController {
   @Get(':id')
   @Operation('get_chat_session', {
     summary: 'One chat session (its creator, or viewers of its casefile)',
+    errors: [],
     session: { kind: 'chat', access: 'read' },
   })
   @ApiEnvelopeResponse(ChatSessionDto)
@@ -56,6 +63,7 @@ export class ChatController {
   @HttpCode(200)
   @Operation('close_chat_session', {
     summary: 'Close the chat session (its creator); closing it again answers the same',
+    errors: [],
     session: { kind: 'chat', access: 'own' },
   })
   @ApiEnvelopeResponse(ChatSessionDto)
@@ -66,6 +74,7 @@ export class ChatController {
   @Get(':id/messages')
   @Operation('list_chat_messages', {
     summary: "The session's messages, oldest first",
+    errors: ['VAL_INVALID_CURSOR'],
     session: { kind: 'chat', access: 'read' },
   })
   @ApiEnvelopeResponse(PageDto(ChatMessageDto))

@@ -33,6 +33,13 @@ export class ChatProviderTimeoutError extends UpstreamError {
   }
 }
 
+/** The turn as a whole ran past CHAT_TURN_DEADLINE_MS; it is kept as far as it got. */
+export class ChatTurnDeadlineError extends UpstreamError {
+  constructor(deadlineMs: number) {
+    super('SYS_UPSTREAM_TIMEOUT', `The turn did not finish within ${deadlineMs} ms`);
+  }
+}
+
 /** A turn whose instance went away before it finished (seen by a follower on another). */
 export class ChatTurnInterruptedError extends UnavailableError {
   constructor() {

@@ -19,12 +19,14 @@ import { ChatTurns } from './turns/chat-turns.service';
 import { PgTurnSignals } from './turns/pg-turn-signals';
 import { RedisTurnSignals } from './turns/redis-turn-signals';
 import { TurnEventsRepository } from './turns/turn-events.repository';
+import { TurnEventsSweeper } from './turns/turn-events-sweeper';
 import { TurnFollower } from './turns/turn-follower';
 import { TurnSignals } from './turns/turn-signals';
+import { TurnToolCalls } from './turns/turn-tool-calls';
 
 /** The provider CHAT_PROVIDER names (API.md §6). */
 function chatModelFor(config: AppConfig): ChatModel {
-  const { provider, openaiBaseUrl, openaiApiKey, model, timeoutMs } = config.chat;
+  const { provider, openaiBaseUrl, openaiApiKey, model, timeoutMs, maxTokens } = config.chat;
   switch (provider) {
     case 'builtin':
       return new BuiltinChatModel();
@@ -35,6 +37,7 @@ function chatModelFor(config: AppConfig): ChatModel {
         apiKey: openaiApiKey,
         model: model as string,
         timeoutMs,
+        maxTokens,
       });
   }
 }
@@ -52,8 +55,10 @@ function turnSignalsFor(redis: RedisClient, sql: Sql, dataSource: DataSource): T
     ChatService,
     ChatTurns,
     TurnFollower,
+    TurnToolCalls,
     ChatMessagesRepository,
     TurnEventsRepository,
+    TurnEventsSweeper,
     { provide: CHAT_MODEL, useFactory: chatModelFor, inject: [AppConfig] },
     { provide: TurnSignals, useFactory: turnSignalsFor, inject: [REDIS_CLIENT, Sql, DataSource] },
     makeCounterProvider({

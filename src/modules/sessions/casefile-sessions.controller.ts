@@ -24,6 +24,7 @@ export class CasefileSessionsController {
   @Idempotent()
   @Operation('create_casefile_with_session', {
     summary: 'Create a casefile and a tool session in it, both or neither',
+    errors: [],
   })
   @ApiEnvelopeResponse(CasefileWithSessionDto, { status: 201 })
   createWithSession(
@@ -37,6 +38,13 @@ export class CasefileSessionsController {
   @HttpCode(200)
   @Operation('add_session_to_casefile', {
     summary: "Attach the caller's own unattached tool or chat session (editor)",
+    errors: [
+      'NF_CASEFILE',
+      'NF_TOOL_SESSION',
+      'NF_CHAT_SESSION',
+      'BR_SESSION_CLOSED',
+      'BR_SESSION_EXPIRED',
+    ],
   })
   @ApiEnvelopeResponse(ToolSessionDto)
   addSession(

@@ -42,4 +42,9 @@ export class SessionLifecycleHook implements RequestHook {
   async error(ctx: RequestContext): Promise<void> {
     if (ctx.sessionId) await this.sessions.afterFailure(ctx.sessionId, ctx.sessionLease);
   }
+
+  /** A replay ran nothing in the session: its lease is released, its activity not moved. */
+  async replayed(ctx: RequestContext): Promise<void> {
+    if (ctx.sessionId) await this.sessions.afterFailure(ctx.sessionId, ctx.sessionLease);
+  }
 }

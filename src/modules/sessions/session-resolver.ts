@@ -48,12 +48,11 @@ export class SessionResolver {
 
   /** How long a `run` request may hold a session of `kind` before its lease lapses. */
   leaseSeconds(kind: SessionKind): number {
-    const tool = this.config.tools.timeoutMs / 1000;
-    const { maxToolRounds: rounds, timeoutMs } = this.config.chat;
-    // a chat turn: up to CHAT_MAX_TOOL_ROUNDS rounds of tool calls (run together), and the
-    // model's answer before each round and after the last, each started within CHAT_TIMEOUT_MS
-    const seconds = kind === 'tool' ? tool : rounds * tool + (rounds + 1) * (timeoutMs / 1000);
-    return seconds + LEASE_GRACE_SECONDS;
+    // a tool run may wait a whole timeout for a worker (then it is refused), and run another
+    const tool = (2 * this.config.tools.timeoutMs) / 1000;
+    // a chat turn ends by CHAT_TURN_DEADLINE_MS, but for the tool calls it had started then
+    const turn = this.config.chat.turnDeadlineMs / 1000 + tool;
+    return (kind === 'tool' ? tool : turn) + LEASE_GRACE_SECONDS;
   }
 
   /**

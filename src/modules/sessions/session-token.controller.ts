@@ -16,6 +16,7 @@ export class SessionTokenController {
   @HttpCode(200)
   @Operation('bind_session', {
     summary: "An access token that binds one of the caller's sessions (for the `current` routes)",
+    errors: ['NF_TOOL_SESSION', 'BR_SESSION_CLOSED'],
   })
   @ApiEnvelopeResponse(SessionTokenDto)
   bind(@CurrentActor() actor: Actor, @Body() dto: BindSessionDto): Promise<SessionTokenDto> {

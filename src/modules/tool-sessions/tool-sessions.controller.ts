@@ -16,6 +16,7 @@ import {
   ToolRequestDto,
 } from './dto/tool-request.dto';
 import { ToolSessionsService } from './tool-sessions.service';
+import { CasefileAccess } from '../access/casefile-access.hook';
 
 const RUN = { kind: 'tool', access: 'run' } as const;
 
@@ -31,14 +32,21 @@ export class ToolSessionsController {
 
   @Post()
   @Idempotent()
-  @Operation('create_session', { summary: 'Open a tool session (editor on the casefile, if any)' })
+  @CasefileAccess('casefile_id', 'editor')
+  @Operation('create_session', {
+    summary: 'Open a tool session (editor on the casefile, if any)',
+    errors: ['NF_CASEFILE'],
+  })
   @ApiEnvelopeResponse(ToolSessionDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateToolSessionDto): Promise<ToolSessionDto> {
     return this.toolSessions.create(actor, dto);
   }
 
   @Get()
-  @Operation('list_sessions', { summary: "The caller's tool sessions, newest first" })
+  @Operation('list_sessions', {
+    summary: "The caller's tool sessions, newest first",
+    errors: ['VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(ToolSessionDto))
   list(
     @CurrentActor() actor: Actor,
@@ -53,6 +61,7 @@ export class ToolSessionsController {
   @Operation('process_tool_request', {
     operationId: 'process_tool_request_current',
     summary: 'Run a tool in the session bound in the access token (recreated when it expired)',
+    errors: ['NF_TOOL', 'VAL_TOOL_PARAMETERS', 'BR_CASEFILE_REQUIRED', 'TOOL_CAPACITY'],
     session: { ...RUN, bound: true },
   })
   @ApiEnvelopeResponse(ToolRequestDto, { status: 201 })
@@ -67,6 +76,7 @@ export class ToolSessionsController {
   @Get(':id')
   @Operation('get_session', {
     summary: 'One tool session (its creator, or viewers of its casefile)',
+    errors: [],
     session: { kind: 'tool', access: 'read' },
   })
   @ApiEnvelopeResponse(ToolSessionDto)
@@ -78,6 +88,7 @@ export class ToolSessionsController {
   @HttpCode(200)
   @Operation('close_session', {
     summary: 'Close the session (its creator); closing it again answers the same',
+    errors: [],
     session: { kind: 'tool', access: 'own' },
   })
   @ApiEnvelopeResponse(ToolSessionDto)
@@ -89,6 +100,7 @@ export class ToolSessionsController {
   @Idempotent()
   @Operation('process_tool_request', {
     summary: 'Run a tool in the session: schema-checked, bounded, recorded',
+    errors: ['NF_TOOL', 'VAL_TOOL_PARAMETERS', 'BR_CASEFILE_REQUIRED', 'TOOL_CAPACITY'],
     session: RUN,
   })
   @ApiEnvelopeResponse(ToolRequestDto, { status: 201 })
@@ -104,6 +116,7 @@ export class ToolSessionsController {
   @Get(':id/requests')
   @Operation('list_tool_requests', {
     summary: "The session's tool requests, oldest first",
+    errors: ['VAL_INVALID_CURSOR'],
     session: { kind: 'tool', access: 'read' },
   })
   @ApiEnvelopeResponse(PageDto(ToolRequestDto))

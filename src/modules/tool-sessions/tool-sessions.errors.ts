@@ -2,6 +2,7 @@ import {
   InvalidInputError,
   NotFoundError,
   RuleViolationError,
+  TooManyRequestsError,
 } from '../../core/errors/domain-error';
 import type { FieldError } from '../../core/errors/system.errors';
 
@@ -21,5 +22,23 @@ export class ToolParametersError extends InvalidInputError {
 export class CasefileRequiredError extends RuleViolationError {
   constructor(tool: string) {
     super('BR_CASEFILE_REQUIRED', `${tool} runs only in a session that belongs to a casefile`);
+  }
+}
+
+/** Why a worker tool run was refused before it started (nothing ran, nothing is recorded). */
+export type CapacityRefusal = 'user_queue' | 'queue' | 'wait';
+
+const CAPACITY_MESSAGES: Record<CapacityRefusal, string> = {
+  user_queue: 'You already have as many tool runs waiting as one user may',
+  queue: 'The tool queue is full',
+  wait: 'No tool worker became free in time',
+};
+
+/** `429 TOOL_CAPACITY` with Retry-After: the per-user share or the queue is used up. */
+export class ToolCapacityError extends TooManyRequestsError {
+  constructor(reason: CapacityRefusal, retryAfterSeconds: number) {
+    super('TOOL_CAPACITY', `${CAPACITY_MESSAGES[reason]}; retry shortly`, retryAfterSeconds, {
+      reason,
+    });
   }
 }

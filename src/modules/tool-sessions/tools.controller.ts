@@ -12,14 +12,17 @@ export class ToolsController {
   constructor(private readonly toolSessions: ToolSessionsService) {}
 
   @Get()
-  @Operation('list_tools', { summary: 'The tool registry, with each JSON Schema (one page)' })
+  @Operation('list_tools', {
+    summary: 'The tool registry, with each JSON Schema (one page)',
+    errors: [],
+  })
   @ApiEnvelopeResponse(PageDto(ToolDto))
   list(): Page<ToolDto> {
     return this.toolSessions.listTools();
   }
 
   @Get(':name')
-  @Operation('get_tool', { summary: 'One tool, or 404 NF_TOOL' })
+  @Operation('get_tool', { summary: 'One tool, or 404 NF_TOOL', errors: ['NF_TOOL'] })
   @ApiEnvelopeResponse(ToolDto)
   get(@Param('name') name: string): ToolDto {
     return this.toolSessions.getTool(name);

@@ -9,8 +9,18 @@ import { schemaFieldError } from '../../core/http/json-schema-errors';
  * closed). ajv checks a whole batch before anything is stored.
  */
 const BASE64URL = { type: 'string', pattern: '^[A-Za-z0-9_=-]*$' };
+/**
+ * A format=raw message is parsed (postal-mime) on the event loop at about 7 MB/s: at most 2 MiB
+ * of it (2 796 203 base64url characters), so no one message holds the loop past ~300 ms. A larger
+ * one (attachments inlined) is imported as format=full, whose attachments are not.
+ */
+const RAW_MESSAGE = { ...BASE64URL, maxLength: 2_796_203 };
 const ID = { type: 'string', minLength: 1, maxLength: 256 };
 const TEXT = { type: 'string', maxLength: 10_485_760 };
+/** A header value: real ones are a few hundred characters (RFC 5322 lines are ≤ 998). */
+const HEADER_VALUE = { type: 'string', maxLength: 65_536 };
+/** Google Sheets' own limit for one cell. */
+export const MAX_CELL_CHARS = 50_000;
 const STRINGS = { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 1000 } };
 
 const GMAIL_PART = {
@@ -25,7 +35,7 @@ const GMAIL_PART = {
       items: {
         type: 'object',
         required: ['name', 'value'],
-        properties: { name: { type: 'string' }, value: TEXT },
+        properties: { name: { type: 'string', maxLength: 1000 }, value: HEADER_VALUE },
       },
     },
     body: {
@@ -44,10 +54,10 @@ const GMAIL_MESSAGE = {
     id: ID,
     threadId: ID,
     labelIds: STRINGS,
-    snippet: TEXT,
+    snippet: { type: 'string', maxLength: 10_000 },
     internalDate: { type: 'string', pattern: '^[0-9]{1,15}$' },
     payload: { $ref: 'gmail-part' },
-    raw: BASE64URL,
+    raw: RAW_MESSAGE,
   },
 };
 
@@ -88,7 +98,7 @@ const VALUE_RANGE = {
       items: {
         type: 'array',
         maxItems: 18_278,
-        items: { type: ['string', 'number', 'boolean'] },
+        items: { type: ['string', 'number', 'boolean'], maxLength: MAX_CELL_CHARS },
       },
     },
   },

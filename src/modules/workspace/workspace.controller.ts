@@ -34,6 +34,7 @@ export class WorkspaceController {
   @HttpCode(200)
   @Operation('store_gmail_messages', {
     summary: 'Import Gmail messages (format=full or raw); re-importing one changes nothing',
+    errors: ['NF_CASEFILE'],
     ...IMPORT,
   })
   @ApiEnvelopeResponse(ImportCountsDto)
@@ -46,7 +47,10 @@ export class WorkspaceController {
   }
 
   @Get('gmail-messages')
-  @Operation('list_gmail_messages', { summary: "The casefile's messages, newest first" })
+  @Operation('list_gmail_messages', {
+    summary: "The casefile's messages, newest first",
+    errors: ['NF_CASEFILE', 'VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(GmailMessageDto))
   listGmailMessages(
     @CurrentActor() actor: Actor,
@@ -58,7 +62,11 @@ export class WorkspaceController {
 
   @Post('drive-files')
   @HttpCode(200)
-  @Operation('store_drive_files', { summary: 'Import Drive files (and their text)', ...IMPORT })
+  @Operation('store_drive_files', {
+    summary: 'Import Drive files (and their text)',
+    errors: ['NF_CASEFILE'],
+    ...IMPORT,
+  })
   @ApiEnvelopeResponse(ImportCountsDto)
   storeDriveFiles(
     @CurrentActor() actor: Actor,
@@ -69,7 +77,10 @@ export class WorkspaceController {
   }
 
   @Get('drive-files')
-  @Operation('list_drive_files', { summary: "The casefile's files, most recently modified first" })
+  @Operation('list_drive_files', {
+    summary: "The casefile's files, most recently modified first",
+    errors: ['NF_CASEFILE', 'VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(DriveFileDto))
   listDriveFiles(
     @CurrentActor() actor: Actor,
@@ -81,7 +92,11 @@ export class WorkspaceController {
 
   @Post('sheets')
   @HttpCode(200)
-  @Operation('store_sheet_data', { summary: 'Import a range of a spreadsheet', ...IMPORT })
+  @Operation('store_sheet_data', {
+    summary: 'Import a range of a spreadsheet',
+    errors: ['NF_CASEFILE'],
+    ...IMPORT,
+  })
   @ApiEnvelopeResponse(ImportCountsDto)
   storeSheetData(
     @CurrentActor() actor: Actor,
@@ -92,7 +107,10 @@ export class WorkspaceController {
   }
 
   @Get('sheets')
-  @Operation('list_sheet_data', { summary: "The casefile's spreadsheet ranges, newest first" })
+  @Operation('list_sheet_data', {
+    summary: "The casefile's spreadsheet ranges, newest first",
+    errors: ['NF_CASEFILE', 'VAL_INVALID_CURSOR'],
+  })
   @ApiEnvelopeResponse(PageDto(SheetRangeDto))
   listSheetData(
     @CurrentActor() actor: Actor,
@@ -103,7 +121,10 @@ export class WorkspaceController {
   }
 
   @Get('search')
-  @Operation('search_casefile', { summary: 'Full-text search over messages, files and sheets' })
+  @Operation('search_casefile', {
+    summary: 'Full-text search over messages, files and sheets',
+    errors: ['NF_CASEFILE'],
+  })
   @ApiEnvelopeResponse(PageDto(SearchHitDto))
   search(
     @CurrentActor() actor: Actor,

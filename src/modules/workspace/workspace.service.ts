@@ -1,4 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { RequestValidationError } from '../../core/errors/system.errors';
+import { assertNoHostileInput, MAX_JSON_DEPTH } from '../../core/http/hostile-input';
+import { isStorableTime, STORABLE_TIME_MESSAGE, storableTimeOf } from '../../core/http/timestamps';
 import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { AccessService } from '../access/access.service';
@@ -21,7 +25,12 @@ import {
   type StoreGmailMessagesDto,
   type StoreSheetDataDto,
 } from './dto/workspace.dto';
-import { type GmailMessageResource, parseGmailMessage } from './gmail/gmail-message.parser';
+import {
+  type GmailMessageResource,
+  MessageFormatError,
+  type ParsedGmailMessage,
+  parseGmailMessage,
+} from './gmail/gmail-message.parser';
 import { type GmailMessageRow, GmailMessagesRepository } from './gmail/gmail-messages.repository';
 import {
   assertValid,
@@ -96,8 +105,22 @@ const toSheetRangeDto = (row: SheetRangeRow): SheetRangeDto => ({
 /** A NUL cannot be stored in PostgreSQL text. */
 const clean = (text: string | undefined): string => (text ?? '').replaceAll('\u0000', '');
 
+/**
+ * A link clients may put in an `href`: http(s) only. Anything else (`javascript:`, `data:`) is
+ * not kept — the file is imported without it.
+ */
+function webLinkOf(link: string | undefined): string | null {
+  if (link === undefined) return null;
+  try {
+    const { protocol } = new URL(link);
+    return protocol === 'https:' || protocol === 'http:' ? link : null;
+  } catch {
+    return null;
+  }
+}
+
 function toParsedDriveFile(file: DriveFileResource): ParsedDriveFile {
-  const modified = file.modifiedTime ? new Date(file.modifiedTime) : new Date();
+  const modified = (file.modifiedTime && storableTimeOf(file.modifiedTime)) || new Date();
   return {
     googleId: file.id,
     name: clean(file.name),
@@ -105,7 +128,7 @@ function toParsedDriveFile(file: DriveFileResource): ParsedDriveFile {
     description: clean(file.description),
     modifiedAt: modified,
     sizeBytes: file.size ?? null,
-    webViewLink: file.webViewLink ?? null,
+    webViewLink: webLinkOf(file.webViewLink),
     owners: (file.owners ?? []).flatMap((owner) =>
       (owner.emailAddress ?? owner.displayName)
         ? [clean(owner.emailAddress ?? owner.displayName)]
@@ -155,6 +178,7 @@ export class WorkspaceService {
     casefileId: string,
     items: readonly unknown[],
   ): Promise<ImportCountsDto> {
+    assertNoHostileInput(items, MAX_JSON_DEPTH, 'messages');
     const resources = assertValid<GmailMessageResource>(
       items,
       'messages',
@@ -162,10 +186,26 @@ export class WorkspaceService {
       (m) =>
         m.payload === undefined && m.raw === undefined
           ? { field: 'payload', message: 'payload is required (format=full), or raw (format=raw)' }
-          : undefined,
+          : m.internalDate !== undefined && !isStorableTime(new Date(Number(m.internalDate)))
+            ? { field: 'internalDate', message: `internalDate ${STORABLE_TIME_MESSAGE}` }
+            : undefined,
     );
     duplicateKey(resources, (m) => m.id, 'messages', 'id');
-    const parsed = await Promise.all(resources.map(parseGmailMessage));
+    const parsed: ParsedGmailMessage[] = [];
+    for (const [index, message] of resources.entries()) {
+      // one message at a time, the event loop free between them: a batch of 500 is never one
+      // long stall for everyone else
+      if (index > 0) await yieldToEventLoop();
+      parsed.push(
+        await parseGmailMessage(message).catch((error: unknown) => {
+          if (!(error instanceof MessageFormatError)) throw error;
+          const field = `messages.${index}.${error.field}`;
+          throw new RequestValidationError([
+            { field, message: `messages.${index}.${error.message}` },
+          ]);
+        }),
+      );
+    }
     return this.noted(casefileId, 'gmail_messages', await this.gmail.upsert(casefileId, parsed));
   }
 
@@ -179,9 +219,10 @@ export class WorkspaceService {
   }
 
   async importDriveFiles(casefileId: string, items: readonly unknown[]): Promise<ImportCountsDto> {
+    assertNoHostileInput(items, MAX_JSON_DEPTH, 'files');
     const files = assertValid<DriveFileResource>(items, 'files', driveFileSchema, (file) =>
-      file.modifiedTime !== undefined && Number.isNaN(Date.parse(file.modifiedTime))
-        ? { field: 'modifiedTime', message: 'modifiedTime must be an RFC 3339 date-time' }
+      file.modifiedTime !== undefined && storableTimeOf(file.modifiedTime) === undefined
+        ? { field: 'modifiedTime', message: `modifiedTime ${STORABLE_TIME_MESSAGE}` }
         : undefined,
     );
     duplicateKey(files, (file) => file.id, 'files', 'id');
@@ -204,6 +245,7 @@ export class WorkspaceService {
     valueRange: unknown,
     sheetTitle?: string,
   ): Promise<ImportCountsDto> {
+    assertNoHostileInput(valueRange, MAX_JSON_DEPTH, 'value_range');
     const [range] = assertValid<ValueRange>([valueRange], 'value_range', valueRangeSchema);
     const [header = [], ...rows] = rowsOf(range).map((row) =>
       row.map((cell) => (typeof cell === 'string' ? clean(cell) : cell)),

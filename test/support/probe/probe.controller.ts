@@ -148,6 +148,22 @@ export class ProbeController {
     return { now: row.now.toISOString() };
   }
 
+  /** A statement that takes `ms` in PostgreSQL (past DB_STATEMENT_TIMEOUT_MS: cancelled). */
+  @Get('db-sleep')
+  @Operation('probe_db_sleep', { summary: 'probe' })
+  async dbSleep(@Query('ms') ms = '300'): Promise<{ slept_ms: number }> {
+    await this.sql.rows('SELECT pg_sleep($1::float8 / 1000)', [Number(ms)]);
+    return { slept_ms: Number(ms) };
+  }
+
+  /** A statement that fails on its bind parameter (PostgreSQL quotes the value it could not read). */
+  @Post('db-bad-parameter')
+  @HttpCode(200)
+  @Operation('probe_db_bad_parameter', { summary: 'probe' })
+  async dbBadParameter(@Body() body: { value?: unknown }): Promise<unknown> {
+    return this.sql.rows('SELECT $1::integer AS n', [String(body.value)]);
+  }
+
   @Get('slow')
   @Operation('probe_slow', { summary: 'probe' })
   async slow(@Query('ms') ms = '300'): Promise<{ waited_ms: number }> {

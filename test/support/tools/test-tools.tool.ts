@@ -69,3 +69,16 @@ export class WaitTool implements ToolImplementation {
     return { waited_ms: params.ms ?? 0, aborted: ctx.signal?.aborted ?? false };
   }
 }
+
+/** Grows an array without bound: the memory a worker process may hold runs out. */
+@Tool({
+  name: 'test.allocate',
+  description: 'Test only: allocates until the worker runs out of memory',
+  parameters: { type: 'object', additionalProperties: false },
+})
+export class AllocateTool implements ToolImplementation {
+  execute(): never {
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array<number>(1_000_000).fill(hoard.length));
+  }
+}

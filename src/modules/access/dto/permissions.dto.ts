@@ -58,10 +58,13 @@ export class PermissionListDto {
   items!: PermissionDto[];
 }
 
+// OpenAPI 3.0 checks `enum` against null too: a nullable level lists null among its values
+const LEVEL_OR_NULL = [...PERMISSION_LEVELS, null] as unknown as string[];
+
 export class PermissionCheckDto {
   @ApiProperty({ format: 'uuid' }) user_id!: string;
   @ApiProperty({ enum: PERMISSION_LEVELS }) permission!: PermissionLevel;
   @ApiProperty() allowed!: boolean;
-  @ApiProperty({ enum: PERMISSION_LEVELS, nullable: true, type: String })
+  @ApiProperty({ enum: LEVEL_OR_NULL, nullable: true, type: String })
   actual!: PermissionLevel | null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../../../core/http/timestamps';
 import { PageQuery } from '../../../core/http/pagination';
 import type { AuditStatus } from '../audit-event.entity';
 import type { AuditEventRow } from '../audit.repository';
@@ -27,12 +28,12 @@ export class ListAuditEventsQuery extends PageQuery {
 
   /** Only events after this instant (ISO 8601). */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   after?: string;
 
   /** Only events before this instant (ISO 8601). */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   before?: string;
 }
 

@@ -16,9 +16,10 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ secretFields: ['key'] })
   @Operation('create_api_key', {
     summary: 'Create an API key; the key is shown only in this answer',
+    errors: [],
   })
   @ApiEnvelopeResponse(CreatedApiKeyDto, { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -26,7 +27,10 @@ export class ApiKeysController {
   }
 
   @Get()
-  @Operation('list_api_keys', { summary: "The caller's active API keys (never the secret)" })
+  @Operation('list_api_keys', {
+    summary: "The caller's active API keys (never the secret)",
+    errors: [],
+  })
   @ApiEnvelopeResponse(PageDto(ApiKeyDto))
   list(@CurrentActor() actor: Actor): Promise<Page<ApiKeyDto>> {
     return this.apiKeys.list(actor);
@@ -36,6 +40,7 @@ export class ApiKeysController {
   @HttpCode(204)
   @Operation('revoke_api_key', {
     summary: 'Revoke an API key; it stops working at once',
+    errors: ['NF_API_KEY'],
     transaction: false,
   })
   revoke(@CurrentActor() actor: Actor, @PathId() id: string): Promise<void> {

@@ -4,11 +4,11 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
 } from 'class-validator';
+import { IsTimestamp } from '../../../core/http/timestamps';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../../core/hub/actor';
 import type { ApiKeyEntity } from '../api-keys/api-key.entity';
 
@@ -28,7 +28,7 @@ export class CreateApiKeyDto {
 
   /** When the key stops working (ISO 8601, in the future). */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   expires_at?: string;
 }
 
@@ -56,8 +56,13 @@ export class ApiKeyDto {
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  @ApiProperty({ description: 'The key itself: shown this once, stored only as a hash' })
-  key!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The key itself: shown this once, stored only as a hash. `null` in an `Idempotent-Replayed` answer: a replay never shows it again (revoke the key and make another if it was lost).',
+  })
+  key!: string | null;
 }
 
 export function toApiKeyDto(key: ApiKeyEntity): ApiKeyDto {

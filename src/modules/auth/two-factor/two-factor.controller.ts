@@ -16,6 +16,7 @@ export class TwoFactorController {
   @HttpCode(200)
   @Operation('setup_2fa', {
     summary: 'Start TOTP two-factor setup: a new secret, not active until enabled',
+    errors: ['NF_USER'],
   })
   @ApiEnvelopeResponse(TwoFactorSetupDto)
   setup(@CurrentActor() actor: Actor): Promise<TwoFactorSetupDto> {
@@ -24,7 +25,10 @@ export class TwoFactorController {
 
   @Post('enable')
   @HttpCode(200)
-  @Operation('enable_2fa', { summary: 'Turn two-factor authentication on with a current code' })
+  @Operation('enable_2fa', {
+    summary: 'Turn two-factor authentication on with a current code',
+    errors: ['NF_USER', 'AUTH_INVALID_OTP'],
+  })
   @ApiEnvelopeResponse(TwoFactorStatusDto)
   enable(@CurrentActor() actor: Actor, @Body() dto: OtpCodeDto): Promise<TwoFactorStatusDto> {
     return this.twoFactor.enable(actor, dto.code);
@@ -32,7 +36,10 @@ export class TwoFactorController {
 
   @Post('disable')
   @HttpCode(200)
-  @Operation('disable_2fa', { summary: 'Turn two-factor authentication off with a current code' })
+  @Operation('disable_2fa', {
+    summary: 'Turn two-factor authentication off with a current code',
+    errors: ['NF_USER', 'AUTH_INVALID_OTP'],
+  })
   @ApiEnvelopeResponse(TwoFactorStatusDto)
   disable(@CurrentActor() actor: Actor, @Body() dto: OtpCodeDto): Promise<TwoFactorStatusDto> {
     return this.twoFactor.disable(actor, dto.code);

@@ -1,6 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PERMISSION_LEVELS, type PermissionLevel } from '../../access/permission-level';
 
+// OpenAPI 3.0 checks `enum` against null too: a nullable level lists null among its values
+const LEVEL_OR_NULL = [...PERMISSION_LEVELS, null] as unknown as string[];
+
 export class CasefileCountsDto {
   @ApiProperty() tool_sessions!: number;
   @ApiProperty() chat_sessions!: number;
@@ -20,7 +23,7 @@ export class CasefileDto {
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
   @ApiProperty({ type: CasefileCountsDto }) counts!: CasefileCountsDto;
   @ApiProperty({
-    enum: PERMISSION_LEVELS,
+    enum: LEVEL_OR_NULL,
     type: String,
     nullable: true,
     description: "The caller's level (null: an administrator without a grant)",

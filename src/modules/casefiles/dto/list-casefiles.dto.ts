@@ -6,13 +6,13 @@ import {
   IsBoolean,
   IsDefined,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsTimestamp } from '../../../core/http/timestamps';
 import { PageQuery } from '../../../core/http/pagination';
 import { toBoolean } from '../../../core/http/query-transforms';
 import { QUERY_FIELDS, QUERY_OPERATORS, SORT_KEYS } from '../casefile-conditions';
@@ -37,12 +37,12 @@ export class CasefileFiltersQuery extends PageQuery {
   q?: string;
 
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   @ApiPropertyOptional({ format: 'date-time' })
   created_after?: string;
 
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   @ApiPropertyOptional({ format: 'date-time' })
   created_before?: string;
 

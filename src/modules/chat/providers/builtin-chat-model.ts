@@ -43,6 +43,7 @@ export class BuiltinChatModel implements ChatModel {
   readonly model = 'builtin-1';
 
   reply(request: ModelRequest, onText: (text: string) => void): Promise<ModelReply> {
+    request.signal?.throwIfAborted();
     const reply = this.answer(request);
     if (reply.content) onText(reply.content); // all of it at once: nothing here streams
     return Promise.resolve(reply);

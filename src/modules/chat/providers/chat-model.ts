@@ -19,6 +19,8 @@ export interface ModelRequest {
   tools: ToolDto[];
   /** What the session is about, for an answer about it. */
   casefile?: { title: string; counts: Record<string, number> };
+  /** The turn's deadline: aborted, the reply fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ModelReply {

@@ -13,6 +13,8 @@ export interface OpenAiSettings {
   model: string;
   /** The longest wait for the first byte of an answer, and between two chunks of a stream. */
   timeoutMs: number;
+  /** Sent as `max_tokens`; undefined: not sent (the model's default). */
+  maxTokens: number | undefined;
 }
 
 /**
@@ -59,9 +61,11 @@ function toOpenAi(
  * the official `openai` client: streamed, the tool registry offered as functions, parallel tool
  * calls returned together. The client retries 429 and 5xx itself (honouring Retry-After); what
  * still fails is `502 SYS_UPSTREAM_ERROR`, and an answer that does not start, or stalls, within
- * CHAT_TIMEOUT_MS is `504 SYS_UPSTREAM_TIMEOUT`. The API key goes only into the request's
- * Authorization header: the client's own logging is off, and neither its error messages (some
- * providers quote the key in them) nor anything else of a failure but its status is passed on.
+ * CHAT_TIMEOUT_MS is `504 SYS_UPSTREAM_TIMEOUT`; the turn's deadline (`request.signal`) aborts
+ * the request too. CHAT_MAX_TOKENS, when set, is sent as `max_tokens`. The API key goes only into
+ * the request's Authorization header: the client's own logging is off, and neither its error
+ * messages (some providers quote the key in them) nor anything else of a failure but its status
+ * is passed on.
  */
 export class OpenAiChatModel implements ChatModel {
   readonly provider = 'openai';
@@ -107,8 +111,13 @@ export class OpenAiChatModel implements ChatModel {
           model: this.settings.model,
           messages: toOpenAi(request.messages, request.casefile),
           ...(tools.length > 0 && { tools }),
+          ...(this.settings.maxTokens !== undefined && { max_tokens: this.settings.maxTokens }),
         },
-        { signal: stalled.signal },
+        {
+          signal: request.signal
+            ? AbortSignal.any([stalled.signal, request.signal])
+            : stalled.signal,
+        },
       );
       stream.on('chunk', arm);
       stream.on('content', (delta) => {
@@ -129,6 +138,7 @@ export class OpenAiChatModel implements ChatModel {
       );
       return { content: message?.content ?? '', toolCalls: calls };
     } catch (error) {
+      request.signal?.throwIfAborted(); // the turn's deadline passed: its own error
       throw this.upstreamError(error, stalled.signal.aborted);
     } finally {
       clearTimeout(timer);

@@ -5,6 +5,8 @@ import type { TurnEventName } from './turn-event';
 /** One event of a chat turn as it was streamed (API.md §6), kept for resumption. */
 @Entity('chat_turn_events')
 @Index('chat_turn_events_session_idx', ['sessionId'])
+// the retention sweep finds due turns by their first event
+@Index('chat_turn_events_started_idx', ['createdAt'], { where: 'seq = 1' })
 export class ChatTurnEventEntity {
   @PrimaryColumn('uuid')
   turnId!: string;

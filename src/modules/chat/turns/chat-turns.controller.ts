@@ -50,6 +50,7 @@ export class ChatTurnsController {
   @Operation('process_chat_request', {
     operationId: 'process_chat_request_current',
     summary: 'A turn in the chat session bound in the access token (recreated when it expired)',
+    errors: ['NF_CASEFILE', 'SYS_UPSTREAM_ERROR', 'SYS_UPSTREAM_TIMEOUT'],
     ...TURN,
     session: { ...TURN.session, bound: true },
   })
@@ -68,6 +69,7 @@ export class ChatTurnsController {
   @Idempotent()
   @Operation('process_chat_request', {
     summary: 'A turn: the message, the model, its tool calls (run as tool requests), its answer',
+    errors: ['NF_CASEFILE', 'SYS_UPSTREAM_ERROR', 'SYS_UPSTREAM_TIMEOUT'],
     ...TURN,
   })
   @ApiEnvelopeResponse(ChatTurnDto, { status: 201 })
@@ -85,6 +87,7 @@ export class ChatTurnsController {
   @Get(':id/turns/:turn_id/events')
   @Operation('resume_chat_stream', {
     summary: "A turn's events after Last-Event-ID, then the rest live until `done` (any instance)",
+    errors: ['NF_CHAT_SESSION'],
     session: { kind: 'chat', access: 'read' },
     streams: 'only',
   })

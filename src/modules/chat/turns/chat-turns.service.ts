@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import { AppConfig } from '../../../config/app-config';
-import { DomainError } from '../../../core/errors/domain-error';
+import type { DomainError } from '../../../core/errors/domain-error';
 import { toDomainError } from '../../../core/errors/all-exceptions.filter';
 import { type SseEvent, StreamReportedFailure } from '../../../core/http/event-stream';
 import type { ResponseMode } from '../../../core/http/event-stream';
@@ -12,28 +12,25 @@ import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../../../core/metrics/m
 import { AuditTrail } from '../../audit/audit-trail';
 import { CasefilesService } from '../../casefiles/casefiles.service';
 import type { SessionRow } from '../../sessions/sessions.repository';
-import { ToolSessionsService } from '../../tool-sessions/tool-sessions.service';
 import { attributesOf } from '../chat-attributes';
-import type { ChatMessageEntity } from '../chat-message.entity';
 import { ChatMessagesRepository, type NewChatMessage } from '../chat-messages.repository';
+import { ChatTurnDeadlineError, ChatTurnInterruptedError } from '../chat.errors';
 import { type ChatMessageDto, type ChatTurnDto, toChatMessageDto } from '../dto/chat.dto';
 import {
   CHAT_MODEL,
   type ChatModel,
   type ModelMessage,
   type ModelRequest,
-  type ModelToolCall,
 } from '../providers/chat-model';
+import { conversationOf, toModelMessage, unansweredOutcome } from './conversation';
 import { isLast, type TurnEvent, toSseEvent } from './turn-event';
 import { TurnEventsRepository } from './turn-events.repository';
 import { TurnRecorder } from './turn-recorder';
 import { TurnSignals } from './turn-signals';
+import { type OpenCalls, TurnToolCalls } from './turn-tool-calls';
 
 /** How much of the conversation a model is shown. */
 const HISTORY_LIMIT = 50;
-
-/** The tool path's refusals before a tool runs: answered to the model, not failed turns. */
-const TOOL_CALL_REFUSALS = new Set(['NF_TOOL', 'VAL_TOOL_PARAMETERS', 'BR_CASEFILE_REQUIRED']);
 
 /** A turn that has started: its id, its outcome, and its events as they are stored. */
 interface RunningTurn {
@@ -41,20 +38,6 @@ interface RunningTurn {
   outcome: Promise<ChatTurnDto>;
   events: AsyncIterable<TurnEvent>;
 }
-
-function toModelMessage(message: ChatMessageEntity): ModelMessage {
-  if (message.role === 'tool') {
-    return { role: 'tool', content: message.content, toolCallId: message.toolCallId ?? '' };
-  }
-  if (message.role === 'assistant') {
-    return { role: 'assistant', content: message.content, toolCalls: message.toolCalls ?? [] };
-  }
-  return { role: 'user', content: message.content };
-}
-
-/** What a tool call's `tool` message says: its status, result and error, as JSON. */
-const toolOutcome = (status: string, result: unknown, error: unknown): string =>
-  JSON.stringify({ status, result, error });
 
 /**
  * Chat turns (API.md §6): the user's message, the model's answers and every tool call it makes,
@@ -70,7 +53,7 @@ export class ChatTurns implements OnModuleDestroy {
     private readonly messages: ChatMessagesRepository,
     private readonly events: TurnEventsRepository,
     private readonly signals: TurnSignals,
-    private readonly tools: ToolSessionsService,
+    private readonly toolCalls: TurnToolCalls,
     private readonly casefiles: CasefilesService,
     private readonly auditTrail: AuditTrail,
     private readonly config: AppConfig,
@@ -157,8 +140,10 @@ export class ChatTurns implements OnModuleDestroy {
 
   /**
    * The turn: the user's message, then the model and its tool calls for at most
-   * CHAT_MAX_TOOL_ROUNDS rounds, then its answer. Each message is stored as soon as it exists,
-   * so a turn that fails half-way is kept as far as it got; its events end with `done` either way.
+   * CHAT_MAX_TOOL_ROUNDS rounds, then its answer, all within CHAT_TURN_DEADLINE_MS. Each message is
+   * stored as soon as it exists, so a turn that fails half-way is kept as far as it got — with a
+   * failed `tool` message for each call it leaves unanswered, which the model's server would
+   * otherwise refuse in every later turn; its events end with `done` either way.
    */
   private async run(
     actor: Actor,
@@ -170,6 +155,15 @@ export class ChatTurns implements OnModuleDestroy {
     const provider = { provider: this.model.provider };
     const stored: ChatMessageDto[] = [];
     const toolRequests: string[] = [];
+    const { turnDeadlineMs } = this.config.chat;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new ChatTurnDeadlineError(turnDeadlineMs)),
+      turnDeadlineMs,
+    );
+    const signal = deadline.signal;
+    const conversation: ModelMessage[] = [];
+    let open: OpenCalls | undefined;
     const store = async (message: Omit<NewChatMessage, 'sessionId' | 'turnId'>) => {
       const row = await this.messages.insert({
         ...message,
@@ -180,23 +174,42 @@ export class ChatTurns implements OnModuleDestroy {
       stored.push(dto);
       return { row, dto };
     };
+    /** The open calls' `tool` messages in the model's order; unanswered ones fail with `failure`. */
+    const storeAnswers = async (calls: OpenCalls, failure?: DomainError) => {
+      for (; calls.stored < calls.calls.length; calls.stored++) {
+        const call = calls.calls[calls.stored];
+        const answer = calls.answers.get(call.id);
+        const answered = await store({
+          role: 'tool',
+          content: answer ?? unansweredOutcome(failure ?? new ChatTurnInterruptedError()),
+          toolCalls: null,
+          toolCallId: call.id,
+        });
+        recorder.emit('message.created', { message: answered.dto });
+        conversation.push(toModelMessage(answered.row));
+      }
+    };
     try {
+      await this.closeInterrupted(session.id);
       const user = await store({ role: 'user', content, toolCalls: null, toolCallId: null });
       recorder.emit('message.created', { message: user.dto });
       const attributes = attributesOf(session);
-      const conversation: ModelMessage[] = [
-        ...(attributes.system_prompt
-          ? [{ role: 'system' as const, content: attributes.system_prompt }]
-          : []),
-        ...(await this.messages.recent(session.id, HISTORY_LIMIT)).map(toModelMessage),
-      ];
+      if (attributes.system_prompt) {
+        conversation.push({ role: 'system', content: attributes.system_prompt });
+      }
+      conversation.push(...conversationOf(await this.messages.recent(session.id, HISTORY_LIMIT)));
       const casefile = session.casefileId
         ? await this.casefileSummary(actor, session.casefileId)
         : undefined;
-      const tools = this.tools.listTools().items;
+      const tools = this.toolCalls.offered();
       for (let round = 0; ; round++) {
+        signal.throwIfAborted();
         const lastRound = round >= this.config.chat.maxToolRounds;
-        const request: ModelRequest = { messages: conversation, tools: lastRound ? [] : tools };
+        const request: ModelRequest = {
+          messages: conversation,
+          tools: lastRound ? [] : tools,
+          signal,
+        };
         if (casefile) request.casefile = casefile;
         const id = uuidv7(); // known to its deltas before it is stored (stored when complete)
         recorder.emit('message.created', {
@@ -216,45 +229,27 @@ export class ChatTurns implements OnModuleDestroy {
         recorder.emit('message.completed', { message: assistant.dto });
         if (calls.length === 0) break;
         conversation.push(toModelMessage(assistant.row));
-        // parallel tool calls run together; their messages follow in the order the model made them
-        const outcomes = await Promise.all(
-          calls.map(async (call) => {
-            recorder.emit('tool.call', {
-              tool_call_id: call.id,
-              name: call.name,
-              arguments: call.arguments,
-            });
-            const outcome = await this.runToolCall(actor, session, call);
-            recorder.emit('tool.result', {
-              tool_call_id: call.id,
-              name: call.name,
-              ...outcome.event,
-            });
-            if (outcome.requestId) toolRequests.push(outcome.requestId);
-            return outcome;
-          }),
-        );
-        for (const [index, call] of calls.entries()) {
-          const answered = await store({
-            role: 'tool',
-            content: outcomes[index].content,
-            toolCalls: null,
-            toolCallId: call.id,
-          });
-          recorder.emit('message.created', { message: answered.dto });
-          conversation.push(toModelMessage(answered.row));
-        }
+        open = { calls, answers: new Map(), stored: 0 };
+        await this.toolCalls.run(actor, session, open, { signal, recorder, toolRequests });
+        await storeAnswers(open);
+        open = undefined;
       }
       recorder.emit('done', { status: 'succeeded', message_count: stored.length });
       this.turns.inc({ ...provider, status: 'succeeded' });
       return { turn_id: recorder.turnId, messages: stored };
     } catch (error) {
-      const { code, message, details } = toDomainError(error, { method: 'POST', path: 'turn' });
+      const failure = toDomainError(error, { method: 'POST', path: 'turn' });
+      if (open) {
+        // when this fails too (the database is away), the next turn closes them
+        await storeAnswers(open, failure).catch(() => undefined);
+      }
+      const { code, message, details } = failure;
       recorder.emit('error', { code, message, ...(details && { details }) });
       recorder.emit('done', { status: 'failed', message_count: stored.length });
       this.turns.inc({ ...provider, status: 'failed' });
       throw error;
     } finally {
+      clearTimeout(timer);
       this.auditTrail.note({
         resourceType: 'chat_turn',
         resourceId: recorder.turnId,
@@ -267,48 +262,24 @@ export class ChatTurns implements OnModuleDestroy {
   }
 
   /**
-   * A tool call through the tool path; what the model gets back is a `tool` message. A tool that
-   * does not exist, arguments that are not JSON or do not match the schema are answered to the
-   * model as errors, like a tool that failed — never a failed turn.
+   * Closes what a turn that died between a tool call and its result left open (a crashed
+   * instance could not): each unanswered call of the session's last assistant message gets a
+   * failed `tool` message, before the next user message. The session's lease runs one turn at a
+   * time, so these can only be the previous turn's; they are stored as its messages.
    */
-  private async runToolCall(
-    actor: Actor,
-    session: SessionRow,
-    call: ModelToolCall,
-  ): Promise<{ content: string; requestId?: string; event: Record<string, unknown> }> {
-    const refused = (error: Record<string, unknown>) => ({
-      content: toolOutcome('failed', null, error),
-      event: { status: 'failed', result: null, error },
-    });
-    let parameters: unknown;
-    try {
-      parameters = JSON.parse(call.arguments || '{}');
-    } catch {
-      parameters = undefined;
-    }
-    if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
-      return refused({
-        code: 'VAL_TOOL_PARAMETERS',
-        message: 'The arguments are not a JSON object',
+  private async closeInterrupted(sessionId: string): Promise<void> {
+    const unanswered = await this.messages.unansweredCalls(sessionId);
+    if (!unanswered) return;
+    const content = unansweredOutcome(new ChatTurnInterruptedError());
+    for (const toolCallId of unanswered.callIds) {
+      await this.messages.insert({
+        sessionId,
+        turnId: unanswered.turnId,
+        role: 'tool',
+        content,
+        toolCalls: null,
+        toolCallId,
       });
-    }
-    try {
-      const request = await this.tools.execute(
-        actor,
-        session,
-        call.name,
-        parameters as Record<string, unknown>,
-      );
-      const { status, result, error } = request;
-      return {
-        content: toolOutcome(status, result, error),
-        requestId: request.id,
-        event: { status, result, error, tool_request_id: request.id },
-      };
-    } catch (error) {
-      if (!(error instanceof DomainError) || !TOOL_CALL_REFUSALS.has(error.code)) throw error;
-      const { code, message, details } = error;
-      return refused({ code, message, ...(details && { details }) });
     }
   }
 

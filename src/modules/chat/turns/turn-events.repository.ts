@@ -56,6 +56,29 @@ export class TurnEventsRepository {
     return row !== undefined;
   }
 
+  /**
+   * Deletes the events of up to `turns` turns whose first event is older than `seconds`, each
+   * turn whole, in one statement: how many turns and events. Sweeps on several instances split the
+   * due turns (`SKIP LOCKED` on their first events) instead of deleting the same ones twice.
+   */
+  async deleteTurnsStartedBefore(
+    seconds: number,
+    turns: number,
+  ): Promise<{ turns: number; events: number }> {
+    const row = await this.sql.one<{ turns: number; events: number }>(
+      `WITH due AS (
+         SELECT e.turn_id FROM chat_turn_events e
+          WHERE e.seq = 1 AND e.created_at < now() - make_interval(secs => $1)
+          ORDER BY e.created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       deleted AS (
+         DELETE FROM chat_turn_events e USING due WHERE e.turn_id = due.turn_id RETURNING 1)
+       SELECT (SELECT count(*) FROM due)::int AS turns,
+              (SELECT count(*) FROM deleted)::int AS events`,
+      [seconds, turns],
+    );
+    return row ?? { turns: 0, events: 0 };
+  }
+
   /** Whether the session has a turn of this id. */
   async exists(sessionId: string, turnId: string): Promise<boolean> {
     const row = await this.sql.one(

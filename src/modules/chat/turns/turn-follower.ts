@@ -8,6 +8,9 @@ import { isLast, type TurnEvent, toSseEvent } from './turn-event';
 import { TurnEventsRepository } from './turn-events.repository';
 import { TurnSignals, Wakeup } from './turn-signals';
 
+/** The largest event id a turn can have (`chat_turn_events.seq` is a PostgreSQL integer). */
+const MAX_EVENT_ID = 2_147_483_647;
+
 /** A follower that heard nothing for this long looks for itself (a signal may have been lost). */
 const FOLLOW_POLL_MS = 2_000;
 
@@ -33,7 +36,8 @@ export class TurnFollower {
     lastEventId: string | undefined,
   ): Promise<AsyncIterable<SseEvent>> {
     const after = lastEventId === undefined || lastEventId === '' ? 0 : Number(lastEventId);
-    if (!Number.isSafeInteger(after) || after < 0) {
+    // an event id is a turn's `seq`, an integer column: nothing past it can name one
+    if (!/^\d{0,10}$/.test(lastEventId ?? '') || after > MAX_EVENT_ID) {
       throw new RequestValidationError([
         { field: 'Last-Event-ID', message: 'Last-Event-ID must be an event id of this turn' },
       ]);

@@ -28,8 +28,21 @@ export class ProcessToolRequestDto {
   parameters?: Record<string, unknown>;
 }
 
+/**
+ * How a recorded run failed: the tool's own failure, timeout or oversized result; its worker
+ * process lost (out of memory, or it could not start); or an event-loop tool's refusal in the
+ * API's terms (the casefile no longer readable).
+ */
+export const TOOL_REQUEST_ERROR_CODES = [
+  'TOOL_FAILED',
+  'TOOL_TIMEOUT',
+  'TOOL_RESULT_TOO_LARGE',
+  'SYS_TOOL_WORKER_FAILED',
+  'NF_CASEFILE',
+] as const;
+
 export class ToolRequestErrorDto {
-  @ApiProperty({ enum: ['TOOL_FAILED', 'TOOL_TIMEOUT', 'TOOL_RESULT_TOO_LARGE'] }) code!: string;
+  @ApiProperty({ enum: TOOL_REQUEST_ERROR_CODES }) code!: string;
   @ApiProperty() message!: string;
 }
 
@@ -43,7 +56,18 @@ export class ToolRequestDto {
   @ApiProperty({ nullable: true, description: "The tool's JSON result (succeeded only)" })
   result!: unknown;
 
-  @ApiProperty({ type: ToolRequestErrorDto, nullable: true })
+  // inline, not `type: ToolRequestErrorDto`: OpenAPI 3.0 lets `nullable` admit null only to the
+  // schema that carries it, and the `allOf: [$ref]` that `type` makes refuses it
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', enum: [...TOOL_REQUEST_ERROR_CODES] },
+      message: { type: 'string' },
+    },
+    description: 'How the run failed (failed only)',
+  })
   error!: ToolRequestErrorDto | null;
 
   @ApiProperty({ format: 'date-time' }) started_at!: string;

@@ -1,16 +1,17 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { extname, join } from 'node:path';
-import { Piscina } from 'piscina';
 import type { Counter, Histogram } from 'prom-client';
+import { type Pool, pool, Promise as WorkerPromise, TerminateError } from 'workerpool';
 import { AppConfig } from '../../../config/app-config';
+import { DomainError } from '../../../core/errors/domain-error';
+import type { ErrorCode } from '../../../core/errors/error-codes';
 import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../../../core/metrics/metric-names';
 import type { RegisteredTool } from '../registry/tool-registry';
 import { type ToolContext, ToolError } from '../registry/tool.decorator';
-import { DomainError } from '../../../core/errors/domain-error';
-import type { ErrorCode } from '../../../core/errors/error-codes';
+import { ToolCapacity } from './tool-capacity';
 import { type SerialisedResult, serialiseResult } from './tool-result';
-import type { ToolTask, WarmUp } from './tool-worker';
+import { type ToolTask, WORKER_METHODS } from './tool-task';
 
 export type ToolErrorCode = 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_RESULT_TOO_LARGE' | ErrorCode;
 
@@ -27,68 +28,122 @@ export interface ToolOutcome {
 class ToolTimeout extends Error {}
 
 const MAX_MESSAGE_LENGTH = 500;
+/** What a worker wrote to stderr is kept, this much of it, for the log line of its death. */
+const STDERR_KEPT = 4_000;
+/** A worker past its timeout is killed this soon (it cannot answer a polite request while busy). */
+const KILL_AFTER_MS = 100;
 
 /**
- * Runs tools with their bounds (API.md §5): TOOL_TIMEOUT_MS and TOOL_MAX_RESULT_BYTES. Worker
- * tools run on a piscina pool whose thread is terminated at the timeout, so the request answers
- * in time even when a tool never yields, and the event loop keeps serving everyone else.
- * Event-loop tools get an AbortSignal and are abandoned at the timeout. Nothing here throws:
- * every way a tool can end becomes an outcome.
+ * Runs tools within their bounds (API.md §5): TOOL_TIMEOUT_MS, TOOL_MAX_RESULT_BYTES and, for
+ * worker tools, a process of their own. Worker tools run in a pool of child processes (workerpool,
+ * `workerType: 'process'`): a tool stuck in a loop is killed at the timeout, and one that
+ * allocates past TOOL_WORKER_MEMORY_MB ends its own process — threads could not contain that
+ * (V8 aborts the whole process on some out-of-memory paths, issue 21) — and either way the process
+ * is replaced and only that run fails. Runs share the workers fairly (ToolCapacity): a user's
+ * runs beyond their share wait in their own line, and a full line is `429 TOOL_CAPACITY`.
+ * Event-loop tools get an AbortSignal and are abandoned at the timeout. Apart from capacity
+ * refusals (before anything runs), nothing here throws: every way a tool ends becomes an outcome.
  */
 @Injectable()
 export class ToolRunner implements OnApplicationShutdown {
   private readonly logger = new Logger('ToolRunner');
-  private pool: Piscina | undefined;
+  private pool: Pool | undefined;
+  private readonly capacity: ToolCapacity;
+  private stopping = false;
 
   constructor(
     private readonly config: AppConfig,
     @InjectMetric(TOOL_EXECUTIONS_TOTAL) private readonly executions: Counter<string>,
     @InjectMetric(TOOL_EXECUTION_DURATION) private readonly duration: Histogram<string>,
-  ) {}
+  ) {
+    const tools = config.tools;
+    this.capacity = new ToolCapacity({
+      slots: tools.workers,
+      perUser: tools.userConcurrency,
+      perUserWaiting: tools.userQueue,
+      waiting: tools.queueSize,
+      maxWaitMs: tools.timeoutMs,
+    });
+  }
 
-  /** Settles once both warm threads have answered a task (their tools' files loaded). */
+  /** Settles once every worker has answered a task (its tools' files loaded). */
   warmedUp: Promise<void> = Promise.resolve();
 
-  /** Starts the worker threads (warm, with the worker tools' files loaded). */
+  /** Starts the worker processes, with the worker tools' files loaded. */
   start(toolFiles: string[]): void {
+    const { workers, workerMemoryMb } = this.config.tools;
     const fromSource = extname(__filename) === '.ts';
-    this.pool = new Piscina({
-      filename: join(__dirname, `tool-worker${extname(__filename)}`),
-      // two warm threads: when one is terminated at a timeout, the next tool need not wait for
-      // its replacement to start
-      minThreads: 2,
-      // a thread past those two stays a minute once idle: starting one (its tools' files loaded)
-      // costs far more than a task, and piscina's default would end it the moment it idles
-      idleTimeout: 60_000,
-      // a tool that allocates without bound fails alone, not the process
-      resourceLimits: { maxOldGenerationSizeMb: 256 },
-      workerData: { toolFiles },
-      // from TypeScript sources (tests, `npm run start:dev`) the threads compile them too
-      execArgv: fromSource
-        ? [...process.execArgv, '--require', require.resolve('ts-node/register/transpile-only')]
-        : process.execArgv,
+    this.pool = pool(this.workerScript(), {
+      workerType: 'process',
+      // asked again for each process it starts (a replacement too)
+      onCreateWorker: () => ({ script: this.workerScript() }),
+      // all started at once and kept: a run never waits for a process to start, and one killed
+      // at a timeout (or dead) is replaced as soon as it is gone
+      minWorkers: workers,
+      maxWorkers: workers,
+      workerTerminateTimeout: KILL_AFTER_MS,
+      // their output is logged as JSON lines, not mixed raw into the service's own
+      emitStdStreams: true,
+      forkArgs: [JSON.stringify(toolFiles)],
+      forkOpts: {
+        // from TypeScript sources (tests, `npm run start:dev`) the processes compile them too;
+        // nothing else of this process's flags (a profiler, a preload) is passed on
+        execArgv: [
+          ...(fromSource ? ['--require', require.resolve('ts-node/register/transpile-only')] : []),
+          `--max-old-space-size=${workerMemoryMb}`,
+        ],
+        // no secret of the service's environment reaches the process that runs untrusted input
+        env: { NODE_ENV: this.config.nodeEnv },
+      },
     });
-    const pool = this.pool;
-    const warmUp: WarmUp = { warmUp: true };
-    this.warmedUp = Promise.all([pool.run(warmUp), pool.run(warmUp)]).then(
+    const warmUp = () => this.onPool(WORKER_METHODS.warmUp, [], () => undefined);
+    this.warmedUp = Promise.all(Array.from({ length: workers }, warmUp)).then(
       () => undefined,
-      (error: unknown) => this.logger.error({ err: error }, 'tool worker threads failed to start'),
+      (error: unknown) => {
+        // shutting down before the workers were up is not a failure; anything else is logged once
+        if (this.stopping) return;
+        this.logger.warn(
+          { reason: messageOf(error) },
+          'tool workers did not start; retried per run',
+        );
+      },
     );
   }
 
-  async run(tool: RegisteredTool, ctx: ToolContext, params: Record<string, unknown>) {
+  /** The file a worker process runs (tests point it at one that cannot start). */
+  protected workerScript(): string {
+    return join(__dirname, `tool-process${extname(__filename)}`);
+  }
+
+  /**
+   * One run. A worker tool first takes a place among the workers (ToolCapacity), which may
+   * refuse with `429 TOOL_CAPACITY` before anything ran.
+   */
+  async run(
+    tool: RegisteredTool,
+    ctx: ToolContext,
+    params: Record<string, unknown>,
+  ): Promise<ToolOutcome> {
+    const release =
+      tool.definition.runsIn === 'worker' ? await this.capacity.acquire(ctx.userId) : undefined;
     const startedAt = new Date();
     const started = performance.now();
-    const outcome = await this.settle(tool, ctx, params);
+    let outcome: Pick<ToolOutcome, 'status' | 'resultJson' | 'error'>;
+    try {
+      outcome = await this.settle(tool, ctx, params);
+    } finally {
+      release?.();
+    }
     const durationMs = Math.round(performance.now() - started);
     const name = tool.definition.name;
     this.executions.inc({ tool: name, status: outcome.status });
     this.duration.observe({ tool: name }, durationMs / 1000);
-    return { ...outcome, startedAt, durationMs } satisfies ToolOutcome;
+    return { ...outcome, startedAt, durationMs };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.pool?.destroy();
+    this.stopping = true;
+    await this.pool?.terminate(true);
   }
 
   private async settle(
@@ -97,13 +152,11 @@ export class ToolRunner implements OnApplicationShutdown {
     params: Record<string, unknown>,
   ): Promise<Pick<ToolOutcome, 'status' | 'resultJson' | 'error'>> {
     const { timeoutMs, maxResultBytes } = this.config.tools;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new ToolTimeout()), timeoutMs);
     try {
       const result =
         tool.definition.runsIn === 'worker'
-          ? await this.onWorker(tool, ctx, params, abort.signal)
-          : await this.onEventLoop(tool, { ...ctx, signal: abort.signal }, params);
+          ? await this.onWorker(tool, ctx, params)
+          : await this.onEventLoop(tool, ctx, params);
       if ('tooLarge' in result) {
         return failed(
           'TOOL_RESULT_TOO_LARGE',
@@ -112,14 +165,15 @@ export class ToolRunner implements OnApplicationShutdown {
       }
       return { status: 'succeeded', resultJson: result.json, error: null };
     } catch (error) {
-      if (abort.signal.aborted) {
+      if (error instanceof ToolTimeout || error instanceof WorkerPromise.TimeoutError) {
         return failed('TOOL_TIMEOUT', `The tool did not finish within ${timeoutMs} ms`);
+      }
+      if (error instanceof WorkerLost) {
+        return failed('SYS_TOOL_WORKER_FAILED', error.message);
       }
       // an event-loop tool's refusal in the API's own terms (a casefile it may no longer read)
       if (error instanceof DomainError) return failed(error.code, error.message);
       return failed('TOOL_FAILED', this.messageOf(tool, error));
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -127,50 +181,101 @@ export class ToolRunner implements OnApplicationShutdown {
     tool: RegisteredTool,
     ctx: ToolContext,
     params: Record<string, unknown>,
-    signal: AbortSignal,
   ): Promise<SerialisedResult> {
-    if (!this.pool || !tool.source) throw new Error('the tool worker pool is not started');
+    if (!tool.source) throw new Error(`worker tool ${tool.definition.name} has no source file`);
     const task: ToolTask = {
       ...tool.source,
       ctx: { sessionId: ctx.sessionId, userId: ctx.userId, casefileId: ctx.casefileId },
       params,
       maxResultBytes: this.config.tools.maxResultBytes,
     };
-    // aborting a running task terminates its thread; the pool starts a fresh one
-    return this.pool.run(task, { signal }) as Promise<SerialisedResult>;
+    return this.onPool(WORKER_METHODS.run, [task], (pending) => {
+      void pending.timeout(this.config.tools.timeoutMs);
+    }) as Promise<SerialisedResult>;
+  }
+
+  /**
+   * A task on the pool. A worker process that dies under it (out of memory, killed, or one that
+   * never started: its files missing while a build replaces them) fails this task as WorkerLost;
+   * workerpool replaces the process for the next one.
+   */
+  private async onPool(
+    method: string,
+    args: unknown[],
+    arm: (pending: WorkerPromise<unknown>) => void,
+  ): Promise<unknown> {
+    if (!this.pool) throw new WorkerLost('the tool workers are not started');
+    let stderr = '';
+    const pending = this.pool.exec(method, args, {
+      // workerpool calls this for every task the process runs: it must always be given
+      on: (payload: { stderr?: string; stdout?: string }) => {
+        if (payload.stderr && stderr.length < STDERR_KEPT) {
+          stderr = (stderr + payload.stderr).slice(0, STDERR_KEPT);
+        }
+      },
+    });
+    arm(pending);
+    try {
+      return await pending;
+    } catch (error) {
+      if (!(error instanceof TerminateError)) throw error;
+      const lost = new WorkerLost(
+        /heap out of memory|heap limit/i.test(stderr)
+          ? `The tool ran out of memory (its worker is limited to ${this.config.tools.workerMemoryMb} MB) and was stopped`
+          : 'The tool worker stopped before the tool finished; it is replaced',
+      );
+      if (!this.stopping) {
+        // V8's own account of it ("FATAL ERROR: … heap out of memory"), not the native stack after
+        const cause = /^.*(FATAL|Error).*$/m.exec(stderr)?.[0] ?? stderr.slice(0, 300);
+        this.logger.warn({ stderr: cause.slice(0, 300), method }, 'tool worker process died');
+      }
+      throw lost;
+    }
   }
 
   private async onEventLoop(
     tool: RegisteredTool,
-    ctx: ToolContext & { signal: AbortSignal },
+    ctx: ToolContext,
     params: Record<string, unknown>,
   ): Promise<SerialisedResult> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new ToolTimeout()), this.config.tools.timeoutMs);
     const aborted = new Promise<never>((_, reject) => {
-      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), {
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), {
         once: true,
       });
     });
-    const result = await Promise.race([
-      Promise.resolve().then(() => tool.instance.execute(ctx, params)),
-      aborted,
-    ]);
-    return serialiseResult(result, this.config.tools.maxResultBytes);
+    try {
+      const result = await Promise.race([
+        Promise.resolve().then(() =>
+          tool.instance.execute({ ...ctx, signal: abort.signal }, params),
+        ),
+        aborted,
+      ]);
+      return serialiseResult(result, this.config.tools.maxResultBytes);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** What the caller learns of a failure: a worker tool's message, or a ToolError's. */
   private messageOf(tool: RegisteredTool, error: unknown): string {
-    // an error from a worker thread is an Error of that thread's realm: read it by shape
-    const message = (error as { message?: unknown } | null)?.message;
-    if (
-      typeof message === 'string' &&
-      message !== '' &&
-      (tool.definition.runsIn === 'worker' || error instanceof ToolError)
-    ) {
+    const message = messageOf(error);
+    if (message !== '' && (tool.definition.runsIn === 'worker' || error instanceof ToolError)) {
       return message.slice(0, MAX_MESSAGE_LENGTH);
     }
     this.logger.error({ err: error, tool: tool.definition.name }, 'tool failed');
     return 'The tool failed';
   }
+}
+
+/** The worker process running a task died or never started. */
+class WorkerLost extends Error {}
+
+/** An error's message, read by shape: errors from a worker process arrive as plain objects. */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : '';
 }
 
 function failed(code: ToolErrorCode, message: string) {

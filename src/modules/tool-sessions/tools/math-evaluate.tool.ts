@@ -5,25 +5,13 @@ import {
   ToolError,
   type ToolImplementation,
 } from '../registry/tool.decorator';
+import { harden } from './math-limits';
 
 const math = create(all);
-const evaluate = math.evaluate.bind(math);
-const disabled = (name: string) => () => {
-  throw new ToolError(`${name} is not available in expressions`);
-};
-// mathjs's documented hardening: nothing an expression calls can define, parse or evaluate code
-math.import(
-  {
-    import: disabled('import'),
-    createUnit: disabled('createUnit'),
-    evaluate: disabled('evaluate'),
-    parse: disabled('parse'),
-    simplify: disabled('simplify'),
-    derivative: disabled('derivative'),
-    resolve: disabled('resolve'),
-  },
-  { override: true },
-);
+/** The configuration every evaluation runs with; `config` is unreachable from expressions. */
+const readConfig = math.config.bind(math) as () => object; // read only, never set
+const FROZEN_CONFIG = JSON.stringify(readConfig());
+const evaluate = harden(math);
 
 type Value = number | boolean | string;
 
@@ -46,13 +34,16 @@ function toValue(result: unknown): Value {
 
 /**
  * Arithmetic with a real expression parser (mathjs), never `eval`, `Function` or `vm`: numbers,
- * + − × ÷ ^ %, parentheses, units, matrices and the common functions. Runs on a worker thread like
- * every pure tool, so a costly expression is bounded by TOOL_TIMEOUT_MS.
+ * + − × ÷ ^ %, parentheses, units, matrices and the common functions. Runs in a tool worker
+ * process like every pure tool, so a costly expression is bounded by TOOL_TIMEOUT_MS and the
+ * worker's memory; the arrays, matrices and sets it makes are refused past a size before they are
+ * allocated (math-limits.ts). Each evaluation has a scope of its own and the one frozen
+ * configuration: nothing an expression does reaches the next one.
  */
 @Tool({
   name: 'math.evaluate',
   description:
-    'Evaluates an arithmetic expression (numbers, + - * / ^ %, parentheses, sqrt, sin, log, …)',
+    'Evaluates an arithmetic expression (numbers, + - * / ^ %, parentheses, sqrt, sin, log, matrices up to 1,000,000 elements, …)',
   parameters: {
     type: 'object',
     properties: {
@@ -64,6 +55,10 @@ function toValue(result: unknown): Value {
 })
 export class MathEvaluateTool implements ToolImplementation {
   execute(_ctx: ToolContext, params: { expression: string }): { value: Value } {
+    // nothing an expression reaches can change it; checked anyway, as the evaluation starts
+    if (JSON.stringify(readConfig()) !== FROZEN_CONFIG) {
+      throw new Error('the mathjs configuration changed: this worker must not evaluate');
+    }
     return { value: toValue(evaluate(params.expression, new Map())) };
   }
 }

@@ -2,8 +2,8 @@ import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeor
 import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 export const DRIVE_SEARCH_SQL =
-  "setweight(to_tsvector('english'::regconfig, name), 'A') || " +
-  "setweight(to_tsvector('english'::regconfig, description), 'B') || " +
+  "setweight(to_tsvector('english'::regconfig, left(name, 2000)), 'A') || " +
+  "setweight(to_tsvector('english'::regconfig, left(description, 10000)), 'B') || " +
   "setweight(to_tsvector('english'::regconfig, left(content_text, 100000)), 'C')";
 
 /** A Drive file (its metadata, and its text when given) imported into a casefile. */

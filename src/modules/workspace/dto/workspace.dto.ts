@@ -6,7 +6,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -15,6 +14,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsTimestamp } from '../../../core/http/timestamps';
 import { PageQuery } from '../../../core/http/pagination';
 
 /** At most this many items per import call (API.md §7). */
@@ -84,12 +84,12 @@ export class ListGmailMessagesQuery extends PageQuery {
   label?: string;
 
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   @ApiPropertyOptional({ format: 'date-time' })
   after?: string;
 
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   @ApiPropertyOptional({ format: 'date-time' })
   before?: string;
 }
@@ -175,7 +175,10 @@ export class SearchHitDto {
   @ApiProperty({ enum: SEARCH_TYPES }) type!: SearchType;
   @ApiProperty({ description: 'Gmail or Drive id; the sheet range id' }) id!: string;
   @ApiProperty() title!: string;
-  @ApiProperty({ description: 'Where it matched, the matches in <mark>…</mark>' })
+  @ApiProperty({
+    description:
+      'Where it matched, as HTML that is safe to insert: the text is escaped (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`) and its only markup is `<mark>…</mark>` around the matches. Made from the first 10 000 characters of the text; a match further in is found but not shown. Every other text field of the API is plain text.',
+  })
   snippet!: string;
   @ApiProperty() rank!: number;
 }

@@ -3,8 +3,8 @@ import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 /** What a message's search document is made of (API.md §7): subject, sender, then its text. */
 export const GMAIL_SEARCH_SQL =
-  "setweight(to_tsvector('english'::regconfig, subject), 'A') || " +
-  "setweight(to_tsvector('english'::regconfig, sender), 'B') || " +
+  "setweight(to_tsvector('english'::regconfig, left(subject, 2000)), 'A') || " +
+  "setweight(to_tsvector('english'::regconfig, left(sender, 2000)), 'B') || " +
   "setweight(to_tsvector('english'::regconfig, left(body_text, 100000)), 'C')";
 
 /** A Gmail message imported into a casefile, keyed by its Gmail id there. */

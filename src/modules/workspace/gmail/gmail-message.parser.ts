@@ -1,5 +1,6 @@
 import { convert } from 'html-to-text';
 import PostalMime from 'postal-mime';
+import { isStorableTime } from '../../../core/http/timestamps';
 
 /** A part of a Gmail API message (`format=full`): headers, a base64url body, nested parts. */
 export interface GmailPart {
@@ -39,6 +40,26 @@ export interface ParsedGmailMessage {
 
 type Mailbox = { name: string; address?: string; group?: Mailbox[] };
 
+/** How deep an HTML body is read (real mail nests tables a few dozen levels at most). */
+const MAX_HTML_DEPTH = 256;
+/**
+ * How much of an HTML body is made text: html-to-text runs on the event loop at about 5 MB/s, so
+ * this bounds one message's share of it (~50 ms); the rest of a larger body is left out.
+ */
+export const MAX_HTML_CHARS = 256 * 1024;
+/** How deep a raw message's multiparts may nest (postal-mime refuses deeper ones). */
+const MAX_MIME_DEPTH = 32;
+
+/** A message that cannot be read as what it claims to be; `field` names the part of it. */
+export class MessageFormatError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** `Name <address>` (or the address alone), groups flattened. */
 function mailboxesOf(header: string): { display: string; address: string }[] {
   const parsed = PostalMime.addressParser(PostalMime.decodeWords(header)) as Mailbox[];
@@ -66,12 +87,28 @@ function decoderFor(part: GmailPart): InstanceType<typeof TextDecoder> {
   }
 }
 
-const textOf = (part: GmailPart): string =>
-  decoderFor(part).decode(Buffer.from(part.body?.data ?? '', 'base64url'));
+/**
+ * A part's text; with `maxChars`, only the start of it is decoded (at most 4 bytes a character:
+ * the base64url that holds that many bytes), so a 7 MB HTML part costs what its used prefix does.
+ */
+function textOf(part: GmailPart, maxChars = Infinity): string {
+  const data = part.body?.data ?? '';
+  const encoded = Number.isFinite(maxChars)
+    ? data.slice(0, Math.ceil((maxChars * 4) / 3) * 4)
+    : data;
+  return decoderFor(part).decode(Buffer.from(encoded, 'base64url'));
+}
 
+/**
+ * HTML made text. html-to-text walks the document recursively: past `maxDepth` levels it stops
+ * descending (what is deeper is left out), so a document nested 20 000 deep cannot overflow the
+ * stack. Entities become characters (`&lt;svg&gt;` becomes the text `<svg>`): this is text, and
+ * whatever shows it must escape it (search snippets do).
+ */
 const htmlToText = (html: string): string =>
-  convert(html, {
+  convert(html.slice(0, MAX_HTML_CHARS), {
     wordwrap: false,
+    limits: { maxDepth: MAX_HTML_DEPTH },
     selectors: [
       { selector: 'a', options: { ignoreHref: true } },
       { selector: 'img', format: 'skip' },
@@ -93,15 +130,19 @@ function bodyOf(payload: GmailPart): string {
   const plain = inline.find((part) => part.mimeType?.toLowerCase() === 'text/plain');
   if (plain) return textOf(plain);
   const html = inline.find((part) => part.mimeType?.toLowerCase() === 'text/html');
-  return html ? htmlToText(textOf(html)) : '';
+  return html ? htmlToText(textOf(html, MAX_HTML_CHARS)) : '';
 }
 
-/** The Date header, else Gmail's internalDate, else now (the import). */
+/**
+ * The Date header, else Gmail's internalDate, else now (the import). A header that is no date,
+ * or one outside the years 0001–9999, is ignored like a missing one (mail carries what senders
+ * wrote); the API's own `internalDate` was checked before.
+ */
 function sentAtOf(date: string | undefined, internalDate: string | undefined): Date {
   const fromHeader = date ? new Date(date) : undefined;
-  if (fromHeader && !Number.isNaN(fromHeader.getTime())) return fromHeader;
+  if (fromHeader && isStorableTime(fromHeader)) return fromHeader;
   const internal = internalDate ? new Date(Number(internalDate)) : undefined;
-  if (internal && !Number.isNaN(internal.getTime())) return internal;
+  if (internal && isStorableTime(internal)) return internal;
   return new Date();
 }
 
@@ -142,7 +183,12 @@ export async function parseGmailMessage(
   resource: GmailMessageResource,
 ): Promise<ParsedGmailMessage> {
   if (resource.raw !== undefined) {
-    const email = await PostalMime.parse(Buffer.from(resource.raw, 'base64url'));
+    const email = await PostalMime.parse(Buffer.from(resource.raw, 'base64url'), {
+      maxNestingDepth: MAX_MIME_DEPTH,
+    }).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : 'it is not a MIME message';
+      throw new MessageFormatError('raw', `raw could not be read: ${reason.slice(0, 200)}`);
+    });
     const header = (key: string) => email.headers.find((h) => h.key === key)?.value;
     return parsedOf(
       resource,

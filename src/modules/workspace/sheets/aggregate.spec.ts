@@ -54,4 +54,24 @@ describe('sheets aggregate', () => {
     const c = range('G1:G2', ['Else'], [['z']]);
     expect(aggregate([a, b, c], 'Cost', 'sum')).toEqual({ value: 3, rows: 2, skipped: 0 });
   });
+
+  // issue 21: a 30 000-digit cell ending in `x` held the event loop for 3.9 s
+  it('reads a 50 000-character cell in time linear in it, never backtracking over its digits', () => {
+    const cells = [1_000, 50_000].map((digits) => `${'1'.repeat(digits)}x`);
+    const times = cells.map((cell) => {
+      const started = performance.now();
+      const result = aggregate([range('A1:A2', ['n'], [[cell]])], 'n', 'sum');
+      expect(result).toEqual({ value: null, rows: 0, skipped: 1 });
+      return performance.now() - started;
+    });
+    expect(times[1]).toBeLessThan(50);
+  });
+
+  it('aggregates 300 000 rows: min, max and the column width without spreading arguments', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [i % 7 === 0 ? 'n/a' : i]);
+    const ranges = [range('A1:A300001', ['n'], rows)];
+    expect(columnOf(ranges[0], 'A')).toBe(0);
+    expect(aggregate(ranges, 'n', 'min')).toMatchObject({ value: 1 });
+    expect(aggregate(ranges, 'n', 'max')).toMatchObject({ value: 299_998 }); // 299 999 is a multiple of 7
+  });
 });

@@ -2,9 +2,9 @@ import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeor
 import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 export const SHEET_SEARCH_SQL =
-  "setweight(to_tsvector('english'::regconfig, sheet_title), 'A') || " +
-  "setweight(jsonb_to_tsvector('english'::regconfig, header, '[\"string\"]'::jsonb), 'B') || " +
-  "setweight(jsonb_to_tsvector('english'::regconfig, rows, '[\"string\", \"numeric\"]'::jsonb), 'C')";
+  "setweight(to_tsvector('english'::regconfig, left(sheet_title, 2000)), 'A') || " +
+  "setweight(to_tsvector('english'::regconfig, left(header::text, 10000)), 'B') || " +
+  "setweight(to_tsvector('english'::regconfig, left(rows::text, 100000)), 'C')";
 
 /** The values of one range of a spreadsheet (a Sheets ValueRange), its first row the header. */
 @Entity('sheet_ranges')

@@ -21,6 +21,7 @@ export class SyncJobsController {
   @HttpCode(202)
   @Operation('create_sync_job', {
     summary: 'Queue a pull from Gmail, Drive or Sheets into the casefile',
+    errors: ['NF_CASEFILE'],
   })
   @ApiEnvelopeResponse(SyncJobDto, { status: 202, description: 'Queued' })
   create(
@@ -35,6 +36,7 @@ export class SyncJobsController {
   @HttpCode(200)
   @Operation('cancel_sync_job', {
     summary: 'Cancel a job (its creator or a manager): it ends after the page in flight',
+    errors: ['NF_SYNC_JOB'],
   })
   @ApiEnvelopeResponse(SyncJobDto)
   cancel(@CurrentActor() actor: Actor, @PathId() id: string): Promise<SyncJobDto> {
@@ -44,6 +46,7 @@ export class SyncJobsController {
   @Get('sync-jobs/:id')
   @Operation('get_sync_job', {
     summary: "A sync job's status and progress",
+    errors: ['NF_SYNC_JOB'],
   })
   @ApiEnvelopeResponse(SyncJobDto)
   get(@CurrentActor() actor: Actor, @PathId() id: string): Promise<SyncJobDto> {
