@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Pool, PoolClient } from 'pg';
 import { DatabaseUnavailableError } from '../core/errors/system.errors';
 import { answeredWithin, DatabaseBreaker } from './database-breaker';
@@ -78,5 +79,46 @@ describe('answeredWithin (the heartbeat ping)', () => {
     const waiting = answeredWithin(new Promise(() => undefined), 100);
     blockFor(400);
     await expect(waiting).rejects.toThrow();
+  });
+});
+
+describe('DatabaseBreaker heartbeat against a server that accepts and never answers', () => {
+  let silent: Server;
+  let port: number;
+  const sockets = new Set<Socket>();
+
+  beforeEach(async () => {
+    silent = createServer((socket) => sockets.add(socket)); // a frozen PostgreSQL, as a client sees it
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    port = (silent.address() as { port: number }).port;
+  });
+  afterEach(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  const watchFor = async (breaker: DatabaseBreaker, ms: number, answer: boolean) => {
+    breaker.onApplicationBootstrap();
+    const until = Date.now() + ms;
+    let opened = false;
+    while (Date.now() < until && !opened) {
+      // what the pool's statements say meanwhile: answered, or nothing at all
+      if (answer) await breaker.guard(Promise.resolve());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      opened = !breaker.closed;
+    }
+    breaker.onApplicationShutdown();
+    return opened;
+  };
+
+  it('opens when neither the ping nor anything else is answered', async () => {
+    const breaker = new DatabaseBreaker(`postgres://nobody@127.0.0.1:${port}/none`);
+    expect(await watchFor(breaker, 3000, false)).toBe(true);
+  });
+
+  // issue 21 under load: a slow ping opened the breaker while the server answered everyone else
+  it('stays closed while other statements are answered, however slow the ping', async () => {
+    const breaker = new DatabaseBreaker(`postgres://nobody@127.0.0.1:${port}/none`);
+    expect(await watchFor(breaker, 3000, true)).toBe(false);
   });
 });

@@ -38,7 +38,9 @@ export async function answeredWithin(work: Promise<unknown>, ms: number): Promis
 /**
  * A circuit breaker (opossum) over a database heartbeat: a `SELECT 1` every 400 ms on a
  * connection of its own (never queued behind the pool's work). A ping that fails or does not
- * answer within 0.8 s — or any request that meets a connection-level failure — opens it; while
+ * answer within 0.8 s while nothing else is answered either — or any request that meets a
+ * connection-level failure — opens it (a slow ping while other statements are answered is a busy
+ * server, not a gone one); while
  * open, every statement and transaction fails at once with `503 SYS_DATABASE_UNAVAILABLE`, and
  * those already waiting on the database are answered 503 at that moment instead of after their
  * timeouts. Open, the heartbeat keeps trying on fresh connections and closes it on the first
@@ -52,6 +54,8 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
   private readonly busy = new Set<PoolClient>();
   private client: Client | undefined;
   private beating = false;
+  /** When a statement of any request was last answered (the server is there). */
+  private lastAnswerAt = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly url: string) {
@@ -116,12 +120,15 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
       work.then(
         (value) => {
           this.waiting.delete(reject);
+          this.lastAnswerAt = performance.now();
           resolve(value);
         },
         (error: unknown) => {
           this.waiting.delete(reject);
           // only a sign that the server is gone: a slow statement is its own request's failure
           if (isDatabaseUnreachableError(error)) this.open();
+          // an error of the statement itself: the server answered
+          else this.lastAnswerAt = performance.now();
           // as it came: errors of Node's net module may be of another realm (not `instanceof Error`)
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
@@ -146,6 +153,7 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
 
   private async ping(): Promise<void> {
     let client = this.client;
+    const started = performance.now();
     try {
       if (!client) {
         const fresh = new Client({
@@ -162,6 +170,9 @@ export class DatabaseBreaker implements OnApplicationBootstrap, OnApplicationShu
     } catch (error) {
       // a frozen server may never answer its goodbye: the connection is abandoned
       this.dropClient(client);
+      // a slow ping while the server answers other statements is a busy server, not a gone one:
+      // under load (one user's heavy imports) it must not fail everyone's requests
+      if (error instanceof PingTimeout && this.lastAnswerAt > started) return;
       throw error;
     }
   }

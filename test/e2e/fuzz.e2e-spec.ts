@@ -5,13 +5,15 @@ import { openSession } from '../factories/sessions';
 import { bearer, loggedInUser, type TokenPair } from '../factories/users';
 import { gmailMessage } from '../fixtures/google';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { createFreshDatabase } from '../support/test-database';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Schema = Json;
 
 /** Runs per operation: CI's budget; FUZZ_RUNS raises it, FUZZ_SEED replays a run. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+/** Fixed in CI, so a run is reproducible; any other seed explores further. */
+const SEED = Number(process.env.FUZZ_SEED ?? 20_261_207);
 
 /** Strings that broke the service once (issue 21), and their kin. */
 const HOSTILE_STRINGS = [
@@ -187,8 +189,13 @@ interface Operation {
   spec: Json;
 }
 
-/** Operations that end the caller's login or account run last, so the rest keep their fixtures. */
-const LAST = new Set(['logout', 'delete_casefile']);
+/**
+ * Operations that end a fixture run last, so the others meet live ones: closes, revocations and
+ * the deletion, then logout, which ends the caller's login.
+ */
+const ENDING = /^(close_|revoke_|delete_)/;
+const orderOf = (operationId: string) =>
+  operationId === 'logout' ? 2 : ENDING.test(operationId) ? 1 : 0;
 
 /**
  * Issue 21, point 12: a property-based pass over every operation of the served OpenAPI document.
@@ -210,8 +217,16 @@ describe('Fuzz: every operation of the OpenAPI document (issue 21)', () => {
     param === 'id' ? (own.find(([prefix]) => prefix.test(path))?.[1] ?? own[0][1]) : own[0][1];
   const api = () => request(t.app.getHttpServer());
 
+  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
+
   beforeAll(async () => {
-    t = await createTestApp();
+    // a database of its own: the sync jobs it queues must not reach another suite's workers,
+    // and its Google is a port where nothing listens
+    database = await createFreshDatabase('casefile_hub_test_fuzz');
+    t = await createTestApp({
+      databaseUrl: database.url,
+      env: { GOOGLE_API_BASE_URL: 'http://127.0.0.1:9' },
+    });
     const server = t.app.getHttpServer();
     doc = (await api().get('/v1/openapi.json').expect(200)).body as Json;
     user = await loggedInUser(server);
@@ -249,12 +264,15 @@ describe('Fuzz: every operation of the OpenAPI document (issue 21)', () => {
         if (spec) operations.push({ method, path, operationId: spec.operationId as string, spec });
       }
     }
-    operations.sort((a, b) => Number(LAST.has(a.operationId)) - Number(LAST.has(b.operationId)));
+    operations.sort((a, b) => orderOf(a.operationId) - orderOf(b.operationId));
     process.stdout.write(
       `fuzz: ${operations.length} operations × ${RUNS} runs, FUZZ_SEED=${SEED}\n`,
     );
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
 
   it('answers no request of any operation with a 5xx', async () => {
     const failures: string[] = [];

@@ -6,6 +6,7 @@ import { bearer, loggedInUser, login, newUserBody, registerUser } from '../facto
 import { FakeGoogle } from '../support/fake-google';
 import { withProbe } from '../support/probe';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { createFreshDatabase } from '../support/test-database';
 import { TestToolsModule } from '../support/tools';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,10 +25,15 @@ describe('Secrets at rest and in logs (issue 21)', () => {
   let db: DataSource;
   const api = () => request(t.app.getHttpServer());
 
+  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
+
   beforeAll(async () => {
     google = await FakeGoogle.start();
+    // a database of its own: its sync job must be run by this app's workers, against its fake
+    database = await createFreshDatabase('casefile_hub_test_secrets');
     t = await createTestApp({
-      env: { GOOGLE_API_BASE_URL: google.baseUrl, TOOL_TIMEOUT_MS: '1000' },
+      databaseUrl: database.url,
+      env: { GOOGLE_API_BASE_URL: google.baseUrl, TOOL_TIMEOUT_MS: '3000' },
       imports: [TestToolsModule],
     });
     probe = await createTestApp({ ...withProbe, env: { DB_STATEMENT_TIMEOUT_MS: '500' } });
@@ -36,6 +42,7 @@ describe('Secrets at rest and in logs (issue 21)', () => {
   afterAll(async () => {
     await Promise.all([t.close(), probe.close()]);
     await google.close();
+    await database.drop();
   });
 
   it('never stores a new API key for replay: a retry answers the key as null', async () => {
@@ -93,15 +100,17 @@ describe('Secrets at rest and in logs (issue 21)', () => {
       .expect(202);
     // tools that fail, time out, or run out of room
     const session = await openSession(server, tokens, 'tool');
-    for (const [tool, parameters] of [
-      ['test.throw', {}],
-      ['test.spin', { forever: true }],
-      ['test.big', { bytes: 1_000_000 }],
+    for (const [tool, parameters, code] of [
+      ['test.throw', {}, 'TOOL_FAILED'],
+      ['test.spin', { forever: true }, 'TOOL_TIMEOUT'],
+      ['test.big', { bytes: 1_000_000 }, 'TOOL_RESULT_TOO_LARGE'],
     ] as const) {
-      await api()
+      const ran = await api()
         .post(`/v1/tool-sessions/${session.id}/requests`)
         .set('Authorization', bearer(tokens))
-        .send({ tool, parameters });
+        .send({ tool, parameters })
+        .expect(201);
+      expect(ran.body.data.error.code).toBe(code);
     }
     // failed statements that carry the secrets as bind parameters, a statement timeout, a crash
     const [{ hash }] = await db.query<Json[]>(

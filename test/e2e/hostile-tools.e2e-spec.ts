@@ -1,3 +1,4 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -13,6 +14,15 @@ import { createTestApp, type TestApp } from '../support/test-app';
 import { TestToolsModule } from '../support/tools';
 
 type User = TokenPair & { id: string };
+
+/** Waits for a condition of the app's state (never a fixed pause). */
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
@@ -96,7 +106,7 @@ describe('Hostile tool runs (issue 21)', () => {
         newSession(t, attacker),
         newSession(t, victim),
       ]);
-      // every worker process gets the attempt (two of them here)
+      // a few attempts, whichever worker process takes each
       for (let i = 0; i < 4; i++) {
         const res = await run(t, attacker, attackerSession, 'math.evaluate', {
           expression: 'config({number: "BigNumber", precision: 14})',
@@ -110,6 +120,95 @@ describe('Hostile tool runs (issue 21)', () => {
         const res = await run(t, victim, victimSession, 'math.evaluate', { expression: '1/3' });
         expect(res.body.data.result).toEqual({ value: 1 / 3 });
       }
+    });
+  });
+
+  describe('what tools and models hand back', () => {
+    let t: TestApp;
+    let db: DataSource;
+    beforeAll(async () => {
+      t = await createTestApp({ imports: [TestToolsModule] });
+      db = t.app.get(DataSource);
+      await t.app.get(ToolRunner).warmedUp;
+    });
+    afterAll(() => t.close());
+
+    it('records a result holding a NUL as a failed run, never a 500', async () => {
+      const user = await newUser(t);
+      const session = await newSession(t, user);
+      // the body's text is a backslash-u escape, not a NUL: the edge lets it in, mathjs reads it
+      for (const expression of ['"\\u0000"', '"a\\ud800b"']) {
+        const res = await request(t.app.getHttpServer())
+          .post(`/v1/tool-sessions/${session}/requests`)
+          .set('Authorization', bearer(user))
+          .set('Content-Type', 'application/json')
+          .send(
+            `{"tool":"math.evaluate","parameters":{"expression":${JSON.stringify(expression)}}}`,
+          );
+        expect(res.status).toBe(201);
+        expect(res.body.data).toMatchObject({
+          status: 'failed',
+          error: { code: 'TOOL_FAILED', message: expect.stringContaining('cannot be stored') },
+        });
+      }
+    });
+
+    it("refuses a model's tool call whose arguments hold a NUL to the model, never a 500", async () => {
+      const user = await newUser(t);
+      const chat = (await openSession(t.app.getHttpServer(), user, 'chat')).id as string;
+      const res = await request(t.app.getHttpServer())
+        .post(`/v1/chat/sessions/${chat}/messages`)
+        .set('Authorization', bearer(user))
+        .send({ content: '/tool text.stats {"text": "a\\u0000b"}' });
+      expect(res.status).toBe(201);
+      const tool = (res.body.data.messages as Json[]).find((m) => m.role === 'tool') as Json;
+      expect(JSON.parse(tool.content as string)).toMatchObject({
+        status: 'failed',
+        error: { code: 'VAL_TOOL_PARAMETERS' },
+      });
+    });
+
+    it("records a tool's failed statement as the tool's failure: the request still answers 201", async () => {
+      const user = await newUser(t);
+      const session = await newSession(t, user);
+      const res = await run(t, user, session, 'test.sql_error', {});
+      expect(res.status).toBe(201);
+      expect(res.body.data).toMatchObject({ status: 'failed', error: { code: 'TOOL_FAILED' } });
+      const [row] = await db.query<Json[]>(
+        'SELECT count(*)::int AS n FROM tool_requests WHERE session_id = $1',
+        [session],
+      );
+      expect(row.n).toBe(1);
+    });
+
+    it('replays a retry on the current route after the bound session expired, never runs it twice', async () => {
+      const user = await newUser(t);
+      const session = await newSession(t, user);
+      const bound = await request(t.app.getHttpServer())
+        .post('/v1/auth/session-token')
+        .set('Authorization', bearer(user))
+        .send({ session_id: session })
+        .expect(200);
+      const token = bound.body.data.access_token as string;
+      const send = () =>
+        request(t.app.getHttpServer())
+          .post('/v1/tool-sessions/current/requests')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Idempotency-Key', 'k-current')
+          .send({ tool: 'text.stats', parameters: { text: 'once' } });
+      const first = await send().expect(201);
+      await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [
+        session,
+      ]);
+      const retry = await send().expect(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.body.data.id).toBe(first.body.data.id);
+      const [row] = await db.query<Json[]>(
+        `SELECT count(*)::int AS n FROM tool_requests r JOIN sessions s ON s.id = r.session_id
+          WHERE s.user_id = $1`,
+        [user.id],
+      );
+      expect(row.n).toBe(1);
     });
   });
 
@@ -138,7 +237,7 @@ describe('Hostile tool runs (issue 21)', () => {
       const spinning = heavy.map((user, i) =>
         run(t, user, sessions[i], 'test.spin', { ms: 2500 }).then((res) => res),
       );
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the three are running
+      await until(() => t.app.get(ToolRunner).workerLoad.running === 3); // the three are running
       const bystander = await newUser(t);
       const session = await newSession(t, bystander);
       const started = performance.now();
@@ -169,6 +268,20 @@ describe('Hostile tool runs (issue 21)', () => {
         [sessions],
       );
       expect(recorded[0].n).toBe(2);
+    });
+
+    it("keeps event-loop tools within the user's share too (they hold database connections)", async () => {
+      const user = await newUser(t);
+      const sessions = await Promise.all([1, 2, 3].map(() => newSession(t, user)));
+      const answers = await Promise.all(
+        sessions.map((session) => run(t, user, session, 'test.wait', { ms: 800 })),
+      );
+      expect(answers.map((res) => res.status).sort()).toEqual([201, 201, 429]);
+      const refused = answers.find((res) => res.status === 429) as request.Response;
+      expect(refused.body.errors[0]).toMatchObject({
+        code: 'TOOL_CAPACITY',
+        details: { reason: 'user_queue' },
+      });
     });
 
     it('refuses runs once the whole queue is full', async () => {
@@ -206,15 +319,15 @@ describe('Hostile tool runs (issue 21)', () => {
         newSession(t, b),
         newSession(t, c),
       ]);
-      const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const runner = t.app.get(ToolRunner);
       // a holds the one worker for a timeout, then b for another; c waits behind both
-      const [ranA, ranB, waitedC] = await Promise.all([
-        run(t, a, sa, 'test.spin', { forever: true }),
-        later(100).then(() => run(t, b, sb, 'test.spin', { forever: true })),
-        later(200).then(() => run(t, c, sc, 'text.stats', { text: 'x' })),
-      ]);
-      expect(ranA.body.data.error.code).toBe('TOOL_TIMEOUT');
-      expect(ranB.body.data.error.code).toBe('TOOL_TIMEOUT');
+      const ranA = run(t, a, sa, 'test.spin', { forever: true }).then((res) => res);
+      await until(() => runner.workerLoad.running === 1);
+      const ranB = run(t, b, sb, 'test.spin', { forever: true }).then((res) => res);
+      await until(() => runner.workerLoad.waiting === 1);
+      const waitedC = await run(t, c, sc, 'text.stats', { text: 'x' });
+      expect((await ranA).body.data.error.code).toBe('TOOL_TIMEOUT');
+      expect((await ranB).body.data.error.code).toBe('TOOL_TIMEOUT');
       expect(waitedC.status).toBe(429);
       expect(waitedC.headers['retry-after']).toBe('1');
       expect(waitedC.body.errors[0]).toMatchObject({
@@ -241,7 +354,12 @@ describe('Hostile tool runs (issue 21)', () => {
         overrides: [
           {
             token: ToolRunner,
-            inject: [AppConfig, getToken(TOOL_EXECUTIONS_TOTAL), getToken(TOOL_EXECUTION_DURATION)],
+            inject: [
+              AppConfig,
+              getToken(TOOL_EXECUTIONS_TOTAL),
+              getToken(TOOL_EXECUTION_DURATION),
+              TransactionHost,
+            ],
             factory: (...deps: never[]) =>
               new BreakableRunner(...(deps as unknown as ConstructorParameters<typeof ToolRunner>)),
           },
@@ -268,12 +386,12 @@ describe('Hostile tool runs (issue 21)', () => {
         }
         await request(t.app.getHttpServer()).get('/health/live').expect(200);
         runner.broken = false;
+        // the broken processes still listed fail their one run each, then good ones serve
         const healed = [];
-        for (let i = 0; i < 4; i++) {
+        for (let i = 0; i < 5; i++) {
           healed.push((await run(t, user, session, 'text.stats', { text: 'x' })).body.data.status);
         }
-        expect(healed.at(-1)).toBe('succeeded');
-        expect(healed.filter((status) => status === 'succeeded').length).toBeGreaterThanOrEqual(3);
+        expect(healed.slice(-2)).toEqual(['succeeded', 'succeeded']);
       } finally {
         await t.close();
       }

@@ -29,7 +29,9 @@ export function newUserBody(
 
 export async function registerUser(app: App, overrides = {}): Promise<TestUser> {
   const body = newUserBody(overrides);
-  const res = await request(app).post('/v1/auth/register').send(body).expect(201);
+  const res = await request(app).post('/v1/auth/register').send(body);
+  // the body says why (a CI failure that reads only "got 503" is a riddle)
+  if (res.status !== 201) throw new Error(`register → ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.data.id as string, ...body };
 }
 
@@ -39,8 +41,8 @@ export async function login(
 ): Promise<TokenPair> {
   const res = await request(app)
     .post('/v1/auth/login')
-    .send({ email: user.email, password: user.password })
-    .expect(200);
+    .send({ email: user.email, password: user.password });
+  if (res.status !== 200) throw new Error(`login → ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as TokenPair;
 }
 

@@ -58,6 +58,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     // each worker process compiles the tools with ts-node as it starts: two are enough here
     TOOL_WORKERS: '2',
+    // the suites share one PostgreSQL on a 2-core machine: under the heavy ones a new connection
+    // can take seconds (the database-resilience suite sets the production default itself)
+    DB_CONNECT_TIMEOUT_MS: '10000',
     ...options.env,
   });
   const logs = new LogCapture();

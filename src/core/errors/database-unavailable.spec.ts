@@ -52,6 +52,12 @@ describe('isDatabaseUnavailableError', () => {
     expect(isDatabaseUnreachableError(timeout)).toBe(false);
     expect(isDatabaseUnreachableError(withCode('53300'))).toBe(false);
     expect(isDatabaseUnreachableError(new Error('Query read timeout'))).toBe(false);
+    // every pool connection busy (a user's slow requests), not a server that went away
+    const poolFull = new Error('timeout exceeded when trying to connect');
+    expect(isDatabaseUnreachableError(poolFull)).toBe(false);
+    expect(isDatabaseUnavailableError(poolFull)).toBe(true);
+    const neverAnswered = new Error('Connection terminated due to connection timeout');
+    expect(isDatabaseUnreachableError(neverAnswered)).toBe(true);
     for (const gone of [withCode('ECONNREFUSED'), withCode('57P01'), withCode('08006')]) {
       expect(isDatabaseUnreachableError(gone)).toBe(true);
     }

@@ -17,9 +17,8 @@ const GONE_SQLSTATES = new Set([
   '57P03', // cannot_connect_now: starting up or shutting down
 ]);
 
-/** Messages node-postgres uses for pool and connection timeouts and dropped connections. */
+/** Messages node-postgres uses for connections that dropped or never opened. */
 const CONNECTION_MESSAGES = [
-  'timeout exceeded when trying to connect',
   'Connection terminated',
   'Client has encountered a connection error',
   'Connection is not established',
@@ -27,8 +26,13 @@ const CONNECTION_MESSAGES = [
 
 /** The server is there but says "not now": 503, and nothing says it is gone. */
 const BUSY_SQLSTATES = new Set(['53300']); // too_many_connections
-/** node-postgres's client-side `query_timeout` (the job queue's pool sets one): one query was slow. */
-const CLIENT_TIMEOUT_MESSAGE = 'Query read timeout';
+/**
+ * Busy, not gone: node-postgres's client-side `query_timeout` (the job queue's pool sets one: one
+ * query was slow), and pg-pool's wait for a free connection past `connectionTimeoutMillis` (every
+ * connection busy: a server that does not answer a new connection is "Connection terminated due
+ * to connection timeout" instead).
+ */
+const BUSY_MESSAGES = ['Query read timeout', 'timeout exceeded when trying to connect'];
 
 /** Our `statement_timeout` cancelled a statement: that request was slow, the server is fine. */
 const STATEMENT_TIMEOUT = '57014'; // query_canceled
@@ -81,7 +85,7 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
       error,
       (code, message) =>
         (typeof code === 'string' && BUSY_SQLSTATES.has(code)) ||
-        (typeof message === 'string' && message.includes(CLIENT_TIMEOUT_MESSAGE)),
+        (typeof message === 'string' && BUSY_MESSAGES.some((text) => message.includes(text))),
     )
   );
 }

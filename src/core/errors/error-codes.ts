@@ -130,7 +130,7 @@ export const ERROR_CODES = {
   TOOL_CAPACITY: {
     status: 429,
     meaning:
-      'The caller already has as many tool runs in flight as one user may, or the tool queue is full; retry after `Retry-After` seconds.',
+      "The caller's share of the tools is used up (`details.reason`: `user_queue`), the tool queue is full (`queue`), or no place came free within the tool timeout (`wait`); nothing ran. Retry after `Retry-After` seconds.",
   },
   SYS_INTERNAL: {
     status: 500,

@@ -57,6 +57,14 @@ function unstorable(field: string): FieldError {
   };
 }
 
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+
+/**
+ * Text made storable: a NUL or a lone surrogate becomes U+FFFD. For what no client sent and no
+ * one can refuse — a model's output, a tool's error message — where the edge never saw it.
+ */
+export const toStorableText = (text: string): string => text.replace(UNSTORABLE_ALL, '\uFFFD');
+
 /** Refuses with `400 VAL_FAILED` (naming the field) what `findHostileInput` finds. */
 export function assertNoHostileInput(value: unknown, maxDepth = MAX_JSON_DEPTH, root = ''): void {
   const problem = findHostileInput(value, maxDepth, root);

@@ -113,7 +113,12 @@ export class RequestHubInterceptor implements NestInterceptor {
         key === undefined
           ? undefined
           : await this.idempotency
-              .claim(req, key, { sessionId: ctx.sessionId, secretFields: plan.secretFields })
+              // the session the token binds, not the one this request resolved: a retry after
+              // it expired (and was replaced) is the same request, and replays
+              .claim(req, key, {
+                sessionId: ctx.actor?.session?.id,
+                secretFields: plan.secretFields,
+              })
               .catch(async (error: unknown) => {
                 await this.runErrorHooks(ctx, plan.hooks, error);
                 throw error;

@@ -23,7 +23,8 @@ export function Idempotent(options: IdempotentOptions = {}): MethodDecorator {
       required: false,
       description:
         '1–255 characters. The same key with the same body on the same path, by the same caller, ' +
-        'within 24 h replays the stored response (`Idempotent-Replayed: true`) once the request has ' +
+        'within IDEMPOTENCY_TTL_SECONDS (24 h by default) replays the stored response ' +
+        '(`Idempotent-Replayed: true`) once the request has ' +
         'passed the checks it would meet; with another body → 422; while running → 409.' +
         secret,
     }),

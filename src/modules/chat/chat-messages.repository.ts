@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
+import { toStorableText } from '../../core/http/hostile-input';
 import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
 import type { ChatMessageEntity } from './chat-message.entity';
 
@@ -19,7 +20,10 @@ export type NewChatMessage = Omit<ChatMessageEntity, 'id' | 'createdAt'> &
 export class ChatMessagesRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Stores a message at once: a turn is kept as far as it got, whatever ends it. */
+  /**
+   * Stores a message at once: a turn is kept as far as it got, whatever ends it. A model's text
+   * never passed the input edge: a NUL or a lone surrogate in it is stored as U+FFFD.
+   */
   async insert(message: NewChatMessage): Promise<ChatMessageEntity> {
     const row = await this.sql.one<ChatMessageEntity>(
       `INSERT INTO chat_messages AS m
@@ -31,9 +35,17 @@ export class ChatMessagesRepository {
         message.sessionId,
         message.turnId,
         message.role,
-        message.content,
-        message.toolCalls === null ? null : JSON.stringify(message.toolCalls),
-        message.toolCallId,
+        toStorableText(message.content),
+        message.toolCalls === null
+          ? null
+          : JSON.stringify(
+              message.toolCalls.map((call) => ({
+                id: toStorableText(call.id),
+                name: toStorableText(call.name),
+                arguments: toStorableText(call.arguments),
+              })),
+            ),
+        message.toolCallId === null ? null : toStorableText(message.toolCallId),
       ],
     );
     return row as ChatMessageEntity;

@@ -49,7 +49,7 @@ export class ToolSessionsModule implements OnModuleInit {
     private readonly runner: ToolRunner,
   ) {}
 
-  /** Worker threads start once the registry knows which files hold worker tools. */
+  /** Worker processes start once the registry knows which files hold worker tools. */
   onModuleInit(): void {
     const files = this.registry
       .list()

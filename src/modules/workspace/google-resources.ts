@@ -69,7 +69,8 @@ const DRIVE_FILE = {
     id: ID,
     name: { type: 'string', maxLength: 1000 },
     mimeType: { type: 'string', maxLength: 255 },
-    description: TEXT,
+    // metadata, not the document (that is content_text): capped, as lists answer it whole
+    description: { type: 'string', maxLength: 100_000 },
     modifiedTime: { type: 'string', maxLength: 64 },
     size: { type: 'string', pattern: '^[0-9]{1,19}$' },
     webViewLink: { type: 'string', maxLength: 2048 },
@@ -78,7 +79,10 @@ const DRIVE_FILE = {
       maxItems: 100,
       items: {
         type: 'object',
-        properties: { displayName: { type: 'string' }, emailAddress: { type: 'string' } },
+        properties: {
+          displayName: { type: 'string', maxLength: 1000 },
+          emailAddress: { type: 'string', maxLength: 1000 },
+        },
       },
     },
     content_text: TEXT,

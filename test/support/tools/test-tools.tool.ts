@@ -3,6 +3,7 @@ import {
   type ToolContext,
   type ToolImplementation,
 } from '../../../src/modules/tool-sessions/registry/tool.decorator';
+import { Sql } from '../../../src/database/sql';
 
 /** Busy for `ms` milliseconds without ever yielding; `forever` never returns. */
 @Tool({
@@ -80,5 +81,20 @@ export class AllocateTool implements ToolImplementation {
   execute(): never {
     const hoard: number[][] = [];
     for (;;) hoard.push(new Array<number>(1_000_000).fill(hoard.length));
+  }
+}
+
+/** An event-loop tool whose statement fails in PostgreSQL (a division by zero). */
+@Tool({
+  name: 'test.sql_error',
+  description: 'Test only: a statement that fails',
+  parameters: { type: 'object', additionalProperties: false },
+  runsIn: 'event-loop',
+})
+export class SqlErrorTool implements ToolImplementation {
+  constructor(private readonly sql: Sql) {}
+
+  async execute(): Promise<unknown> {
+    return this.sql.rows('SELECT 1 / 0 AS never');
   }
 }

@@ -28,6 +28,7 @@ import { TurnEventsRepository } from './turn-events.repository';
 import { TurnRecorder } from './turn-recorder';
 import { TurnSignals } from './turn-signals';
 import { type OpenCalls, TurnToolCalls } from './turn-tool-calls';
+import { toStorableText } from '../../../core/http/hostile-input';
 
 /** How much of the conversation a model is shown. */
 const HISTORY_LIMIT = 50;
@@ -216,7 +217,8 @@ export class ChatTurns implements OnModuleDestroy {
           message: { id, session_id: session.id, turn_id: recorder.turnId, role: 'assistant' },
         });
         const reply = await this.model.reply(request, (text) =>
-          recorder.emit('message.delta', { message_id: id, text }),
+          // stored as an event (jsonb): a model's NUL or lone surrogate cannot be
+          recorder.emit('message.delta', { message_id: id, text: toStorableText(text) }),
         );
         const calls = lastRound ? [] : reply.toolCalls;
         const assistant = await store({

@@ -8,6 +8,7 @@ import { ToolSessionsService } from '../../tool-sessions/tool-sessions.service';
 import type { ModelToolCall } from '../providers/chat-model';
 import { toolOutcome } from './conversation';
 import type { TurnRecorder } from './turn-recorder';
+import { findHostileInput, MAX_JSON_DEPTH } from '../../../core/http/hostile-input';
 
 /**
  * The tool path's refusals, before a tool runs: answered to the model, not failed turns. Besides
@@ -120,6 +121,15 @@ export class TurnToolCalls {
       return refused({
         code: 'VAL_TOOL_PARAMETERS',
         message: 'The arguments are not a JSON object',
+      });
+    }
+    // the model's arguments never passed the input edge: the same check, here
+    const hostile = findHostileInput(parameters, MAX_JSON_DEPTH, 'parameters');
+    if (hostile) {
+      return refused({
+        code: 'VAL_TOOL_PARAMETERS',
+        message: 'The arguments hold what no tool takes',
+        details: { fields: [hostile] },
       });
     }
     try {

@@ -77,7 +77,7 @@ export class ToolCapacity {
     });
   }
 
-  /** Runs and waiting runs right now (for metrics and tests). */
+  /** Runs and waiting runs right now. */
   get load(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waitingTotal };
   }

@@ -1,5 +1,5 @@
 import { setPriority } from 'node:os';
-import { worker } from 'workerpool';
+import { worker, workerEmit } from 'workerpool';
 import type { ToolImplementation } from '../registry/tool.decorator';
 import { type SerialisedResult, serialiseResult } from './tool-result';
 import { type ToolTask, WORKER_METHODS } from './tool-task';
@@ -28,6 +28,8 @@ for (const file of JSON.parse(process.argv[2] ?? '[]') as string[]) {
 
 /** Runs one tool; its result is serialised here, so an oversized one never travels back. */
 async function run(task: ToolTask): Promise<SerialisedResult> {
+  // the runner's TOOL_TIMEOUT_MS counts from here (not from a start-up it was handed to)
+  workerEmit({ started: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Tool = (require(task.file) as Record<string, ToolClass>)[task.exportName];
   const result = await new Tool().execute(task.ctx, task.params);

@@ -3,7 +3,10 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { extname, join } from 'node:path';
 import type { Counter, Histogram } from 'prom-client';
 import { type Pool, pool, Promise as WorkerPromise, TerminateError } from 'workerpool';
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { AppConfig } from '../../../config/app-config';
+import { isStatementTimeoutError } from '../../../core/errors/database-unavailable';
+import { findHostileInput, toStorableText } from '../../../core/http/hostile-input';
 import { DomainError } from '../../../core/errors/domain-error';
 import type { ErrorCode } from '../../../core/errors/error-codes';
 import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../../../core/metrics/metric-names';
@@ -30,6 +33,14 @@ class ToolTimeout extends Error {}
 const MAX_MESSAGE_LENGTH = 500;
 /** What a worker wrote to stderr is kept, this much of it, for the log line of its death. */
 const STDERR_KEPT = 4_000;
+/** How long a worker process may take to start a run it was handed, on top of the timeout. */
+const WORKER_START_ALLOWANCE_MS = 10_000;
+/** What a worker process says during a run: that the tool started, and its output. */
+interface WorkerEvent {
+  started?: boolean;
+  stderr?: string;
+  stdout?: string;
+}
 /** A worker past its timeout is killed this soon (it cannot answer a polite request while busy). */
 const KILL_AFTER_MS = 100;
 
@@ -48,22 +59,38 @@ const KILL_AFTER_MS = 100;
 export class ToolRunner implements OnApplicationShutdown {
   private readonly logger = new Logger('ToolRunner');
   private pool: Pool | undefined;
-  private readonly capacity: ToolCapacity;
+  /** The worker processes, shared out. */
+  private readonly workerCapacity: ToolCapacity;
+  /**
+   * Event-loop tools hold a database connection while they run: at most half the pool at once,
+   * shared out the same way, so one user's searches cannot take the connections from everyone.
+   */
+  private readonly eventLoopCapacity: ToolCapacity;
   private stopping = false;
 
   constructor(
     private readonly config: AppConfig,
     @InjectMetric(TOOL_EXECUTIONS_TOTAL) private readonly executions: Counter<string>,
     @InjectMetric(TOOL_EXECUTION_DURATION) private readonly duration: Histogram<string>,
+    private readonly txHost: TransactionHost,
   ) {
     const tools = config.tools;
-    this.capacity = new ToolCapacity({
-      slots: tools.workers,
+    const shares = {
       perUser: tools.userConcurrency,
       perUserWaiting: tools.userQueue,
       waiting: tools.queueSize,
       maxWaitMs: tools.timeoutMs,
+    };
+    this.workerCapacity = new ToolCapacity({ ...shares, slots: tools.workers });
+    this.eventLoopCapacity = new ToolCapacity({
+      ...shares,
+      slots: Math.max(1, Math.floor(config.database.poolSize / 2)),
     });
+  }
+
+  /** Worker tool runs running and waiting for a worker right now. */
+  get workerLoad(): { running: number; waiting: number } {
+    return this.workerCapacity.load;
   }
 
   /** Settles once every worker has answered a task (its tools' files loaded). */
@@ -96,7 +123,7 @@ export class ToolRunner implements OnApplicationShutdown {
         env: { NODE_ENV: this.config.nodeEnv },
       },
     });
-    const warmUp = () => this.onPool(WORKER_METHODS.warmUp, [], () => undefined);
+    const warmUp = () => this.onPool(WORKER_METHODS.warmUp, []);
     this.warmedUp = Promise.all(Array.from({ length: workers }, warmUp)).then(
       () => undefined,
       (error: unknown) => {
@@ -116,23 +143,25 @@ export class ToolRunner implements OnApplicationShutdown {
   }
 
   /**
-   * One run. A worker tool first takes a place among the workers (ToolCapacity), which may
-   * refuse with `429 TOOL_CAPACITY` before anything ran.
+   * One run. It first takes a place (ToolCapacity): among the worker processes, or, for an
+   * event-loop tool, among the database connections tools may hold; a refusal is `429
+   * TOOL_CAPACITY` before anything ran.
    */
   async run(
     tool: RegisteredTool,
     ctx: ToolContext,
     params: Record<string, unknown>,
   ): Promise<ToolOutcome> {
-    const release =
-      tool.definition.runsIn === 'worker' ? await this.capacity.acquire(ctx.userId) : undefined;
+    const capacity =
+      tool.definition.runsIn === 'worker' ? this.workerCapacity : this.eventLoopCapacity;
+    const release = await capacity.acquire(ctx.userId);
     const startedAt = new Date();
     const started = performance.now();
     let outcome: Pick<ToolOutcome, 'status' | 'resultJson' | 'error'>;
     try {
       outcome = await this.settle(tool, ctx, params);
     } finally {
-      release?.();
+      release();
     }
     const durationMs = Math.round(performance.now() - started);
     const name = tool.definition.name;
@@ -163,10 +192,25 @@ export class ToolRunner implements OnApplicationShutdown {
           `The result is ${result.tooLarge} bytes; at most ${maxResultBytes} are kept`,
         );
       }
+      // a result is made of the tool's input: `"\u0000"` in an expression is a NUL in its value,
+      // which PostgreSQL cannot store (the record, and the request, would fail)
+      if (findHostileInput(JSON.parse(result.json), Infinity)) {
+        return failed(
+          'TOOL_FAILED',
+          'The result holds text that cannot be stored (a NUL or an unpaired UTF-16 surrogate)',
+        );
+      }
       return { status: 'succeeded', resultJson: result.json, error: null };
     } catch (error) {
-      if (error instanceof ToolTimeout || error instanceof WorkerPromise.TimeoutError) {
+      if (
+        error instanceof ToolTimeout ||
+        error instanceof WorkerPromise.TimeoutError ||
+        error instanceof WorkerPromise.CancellationError
+      ) {
         return failed('TOOL_TIMEOUT', `The tool did not finish within ${timeoutMs} ms`);
+      }
+      if (isStatementTimeoutError(error)) {
+        return failed('SYS_STATEMENT_TIMEOUT', "The tool's query ran past the statement timeout");
       }
       if (error instanceof WorkerLost) {
         return failed('SYS_TOOL_WORKER_FAILED', error.message);
@@ -189,9 +233,20 @@ export class ToolRunner implements OnApplicationShutdown {
       params,
       maxResultBytes: this.config.tools.maxResultBytes,
     };
-    return this.onPool(WORKER_METHODS.run, [task], (pending) => {
-      void pending.timeout(this.config.tools.timeoutMs);
-    }) as Promise<SerialisedResult>;
+    const { timeoutMs } = this.config.tools;
+    let timer: NodeJS.Timeout | undefined;
+    return (
+      this.onPool(WORKER_METHODS.run, [task], {
+        // TOOL_TIMEOUT_MS counts from the moment the tool starts in its process, not from the
+        // hand-over: a replacement process still starting (after another user's run was killed)
+        // is not this run's time
+        started: (pending) => {
+          timer = setTimeout(() => void pending.cancel(), timeoutMs);
+        },
+        // a process that never starts the tool is given up on after its start-up allowance too
+        handedOver: (pending) => void pending.timeout(timeoutMs + WORKER_START_ALLOWANCE_MS),
+      }) as Promise<SerialisedResult>
+    ).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -202,19 +257,23 @@ export class ToolRunner implements OnApplicationShutdown {
   private async onPool(
     method: string,
     args: unknown[],
-    arm: (pending: WorkerPromise<unknown>) => void,
+    arm: {
+      handedOver?: (pending: WorkerPromise<unknown>) => void;
+      started?: (pending: WorkerPromise<unknown>) => void;
+    } = {},
   ): Promise<unknown> {
     if (!this.pool) throw new WorkerLost('the tool workers are not started');
     let stderr = '';
-    const pending = this.pool.exec(method, args, {
+    const pending: WorkerPromise<unknown> = this.pool.exec(method, args, {
       // workerpool calls this for every task the process runs: it must always be given
-      on: (payload: { stderr?: string; stdout?: string }) => {
+      on: (payload: WorkerEvent) => {
+        if (payload.started) arm.started?.(pending);
         if (payload.stderr && stderr.length < STDERR_KEPT) {
           stderr = (stderr + payload.stderr).slice(0, STDERR_KEPT);
         }
       },
     });
-    arm(pending);
+    arm.handedOver?.(pending);
     try {
       return await pending;
     } catch (error) {
@@ -246,12 +305,12 @@ export class ToolRunner implements OnApplicationShutdown {
       });
     });
     try {
-      const result = await Promise.race([
-        Promise.resolve().then(() =>
-          tool.instance.execute({ ...ctx, signal: abort.signal }, params),
-        ),
-        aborted,
-      ]);
+      // outside the request's transaction: a statement of the tool that fails (or times out) is
+      // the tool's failure, recorded as such, and must not abort the transaction the record needs
+      const running = this.txHost.withoutTransaction(() =>
+        Promise.resolve(tool.instance.execute({ ...ctx, signal: abort.signal }, params)),
+      );
+      const result = await Promise.race([running, aborted]);
       return serialiseResult(result, this.config.tools.maxResultBytes);
     } finally {
       clearTimeout(timer);
@@ -279,5 +338,7 @@ function messageOf(error: unknown): string {
 }
 
 function failed(code: ToolErrorCode, message: string) {
-  return { status: 'failed' as const, resultJson: null, error: { code, message } };
+  // a tool's message may quote its input or output: it is stored too
+  const error = { code, message: toStorableText(message) };
+  return { status: 'failed' as const, resultJson: null, error };
 }

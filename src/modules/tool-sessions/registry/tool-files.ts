@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Type } from '@nestjs/common';
 import { TOOL_METADATA } from './tool.decorator';
 
-/** Where a tool class can be loaded from, by a worker thread. */
+/** Where a tool class can be loaded from, by a worker process. */
 export interface ToolSource {
   file: string;
   exportName: string;
@@ -14,7 +14,7 @@ const sources = new WeakMap<object, ToolSource>();
 /**
  * Every tool class in the `*.tool.ts` (built: `.js`) files of `dir`: a module lists them as
  * providers with `...toolsIn(dir)`, so adding a tool is adding one file. Remembers each class's
- * file, so a worker thread can load the same class.
+ * file, so a worker process can load the same class.
  */
 export function toolsIn(dir: string): Type[] {
   const tools: Type[] = [];

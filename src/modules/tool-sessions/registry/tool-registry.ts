@@ -11,7 +11,7 @@ import { TOOL_METADATA, type ToolDefinition, type ToolImplementation } from './t
 export interface RegisteredTool {
   definition: Required<ToolDefinition>;
   instance: ToolImplementation;
-  /** Where a worker thread loads it from (worker tools). */
+  /** Where a worker process loads it from (worker tools). */
   source?: ToolSource;
   validate: ValidateFunction;
 }

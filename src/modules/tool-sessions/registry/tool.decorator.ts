@@ -13,11 +13,13 @@ export interface ToolDefinition {
   /** Runs only in a session that belongs to a casefile (else `422 BR_CASEFILE_REQUIRED`). */
   requiresCasefile?: boolean;
   /**
-   * `worker` (default): pure computation, run on a worker thread that is terminated when it passes
-   * TOOL_TIMEOUT_MS — even a tool stuck in a loop cannot hold the event loop. Such a tool has no
-   * constructor dependencies and lives in a `*.tool.ts` file loaded with `toolsIn()`.
+   * `worker` (default): pure computation, run in a worker process that is killed when it passes
+   * TOOL_TIMEOUT_MS — even a tool stuck in a loop, or one that runs out of memory, cannot hold the
+   * event loop or the service. Such a tool has no constructor dependencies and lives in a
+   * `*.tool.ts` file loaded with `toolsIn()`.
    * `event-loop`: a tool that waits on I/O through injected services (the casefile tools); it is
-   * given an AbortSignal and abandoned at the timeout.
+   * given an AbortSignal and abandoned at the timeout, and runs outside the request's transaction
+   * (a statement of its own that fails is its failure alone).
    */
   runsIn?: 'worker' | 'event-loop';
 }

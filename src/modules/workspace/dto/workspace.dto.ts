@@ -165,7 +165,11 @@ export class SheetRangeDto {
   @ApiProperty() spreadsheet_id!: string;
   @ApiProperty() sheet_title!: string;
   @ApiProperty() range!: string;
-  @ApiProperty({ type: [String] }) header!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'The first 200 column names, each to its first 1 000 characters',
+  })
+  header!: string[];
   @ApiProperty() row_count!: number;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
@@ -177,7 +181,7 @@ export class SearchHitDto {
   @ApiProperty() title!: string;
   @ApiProperty({
     description:
-      'Where it matched, as HTML that is safe to insert: the text is escaped (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`) and its only markup is `<mark>…</mark>` around the matches. Made from the first 10 000 characters of the text; a match further in is found but not shown. Every other text field of the API is plain text.',
+      'Where it matched, as HTML that is safe to insert: the text is escaped (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`) and its only markup is `<mark>…</mark>` around the matches. Made from about the first 10 000 characters of the text; a match further in is found but not shown. Every other text field of the API is plain text.',
   })
   snippet!: string;
   @ApiProperty() rank!: number;

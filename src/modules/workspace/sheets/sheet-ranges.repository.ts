@@ -25,8 +25,15 @@ export interface SheetRangeRow extends KeysetRow {
   updatedAt: Date;
 }
 
+/** A list shows a header's first columns, each's start: a header row may be megabytes. */
+export const LISTED_COLUMNS = 200;
+export const LISTED_COLUMN_CHARS = 1000;
+
 const ROW = `s.id, s.spreadsheet_id AS "spreadsheetId", s.sheet_title AS "sheetTitle", s.range,
-  s.header, s.row_count AS "rowCount", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
+  (SELECT coalesce(jsonb_agg(left(h.name, ${LISTED_COLUMN_CHARS}) ORDER BY h.n), '[]'::jsonb)
+     FROM jsonb_array_elements_text(s.header) WITH ORDINALITY AS h(name, n)
+    WHERE h.n <= ${LISTED_COLUMNS}) AS header,
+  s.row_count AS "rowCount", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
 
 @Injectable()
 export class SheetRangesRepository {
@@ -82,6 +89,24 @@ export class SheetRangesRepository {
       [casefileId],
     );
     return row?.n ?? 0;
+  }
+
+  /**
+   * How large the ranges `values()` would read are, as JSON text (measured by PostgreSQL, so the
+   * aggregate tool can refuse before anything is read into this process).
+   */
+  async valuesBytes(
+    casefileId: string,
+    spreadsheetId: string,
+    range: string | undefined,
+  ): Promise<number> {
+    const row = await this.sql.one<{ bytes: string }>(
+      `SELECT coalesce(sum(octet_length(s.header::text) + octet_length(s.rows::text)), 0) AS bytes
+         FROM sheet_ranges s
+        WHERE s.casefile_id = $1 AND s.spreadsheet_id = $2 AND ($3::text IS NULL OR s.range = $3)`,
+      [casefileId, spreadsheetId, range ?? null],
+    );
+    return Number(row?.bytes ?? 0);
   }
 
   /**

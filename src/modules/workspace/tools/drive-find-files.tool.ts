@@ -7,6 +7,7 @@ import {
 } from '../../tool-sessions/registry/tool.decorator';
 import { DriveFilesRepository } from '../drive/drive-files.repository';
 import { readableCasefile } from './casefile-access';
+import { STORABLE_TIME_MESSAGE, storableTimeOf } from '../../../core/http/timestamps';
 
 /** At most this many files per call; the result says when there were more. */
 const MAX_FILES = 50;
@@ -38,8 +39,8 @@ export class DriveFindFilesTool implements ToolImplementation {
     ctx: ToolContext,
     params: { name_contains?: string; mime_type?: string; modified_after?: string },
   ) {
-    if (params.modified_after !== undefined && Number.isNaN(Date.parse(params.modified_after))) {
-      throw new ToolError('modified_after must be an RFC 3339 date-time');
+    if (params.modified_after !== undefined && !storableTimeOf(params.modified_after)) {
+      throw new ToolError(`modified_after ${STORABLE_TIME_MESSAGE}`);
     }
     const casefileId = await readableCasefile(this.access, ctx);
     const filters = {

@@ -9,6 +9,9 @@ import { AGGREGATE_OPS, type AggregateOp, aggregate } from '../sheets/aggregate'
 import { SheetRangesRepository } from '../sheets/sheet-ranges.repository';
 import { readableCasefile } from './casefile-access';
 
+/** The most values (as JSON text) one call reads: an import is at most 10 MiB, one range fits. */
+const MAX_BYTES = 16 * 1024 * 1024;
+
 /** sum / avg / min / max / count of a column of a spreadsheet imported into the casefile. */
 @Tool({
   name: 'sheets.aggregate',
@@ -39,6 +42,15 @@ export class SheetsAggregateTool implements ToolImplementation {
     params: { spreadsheet_id: string; range?: string; column: string; op: AggregateOp },
   ) {
     const casefileId = await readableCasefile(this.access, ctx);
+    // the values are read into this process (its event loop): at most MAX_BYTES of them per call
+    const bytes = await this.sheets.valuesBytes(casefileId, params.spreadsheet_id, params.range);
+    if (bytes > MAX_BYTES) {
+      const mb = (n: number) => `${Math.ceil(n / 1024 / 1024)} MB`;
+      throw new ToolError(
+        `The ${params.range ? 'range holds' : "spreadsheet's ranges hold"} ${mb(bytes)} of values; ` +
+          `sheets.aggregate reads at most ${mb(MAX_BYTES)} at a time${params.range ? '' : ': name a range'}`,
+      );
+    }
     const ranges = await this.sheets.values(casefileId, params.spreadsheet_id, params.range);
     if (ranges.length === 0) {
       throw new ToolError(
