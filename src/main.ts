@@ -34,7 +34,7 @@ function handleSignals(
   drain: HttpDrain,
   database: DatabaseServer,
   config: AppConfig,
-) {
+): (signal: NodeJS.Signals) => void {
   const logger = app.get(AppLogger);
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -70,11 +70,47 @@ function handleSignals(
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  return shutdown;
 }
+
+/**
+ * A signal before the service listens is remembered, not left to its default action (which
+ * would end the process at once and leave an embedded PostgreSQL running): start-up stops what
+ * it has started at its next step, quietly. A second signal exits at once.
+ */
+function holdEarlySignals() {
+  let received: NodeJS.Signals | undefined;
+  let stopEmbedded: (() => void) | undefined;
+  const hold = (signal: NodeJS.Signals) => {
+    if (received) {
+      stopEmbedded?.();
+      process.exit(1);
+    }
+    received = signal;
+  };
+  process.on('SIGTERM', hold);
+  process.on('SIGINT', hold);
+  return {
+    get received() {
+      return received;
+    },
+    onDatabase(database: DatabaseServer) {
+      stopEmbedded = () => database.embedded?.stopSync();
+    },
+    release() {
+      process.off('SIGTERM', hold);
+      process.off('SIGINT', hold);
+    },
+  };
+}
+
+/** Stopped by a signal during start-up: not a failure. */
+class StartInterrupted extends Error {}
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   const started = performance.now();
+  const early = holdEarlySignals();
   // Before the app (and its logger) exists: JSON lines like the rest in production.
   const bootLogger = config.isProduction ? pino({ level: config.logLevel }) : undefined;
   const database = await startDatabaseServer({
@@ -85,22 +121,41 @@ async function bootstrap(): Promise<void> {
         ? bootLogger.info({ context: 'Database' }, message)
         : new NestLogger('Database').log(message),
   });
+  early.onDatabase(database);
   let app: NestExpressApplication | undefined;
   let drain: HttpDrain | undefined;
+  const interrupted = () => {
+    if (early.received) throw new StartInterrupted(early.received);
+  };
   try {
+    interrupted();
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot({ config, databaseUrl: database.url }),
       NEST_APP_OPTIONS,
     );
+    interrupted();
     configureApp(app);
     drain = new HttpDrain(app.getHttpServer());
     await app.listen(config.port);
   } catch (error) {
+    // logs are buffered until the app's logger is set: what start-up and the stop say is shown
+    if (app) {
+      app.useLogger(app.get(AppLogger));
+      app.flushLogs();
+    }
     await app?.close().catch(() => undefined);
     await database.stop();
+    if (error instanceof StartInterrupted) {
+      // as after a drain: what still holds the event loop open gets a moment, not forever
+      setTimeout(() => process.exit(0), 1000).unref();
+      return;
+    }
     throw error;
   }
-  handleSignals(app, drain, database, config);
+  early.release();
+  const shutdown = handleSignals(app, drain, database, config);
+  // a signal while the listener came up: drained like any other
+  if (early.received) return shutdown(early.received);
   const ms = Math.round(performance.now() - started);
   app
     .get(AppLogger)

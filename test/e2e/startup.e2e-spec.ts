@@ -115,6 +115,32 @@ describe('start-up as its own process (src/main.ts)', () => {
       expect(postgresRunningIn(dataDir)).toBe(false);
     });
 
+    // issue 21 (replayed): a signal between the database's start and the listener killed the
+    // process by the signal's default action, leaving the embedded PostgreSQL running
+    it.each([
+      ['while the app is being built', 'embedded PostgreSQL started'],
+      ['as the port first accepts', undefined],
+    ])('a SIGTERM %s stops what started, quietly, and exits 0', async (_when, line) => {
+      const early = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
+      server = early;
+      const deadline = Date.now() + 60_000;
+      const due = async () =>
+        line
+          ? early.output().includes(line)
+          : await fetch(`http://127.0.0.1:${early.port}/health/live`).then(
+              () => true,
+              () => false,
+            );
+      while (!(await due()) && Date.now() < deadline && early.child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, line ? 5 : 1));
+      }
+      early.child.kill('SIGTERM');
+      expect(await early.exited).toBe(0);
+      expect(early.output()).toContain('embedded PostgreSQL stopped');
+      expect(early.output()).not.toMatch(/ERROR|FATAL/);
+      expect(postgresRunningIn(dataDir)).toBe(false);
+    });
+
     it('refuses a DATA_DIR whose database another live process is using', async () => {
       const owner = await start();
       const intruder = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
