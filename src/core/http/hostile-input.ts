@@ -11,43 +11,76 @@ export const MAX_JSON_DEPTH = 64;
 /** A NUL (which PostgreSQL text cannot hold) or a UTF-16 surrogate without its pair. */
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+
 const join = (path: string, key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+
+/** What `UNSTORABLE` matches, with the engine's own checks (several times faster per string). */
+const isUnstorable = (text: string): boolean => text.includes('\0') || !text.isWellFormed();
 
 /**
  * The first thing in a parsed JSON value that nothing after the edge may meet: a string (value
  * or key) holding a NUL or a lone surrogate, or nesting deeper than `maxDepth`. Iterative, so
  * the walk itself cannot overflow; linear in the value's size. Undefined when it is clean.
+ *
+ * It runs over every body (an import's is up to 10 MiB), so it builds nothing per value: only
+ * objects and arrays go on the stack, each with the index of its parent and its key, and a
+ * field's path is spelled out only for the one refused.
  */
 export function findHostileInput(
   value: unknown,
   maxDepth = MAX_JSON_DEPTH,
   root = '',
 ): FieldError | undefined {
-  const stack: [unknown, string, number][] = [[value, root, 0]];
+  if (typeof value === 'string') return isUnstorable(value) ? unstorable(root) : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  // the containers met so far: the value, its parent's index, its key and its depth
+  const containers: object[] = [value];
+  const parents: number[] = [-1];
+  const keys: (string | number)[] = [root];
+  const depths: number[] = [0];
+  const pathOf = (at: number, last?: string | number): string => {
+    const parts: (string | number)[] = last === undefined ? [] : [last];
+    for (let node = at; node > 0; node = parents[node]) parts.push(keys[node]);
+    return parts.reduceRight<string>((path, key) => join(path, key), root);
+  };
+  const stack: number[] = [0];
+  const visit = (at: number, key: string | number, child: unknown): FieldError | undefined => {
+    if (typeof child === 'string') {
+      return isUnstorable(child) ? unstorable(pathOf(at, key)) : undefined;
+    }
+    if (typeof child !== 'object' || child === null) return undefined;
+    if (depths[at] + 1 >= maxDepth) return tooDeep(pathOf(at, key), maxDepth);
+    stack.push(containers.push(child) - 1);
+    parents.push(at);
+    keys.push(key);
+    depths.push(depths[at] + 1);
+    return undefined;
+  };
+  if (maxDepth <= 0) return tooDeep(root, maxDepth);
   while (stack.length > 0) {
-    const [current, path, depth] = stack.pop() as [unknown, string, number];
-    if (typeof current === 'string') {
-      if (UNSTORABLE.test(current)) return unstorable(path);
-      continue;
-    }
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= maxDepth) {
-      return { field: path || 'body', message: `nests deeper than ${maxDepth} levels` };
-    }
+    const at = stack.pop() as number;
+    const current = containers[at];
     if (Array.isArray(current)) {
       for (let index = current.length - 1; index >= 0; index--) {
-        stack.push([current[index], join(path, index), depth + 1]);
+        const problem = visit(at, index, current[index]);
+        if (problem) return problem;
       }
       continue;
     }
-    const entries: [string, unknown][] = Object.entries(current);
-    for (let index = entries.length - 1; index >= 0; index--) {
-      const [key, child] = entries[index];
-      if (UNSTORABLE.test(key)) return unstorable(join(path, key.replace(UNSTORABLE, '?')));
-      stack.push([child, join(path, key), depth + 1]);
+    const names = Object.keys(current);
+    for (let index = names.length - 1; index >= 0; index--) {
+      const key = names[index];
+      if (isUnstorable(key)) return unstorable(pathOf(at, key.replace(UNSTORABLE_ALL, '?')));
+      const problem = visit(at, key, (current as Record<string, unknown>)[key]);
+      if (problem) return problem;
     }
   }
   return undefined;
+}
+
+function tooDeep(field: string, maxDepth: number): FieldError {
+  return { field: field || 'body', message: `nests deeper than ${maxDepth} levels` };
 }
 
 function unstorable(field: string): FieldError {
@@ -56,8 +89,6 @@ function unstorable(field: string): FieldError {
     message: `${field || 'body'} must not contain a NUL character or an unpaired UTF-16 surrogate`,
   };
 }
-
-const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 
 /**
  * Text made storable: a NUL or a lone surrogate becomes U+FFFD. For what no client sent and no
