@@ -409,6 +409,30 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
     expect(sentRoles(fake.requests[0].body)).toEqual(['user', 'assistant', 'tool', 'tool', 'user']);
   });
 
+  it('closes every call of a crashed turn whose last stored message is the assistant’s call', async () => {
+    const chat = await newChat();
+    const calls = ['y1', 'y2'].map((id) => ({ id, name: 'math.evaluate', arguments: '{}' }));
+    await storeMessages(chat, [
+      { role: 'user', content: 'earlier, answered' },
+      { role: 'assistant', content: 'fine' },
+      { role: 'user', content: 'two sums' },
+      { role: 'assistant', tool_calls: calls },
+    ]);
+    fake.answer({ kind: 'reply', content: 'both were lost' });
+    await say(chat, 'well?').expect(201);
+    const stored = await history(chat);
+    expect(stored.map((m) => [m.role as string, (m.tool_call_id as string) ?? null])).toEqual([
+      ['user', null],
+      ['assistant', null],
+      ['user', null],
+      ['assistant', null],
+      ['tool', 'y1'],
+      ['tool', 'y2'],
+      ['user', null],
+      ['assistant', null],
+    ]);
+  });
+
   it('sends no max_tokens when CHAT_MAX_TOKENS is unset (the model’s default)', async () => {
     const chat = await newChat();
     await say(chat, 'hello').expect(201);

@@ -63,16 +63,23 @@ export class ChatMessagesRepository {
 
   /**
    * The calls of the session's last assistant message that no `tool` message answers, with that
-   * message's turn (none: nothing is open). Read from the newest end of the session's index.
+   * message's turn (none: nothing is open). Every turn asks, and nearly always the session's
+   * newest message settles it (a user message, or an answer without calls: nothing open) — one
+   * row from the end of the index. Only after a tool call or a `tool` message is the last
+   * assistant message looked for (without the gate the planner read and sorted the whole
+   * session: 2.0 ms at 1 000 messages, 0.17 ms with it).
    */
   unansweredCalls(sessionId: string): Promise<{ turnId: string; callIds: string[] } | undefined> {
     return this.sql.one(
-      `SELECT a.turn_id AS "turnId", array_agg(c.call->>'id' ORDER BY c.n) AS "callIds"
+      `WITH newest AS (SELECT n.role, n.tool_calls FROM chat_messages n WHERE n.session_id = $1
+                        ORDER BY n.created_at DESC, n.id DESC LIMIT 1)
+       SELECT a.turn_id AS "turnId", array_agg(c.call->>'id' ORDER BY c.n) AS "callIds"
          FROM (SELECT m.turn_id, m.tool_calls, m.created_at FROM chat_messages m
                 WHERE m.session_id = $1 AND m.role = 'assistant'
                 ORDER BY m.created_at DESC, m.id DESC LIMIT 1) a
         CROSS JOIN jsonb_array_elements(a.tool_calls) WITH ORDINALITY AS c(call, n)
-        WHERE NOT EXISTS (SELECT 1 FROM chat_messages t
+        WHERE EXISTS (SELECT 1 FROM newest WHERE newest.role = 'tool' OR newest.tool_calls IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM chat_messages t
                            WHERE t.session_id = $1 AND t.created_at >= a.created_at
                              AND t.role = 'tool' AND t.tool_call_id = c.call->>'id')
         GROUP BY a.turn_id`,

@@ -36,6 +36,7 @@ export function conversationOf(messages: readonly ChatMessageEntity[]): ModelMes
   // the calls of the last assistant message not answered yet, in the model's order
   let open: string[] = [];
   const closeOpen = () => {
+    if (open.length === 0) return; // the usual case: no Error (and its stack) built per message
     const content = unansweredOutcome(new ChatTurnInterruptedError());
     for (const toolCallId of open) shown.push({ role: 'tool', content, toolCallId });
     open = [];
