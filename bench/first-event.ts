@@ -22,15 +22,15 @@ const percentile = (sorted: number[], p: number): number =>
  */
 export async function measureFirstEvent(options: {
   url: string;
-  paths: string[];
-  headers: Record<string, string>;
+  /** Each client's session path, and its owner's headers (a session is its creator's). */
+  paths: { path: string; headers: Record<string, string> }[];
   body: string;
   seconds: number;
 }): Promise<FirstEventFigures> {
   const firsts: number[] = [];
   const totals: number[] = [];
   const deadline = Date.now() + options.seconds * 1000;
-  const client = async (path: string) => {
+  const client = async ({ path, headers }: { path: string; headers: Record<string, string> }) => {
     while (Date.now() < deadline) {
       const started = performance.now();
       let first: number | undefined;
@@ -39,7 +39,7 @@ export async function measureFirstEvent(options: {
       });
       const res = await fetch(`${options.url}${path}`, {
         method: 'POST',
-        headers: { ...options.headers, accept: 'text/event-stream' },
+        headers: { ...headers, accept: 'text/event-stream' },
         body: options.body,
       });
       if (!res.ok || !res.body) throw new Error(`streamed turn → ${res.status}`);

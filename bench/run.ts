@@ -30,6 +30,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { startDatabaseServer } from '../src/database/database-server';
 import { type FirstEventFigures, measureFirstEvent } from './first-event';
+import { type BystanderFigures, measureBystander } from './bystander';
 import { measureWorkspace, type WorkspaceFigures } from './workspace';
 
 interface Options {
@@ -60,6 +61,8 @@ interface Scenario {
   gc_pause_ms: number;
   eld_p99_ms: number;
   offered_rps?: number;
+  /** Open loop: requests sent again after a reset on a reused keep-alive socket (not failures). */
+  resent?: number;
   /** Streamed turns: time to the first event and to the end, from a client's side. */
   first_event?: FirstEventFigures;
 }
@@ -72,10 +75,11 @@ type BenchRequest = autocannon.Request & {
   setupClient?: (client: autocannon.Client) => void;
 };
 
-/** What one build measured: the scenarios, and the workspace figures (issue 12). */
+/** What one build measured: the scenarios, the workspace figures (issue 12), bystander (21). */
 interface TargetResult {
   scenarios: Scenario[];
   workspace?: WorkspaceFigures;
+  bystander?: BystanderFigures;
 }
 
 interface Server {
@@ -89,6 +93,8 @@ const ROOT = resolve(__dirname, '..');
 const PRODUCT_PORT = 3901;
 const BASELINE_PORT = 3902;
 const PASSWORD = 'Sturdy-load-test-passphrase-42';
+/** Users whose sessions the per-session scenarios use (each connection a session of one of them). */
+const SESSION_USERS = 10;
 const PROBE = join(__dirname, 'probe.js');
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -280,6 +286,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   failures: string | undefined;
+  /** Open loop: requests sent again after a reset on a reused keep-alive socket. */
+  resent?: number;
 }
 
 async function closedLoop(
@@ -323,8 +331,16 @@ async function openLoop(
   const target = new URL(request.url);
   const latencies: number[] = [];
   let failed = 0;
+  /** What each failure was: a status, or a socket error's code (printed with the count). */
+  const reasons: Record<string, number> = {};
+  const fail = (reason: string) => {
+    failed++;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  };
+  /** Requests sent again because the server had closed the idle keep-alive socket they took. */
+  let resent = 0;
   const pending: Promise<void>[] = [];
-  const fire = (due: number) =>
+  const fire = (due: number): Promise<void> =>
     new Promise<void>((done) => {
       const setup = request.setupRequest;
       const req = typeof setup === 'function' ? setup({ ...request }, {}) : request;
@@ -340,14 +356,21 @@ async function openLoop(
         (res) => {
           res.resume();
           res.on('end', () => {
-            if ((res.statusCode ?? 500) >= 300) failed++;
+            if ((res.statusCode ?? 500) >= 300) fail(String(res.statusCode));
             else latencies.push(performance.now() - due);
             done();
           });
         },
       );
-      call.on('error', () => {
-        failed++;
+      call.on('error', (error: NodeJS.ErrnoException) => {
+        // A reused keep-alive socket the server closed as the request went out: node's documented
+        // race (http `request.reusedSocket`), retried as clients do; counted from the same due time.
+        if (call.reusedSocket && error.code === 'ECONNRESET') {
+          resent++;
+          void fire(due).then(done);
+          return;
+        }
+        fail(error.code ?? error.message);
         done();
       });
       call.end();
@@ -371,7 +394,8 @@ async function openLoop(
     rps: Math.round(latencies.length / elapsed),
     p50: at(0.5),
     p99: at(0.99),
-    failures: failed > 0 ? `${failed} failed requests` : undefined,
+    failures: failed > 0 ? `${failed} failed requests ${JSON.stringify(reasons)}` : undefined,
+    ...(resent > 0 && { resent }),
   };
 }
 
@@ -406,6 +430,7 @@ async function measure(
     gc_pause_ms: stats.gc_pause_ms,
     eld_p99_ms: round(stats.eld_p99_ms, 1),
     ...(load.overallRate && { offered_rps: load.overallRate }),
+    ...(result.resent !== undefined && { resent: result.resent }),
   };
 }
 
@@ -587,10 +612,34 @@ async function benchTarget(
       }),
     );
     // A session runs one request at a time (a second is a 409): each connection keeps a session
-    // of its own, opened beforehand (twice as many as connections: warm-up and measurement).
+    // of its own, opened beforehand (twice as many as connections: warm-up and measurement). The
+    // sessions belong to SESSION_USERS users: one user may have only so many tool runs in flight
+    // (TOOL_USER_CONCURRENCY running, TOOL_USER_QUEUE waiting), and load comes from many users.
+    let usersMade = 0;
+    const newUser = async (): Promise<string> => {
+      const n = ++usersMade;
+      const body = {
+        email: `load-${n}@example.test`,
+        username: `load_${n}`,
+        password: PASSWORD,
+      };
+      await api('POST', '/v1/auth/register', body);
+      const pair = await api<{ access_token: string }>('POST', '/v1/auth/login', {
+        email: body.email,
+        password: PASSWORD,
+      });
+      return pair.access_token;
+    };
+    const sessionUsers = await Promise.all(Array.from({ length: SESSION_USERS }, newUser));
     const openSessions = (sessionsPath: string, count: number) =>
       Promise.all(
-        Array.from({ length: count }, () => api<{ id: string }>('POST', sessionsPath, {}, token)),
+        Array.from({ length: count }, (_, i) => {
+          const owner = sessionUsers[i % sessionUsers.length];
+          return api<{ id: string }>('POST', sessionsPath, {}, owner).then((session) => ({
+            ...session,
+            token: owner,
+          }));
+        }),
       );
     const perSession = async (
       name: string,
@@ -601,21 +650,18 @@ async function benchTarget(
     ) => {
       const sessions = await openSessions(sessionsPath, 2 * options.connections);
       let next = 0;
-      const request = {
+      const requestOf = (session: { id: string; token: string }) => ({
         method: 'POST' as const,
-        headers: { ...auth, ...headers },
+        path: `${sessionsPath}/${session.id}/${requestPath}`,
+        headers: { ...auth, authorization: `Bearer ${session.token}`, ...headers },
         body: JSON.stringify(body),
-      };
-      const pathOf = (id: string) => `${sessionsPath}/${id}/${requestPath}`;
+      });
       await add(
         measure(name, served, options, {
           url: productUrl,
-          ...request,
-          path: pathOf(sessions[0].id),
+          ...requestOf(sessions[0]),
           setupClient: (client) => {
-            client.setRequests([
-              { ...request, path: pathOf(sessions[next++ % sessions.length].id) },
-            ]);
+            client.setRequests([requestOf(sessions[next++ % sessions.length])]);
           },
         }),
       );
@@ -639,8 +685,10 @@ async function benchTarget(
       try {
         streamed.first_event = await measureFirstEvent({
           url: productUrl,
-          paths: sessions.map((session) => `/v1/chat/sessions/${session.id}/messages`),
-          headers: auth,
+          paths: sessions.map((session) => ({
+            path: `/v1/chat/sessions/${session.id}/messages`,
+            headers: { ...auth, authorization: `Bearer ${session.token}` },
+          })),
           body: JSON.stringify(turn),
           seconds: Math.max(3, options.durationSeconds / 2),
         });
@@ -648,6 +696,21 @@ async function benchTarget(
         // e.g. a --compare ref from before turns streamed
         log(`  chat_turn_sse first event not measured: ${(error as Error).message}`);
       }
+    }
+    let bystander: BystanderFigures | undefined;
+    try {
+      bystander = await measureBystander({
+        url: productUrl,
+        seconds: options.durationSeconds,
+        log,
+        newUserWithSession: async () => {
+          const owner = await newUser();
+          const session = await api<{ id: string }>('POST', '/v1/tool-sessions', {}, owner);
+          return { token: owner, sessionId: session.id };
+        },
+      });
+    } catch (error) {
+      log(`  bystander not measured: ${(error as Error).message}`);
     }
     let workspace: WorkspaceFigures | undefined;
     try {
@@ -680,7 +743,7 @@ async function benchTarget(
         }),
       );
     }
-    return { scenarios: withRatios(raw), workspace };
+    return { scenarios: withRatios(raw), workspace, bystander };
   } finally {
     await stop(product);
     await db.end().catch(() => undefined);
@@ -778,10 +841,10 @@ async function main(): Promise<void> {
       log(`\n${label}`);
       printTable(scenarios);
     }
-    log('\ntargets (issues 9, 10 and 12)');
-    for (const { label, scenarios, workspace } of results) {
+    log('\ntargets (issues 9, 10, 12 and 21)');
+    for (const { label, scenarios, workspace, bystander } of results) {
       log(`  ${label}`);
-      printTargets(scenarios, options, workspace);
+      printTargets(scenarios, options, workspace, bystander);
     }
     const last = results[results.length - 1];
     writeFileSync(
@@ -790,11 +853,13 @@ async function main(): Promise<void> {
         {
           scenarios: last.scenarios,
           workspace: last.workspace,
+          bystander: last.bystander,
           ...(results.length > 1 && {
             before: {
               ref: options.compare,
               scenarios: results[0].scenarios,
               workspace: results[0].workspace,
+              bystander: results[0].bystander,
             },
           }),
           run: {
@@ -845,6 +910,7 @@ function printTargets(
   scenarios: Scenario[],
   options: Options,
   workspace: WorkspaceFigures | undefined,
+  bystander: BystanderFigures | undefined,
 ): void {
   const by = (name: string) => scenarios.find((s) => s.name === name);
   const checks: [string, boolean][] = [];
@@ -911,6 +977,13 @@ function printTargets(
     checks.push([
       `search over ${search.messages.toLocaleString('en')} messages at ${search.load}: p95 < 50 ms (${search.p95_ms} ms; p50 ${search.p50_ms}, p99 ${search.p99_ms}; one client alone: p95 ${alone.p95_ms} ms; ${busy.load} back to back: ${busy.queries_per_second}/s, p95 ${busy.p95_ms} ms)`,
       search.p95_ms < 50,
+    ]);
+  }
+  if (bystander) {
+    const { idle, loaded } = bystander;
+    checks.push([
+      `bystander: text.stats p99 with three users running ${bystander.heavy_expression} ≤ 3× idle (${loaded.p99_ms} vs ${idle.p99_ms} ms, ${bystander.ratio_p99}×; p50 ${loaded.p50_ms} vs ${idle.p50_ms} ms; ${loaded.failed} failed of ${loaded.requests})`,
+      loaded.p99_ms <= 3 * Math.max(idle.p99_ms, 1) && loaded.failed === 0,
     ]);
   }
   for (const [label, ok] of checks) log(`    ${ok ? 'PASS' : 'MISS'}  ${label}`);
