@@ -340,8 +340,9 @@ async function openLoop(
   /** Requests sent again because the server had closed the idle keep-alive socket they took. */
   let resent = 0;
   const pending: Promise<void>[] = [];
-  const fire = (due: number): Promise<void> =>
+  const fire = (due: number, resending = false): Promise<void> =>
     new Promise<void>((done) => {
+      let settled = false; // one outcome per request, whichever of its events comes first
       const setup = request.setupRequest;
       const req = typeof setup === 'function' ? setup({ ...request }, {}) : request;
       const call = httpRequest(
@@ -355,19 +356,25 @@ async function openLoop(
         },
         (res) => {
           res.resume();
-          res.on('end', () => {
-            if ((res.statusCode ?? 500) >= 300) fail(String(res.statusCode));
+          // 'close' also comes when the connection ends mid-body (no 'end'): a failure, not a hang
+          res.on('close', () => {
+            if (settled) return;
+            settled = true;
+            if (!res.complete) fail('incomplete response');
+            else if ((res.statusCode ?? 500) >= 300) fail(String(res.statusCode));
             else latencies.push(performance.now() - due);
             done();
           });
         },
       );
       call.on('error', (error: NodeJS.ErrnoException) => {
+        if (settled) return;
+        settled = true;
         // A reused keep-alive socket the server closed as the request went out: node's documented
-        // race (http `request.reusedSocket`), retried as clients do; counted from the same due time.
-        if (call.reusedSocket && error.code === 'ECONNRESET') {
+        // race (http `request.reusedSocket`), sent once more as clients do, timed from the same due time.
+        if (call.reusedSocket && error.code === 'ECONNRESET' && !resending) {
           resent++;
-          void fire(due).then(done);
+          void fire(due, true).then(done);
           return;
         }
         fail(error.code ?? error.message);

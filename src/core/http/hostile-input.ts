@@ -19,11 +19,11 @@ const join = (path: string, key: string | number) => (path === '' ? String(key) 
 const isUnstorable = (text: string): boolean => text.includes('\0') || !text.isWellFormed();
 
 /**
- * The first thing in a parsed JSON value that nothing after the edge may meet: a string (value
+ * A thing in a parsed JSON value that nothing after the edge may meet: a string (value
  * or key) holding a NUL or a lone surrogate, or nesting deeper than `maxDepth`. Iterative, so
  * the walk itself cannot overflow; linear in the value's size. Undefined when it is clean.
  *
- * It runs over every body (an import's is up to 10 MiB), so it builds nothing per value: only
+ * It runs over every body (an import's is up to 10 MiB), so it builds no string and no tuple per value: only
  * objects and arrays go on the stack, each with the index of its parent and its key, and a
  * field's path is spelled out only for the one refused.
  */
