@@ -58,6 +58,12 @@ const config: Config = {
     },
   ],
   testTimeout: 60_000,
+  // Each suite file leaves 50–200 MB behind in the process that ran it (`--logHeapUsage`: 389 MB
+  // after the first, ~1 GB after seven). In band — Jest's choice for one worker, as on 2 cores —
+  // all 70 files share one process, which reached V8's 4 GB heap limit in CI: seconds-long
+  // collections stalled the suites running meanwhile, then it aborted. With a limit set, Jest
+  // runs the files in a worker (one at a time, as before) and replaces it once it holds more.
+  workerIdleMemoryLimit: '1GB',
 };
 
 export default config;
