@@ -12,6 +12,7 @@ import {
 } from '../factories/users';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { metricValue } from '../support/metrics';
 import { TestToolsModule } from '../support/tools';
 
 type User = TokenPair & { id: string };
@@ -330,12 +331,18 @@ describe('Chat (API.md §6), builtin provider', () => {
 
     it('counts turns and their duration, and audits each turn', async () => {
       const chat = await newChat(user);
+      const series = [
+        'chat_messages_total{provider="builtin",status="succeeded"}',
+        'chat_turn_duration_seconds_count{provider="builtin"}',
+      ];
+      const read = async () => {
+        const text = (await api().get('/metrics').expect(200)).text;
+        return series.map((name) => metricValue(text, name));
+      };
+      const before = await read();
       const res = await say(user, chat.id, '/tool text.stats {"text": "x"}').expect(201);
-      const metrics = await api().get('/metrics').expect(200);
-      expect(metrics.text).toMatch(
-        /chat_messages_total\{provider="builtin",status="succeeded"\} \d+/,
-      );
-      expect(metrics.text).toMatch(/chat_turn_duration_seconds_count\{provider="builtin"\} \d+/);
+      const after = await read();
+      expect(after.map((value, i) => value - before[i])).toEqual([1, 1]);
       const events = await db.query<Json[]>(
         "SELECT * FROM audit_events WHERE request_id = $1 AND operation = 'process_chat_request'",
         [res.headers['x-request-id']],

@@ -390,11 +390,35 @@ describe('Workspace data (API.md §7)', () => {
   });
 
   it('counts what the casefile holds', async () => {
+    // a casefile of its own: the counts hold whatever the tests before this one stored
+    const counted = (await createCasefile(t.app.getHttpServer(), owner, { title: 'Counted' })).id;
+    await post(
+      owner,
+      'gmail-messages',
+      {
+        messages: [
+          gmailMessage({ id: 'count-1', text: 'a' }),
+          gmailMessage({ id: 'count-2', text: 'b' }),
+        ],
+      },
+      counted,
+    ).expect(200);
+    await post(owner, 'drive-files', { files: [driveFile('count-f', 'x')] }, counted).expect(200);
+    await post(
+      owner,
+      'sheets',
+      {
+        spreadsheet_id: 'count',
+        value_range: valueRange('A1:A2', [['h'], ['v']]),
+      },
+      counted,
+    ).expect(200);
+    await grantPermission(t.app.getHttpServer(), owner, counted, viewer.id, 'viewer');
     const res = await api()
-      .get(`/v1/casefiles/${casefileId}`)
+      .get(`/v1/casefiles/${counted}`)
       .set('Authorization', bearer(viewer))
       .expect(200);
-    expect(res.body.data.counts).toMatchObject({ gmail_messages: 6, drive_files: 2, sheets: 1 });
+    expect(res.body.data.counts).toMatchObject({ gmail_messages: 2, drive_files: 1, sheets: 1 });
   });
 
   it('lets editors write and viewers read; strangers get 404 on every route', async () => {
