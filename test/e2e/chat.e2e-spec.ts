@@ -12,7 +12,7 @@ import {
 } from '../factories/users';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { metricValue } from '../support/metrics';
+import { metricsReader } from '../support/metrics';
 import { TestToolsModule } from '../support/tools';
 
 type User = TokenPair & { id: string };
@@ -331,14 +331,13 @@ describe('Chat (API.md §6), builtin provider', () => {
 
     it('counts turns and their duration, and audits each turn', async () => {
       const chat = await newChat(user);
-      const series = [
-        'chat_messages_total{provider="builtin",status="succeeded"}',
-        'chat_turn_duration_seconds_count{provider="builtin"}',
-      ];
-      const read = async () => {
-        const text = (await api().get('/metrics').expect(200)).text;
-        return series.map((name) => metricValue(text, name));
-      };
+      const read = metricsReader(
+        async () => (await api().get('/metrics').expect(200)).text,
+        [
+          'chat_messages_total{provider="builtin",status="succeeded"}',
+          'chat_turn_duration_seconds_count{provider="builtin"}',
+        ],
+      );
       const before = await read();
       const res = await say(user, chat.id, '/tool text.stats {"text": "x"}').expect(201);
       const after = await read();

@@ -5,7 +5,7 @@ import { bearer, loggedInUser, type TokenPair } from '../factories/users';
 import { driveFile, gmailMessage } from '../fixtures/google';
 import { FakeGoogle } from '../support/fake-google';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { metricValue } from '../support/metrics';
+import { metricsReader, metricValue } from '../support/metrics';
 import { createFreshDatabase } from '../support/test-database';
 
 type User = TokenPair & { id: string };
@@ -288,15 +288,14 @@ describe('Sync jobs (API.md §7)', () => {
   });
 
   it('counts ended jobs and stored items in /metrics', async () => {
-    const series = [
-      'sync_jobs_total{source="gmail",status="succeeded"}',
-      'sync_jobs_total{source="gmail",status="failed"}',
-      'sync_items_total{source="gmail",outcome="created"}',
-    ];
-    const read = async () => {
-      const text = (await api().get('/metrics').expect(200)).text;
-      return series.map((name) => metricValue(text, name));
-    };
+    const read = metricsReader(
+      async () => (await api().get('/metrics').expect(200)).text,
+      [
+        'sync_jobs_total{source="gmail",status="succeeded"}',
+        'sync_jobs_total{source="gmail",status="failed"}',
+        'sync_items_total{source="gmail",outcome="created"}',
+      ],
+    );
     const before = await read();
     google.messages = messages(3, 'counted');
     const pulled = await finished((await createJob({ source: 'gmail' })).body.data.id);

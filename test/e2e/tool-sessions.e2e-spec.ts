@@ -13,7 +13,7 @@ import {
 } from '../factories/users';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { metricValue } from '../support/metrics';
+import { metricsReader } from '../support/metrics';
 import { TestToolsModule } from '../support/tools';
 
 type User = TokenPair & { id: string };
@@ -485,16 +485,15 @@ describe('Tool sessions (API.md §5)', () => {
     });
 
     it('counts executions in tool_executions_total and their time in the histogram', async () => {
-      const series = [
-        'tool_executions_total{tool="text.stats",status="succeeded"}',
-        'tool_executions_total{tool="test.throw",status="failed"}',
-        'tool_execution_duration_seconds_count{tool="text.stats"}',
-        'session_operations_total{operation="process_tool_request",status="201"}',
-      ];
-      const read = async () => {
-        const text = (await api().get('/metrics').expect(200)).text;
-        return series.map((name) => metricValue(text, name));
-      };
+      const read = metricsReader(
+        async () => (await api().get('/metrics').expect(200)).text,
+        [
+          'tool_executions_total{tool="text.stats",status="succeeded"}',
+          'tool_executions_total{tool="test.throw",status="failed"}',
+          'tool_execution_duration_seconds_count{tool="text.stats"}',
+          'session_operations_total{operation="process_tool_request",status="201"}',
+        ],
+      );
       const before = await read();
       await run(user, session.id, 'text.stats', { text: 'one two' }).expect(201);
       await run(user, session.id, 'test.throw', {}).expect(201);

@@ -9,3 +9,14 @@ export function metricValue(text: string, series: string): number {
   const sample = text.match(new RegExp(`^${escaped} ([0-9.e+-]+)$`, 'm'));
   return sample ? Number(sample[1]) : 0;
 }
+
+/**
+ * A reader of several series at once, from the service's `/metrics` text: call it before and
+ * after what a test does and compare the two arrays.
+ */
+export const metricsReader =
+  (metricsText: () => Promise<string>, series: readonly string[]) =>
+  async (): Promise<number[]> => {
+    const text = await metricsText();
+    return series.map((name) => metricValue(text, name));
+  };
