@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { loadAppConfig } from './src/config/app-config';
-import { buildDataSourceOptions } from './src/database/data-source-options';
-import { startDatabaseServer } from './src/database/database-server';
+import { buildDataSourceOptions } from './src/platform/database/data-source-options';
+import { startDatabaseServer } from './src/platform/database/database-server';
 
 /**
  * The DataSource for the TypeORM CLI (`npm run migration:run|revert|generate`), configured exactly

@@ -28,7 +28,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { startDatabaseServer } from '../src/database/database-server';
+import { startDatabaseServer } from '../src/platform/database/database-server';
 import { type FirstEventFigures, measureFirstEvent } from './first-event';
 import { type BystanderFigures, measureBystander } from './bystander';
 import { measureWorkspace, type WorkspaceFigures } from './workspace';

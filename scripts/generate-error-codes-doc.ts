@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderErrorCodesMarkdown } from '../src/core/errors/error-codes.doc';
+import { renderErrorCodesMarkdown } from '../src/platform/errors/error-codes.doc';
 
 const target = join(__dirname, '..', 'docs', 'ERROR_CODES.md');
 writeFileSync(target, renderErrorCodesMarkdown());

@@ -1,8 +1,6 @@
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ClsModule } from 'nestjs-cls';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -10,8 +8,9 @@ import { CoreModule } from './core/core.module';
 import { LoggingModule } from './core/logging/logging.module';
 import { MetricsHook } from './core/metrics/metrics.hook';
 import { MetricsModule } from './core/metrics/metrics.module';
-import { DatabaseModule } from './database/database.module';
-import { PipelinedTypeOrmAdapter } from './database/pipelined-transactions';
+import { DatabaseModule } from './platform/database/database.module';
+import { clsModuleWithoutEnhancers } from './platform/overrides/nestjs-cls';
+import { PipelinedTypeOrmAdapter } from './platform/overrides/pipelined-transactions';
 import { AccessModule } from './modules/access/access.module';
 import { CasefileAccessHook } from './modules/access/casefile-access.hook';
 import { AdminModule } from './modules/admin/admin.module';
@@ -34,27 +33,6 @@ export interface AppModuleOptions {
   logDestination?: DestinationStream;
 }
 
-/**
- * nestjs-cls registers a global guard and interceptor even when they are not mounted (then they
- * do nothing, at the price of two more enhancers on every request): drop them, the middleware
- * is how this app enters the context.
- */
-function withoutClsEnhancers(module: DynamicModule): DynamicModule {
-  const enhancer = (provider: Provider) =>
-    typeof provider === 'object' &&
-    'provide' in provider &&
-    (provider.provide === APP_GUARD || provider.provide === APP_INTERCEPTOR);
-  const isDynamic = (entry: unknown): entry is DynamicModule =>
-    typeof entry === 'object' && entry !== null && 'module' in entry;
-  return {
-    ...module,
-    providers: module.providers?.filter((p) => !enhancer(p)),
-    imports: module.imports?.map((entry) =>
-      isDynamic(entry) ? withoutClsEnhancers(entry) : entry,
-    ),
-  };
-}
-
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
@@ -63,13 +41,10 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(options.config),
         // CLS is mounted by configureApp() as the second middleware, so it spans everything.
-        withoutClsEnhancers(
-          ClsModule.forRoot({
-            global: true,
-            middleware: { mount: false },
-            plugins: [new ClsPluginTransactional({ adapter: new PipelinedTypeOrmAdapter() })],
-          }),
-        ),
+        clsModuleWithoutEnhancers({
+          global: true,
+          plugins: [new ClsPluginTransactional({ adapter: new PipelinedTypeOrmAdapter() })],
+        }),
         LoggingModule.forRoot(options.logDestination),
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.databaseUrl),

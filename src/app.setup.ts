@@ -4,12 +4,13 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import compression from 'compression';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { CLS_ID, ClsService } from 'nestjs-cls';
+import { ClsService } from 'nestjs-cls';
 import { version } from '../package.json';
 import { AppConfig } from './config/app-config';
 import { ErrorEnvelopeDto } from './core/http/api-envelope.dto';
 import { completeOperations } from './core/http/openapi-errors';
-import { installLeanAsyncResourceBind } from './core/lifecycle/lean-async-bind';
+import { installLeanAsyncResourceBind } from './platform/overrides/lean-async-bind';
+import { clsContextMiddleware } from './platform/overrides/nestjs-cls';
 import { requestIdMiddleware, requestIdOf } from './core/http/request-id';
 import { HttpMetrics } from './core/metrics/http-metrics';
 import { AppLogger } from './core/logging/app-logger';
@@ -49,7 +50,7 @@ export function configureApp(app: NestExpressApplication): void {
   // conditional requests (casefiles) set their own ETag.
   app.set('etag', false);
   app.use(requestIdMiddleware);
-  app.use(requestContextMiddleware(app.get(ClsService)));
+  app.use(clsContextMiddleware(app.get(ClsService), requestIdOf));
   app.use(app.get(HttpMetrics).middleware);
   app.use(
     helmet({
@@ -64,22 +65,6 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(compressionForAcceptingClients());
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   setupOpenApi(app);
-}
-
-/**
- * Opens the request's CLS context (docs/architecture.md) with its id, and nothing else. Not
- * nestjs-cls's ClsMiddleware: it ran `next()` only after three awaits, and it files every request
- * in a module-wide WeakMap (request → store, the store holding the request) for its own guard and
- * interceptor, which the app does not mount. V8's young-generation collector keeps the values of
- * such entries alive: a bare Express app with that one map scavenges in 24–26 ms instead of
- * 0.3 ms (docs/benchmarks.md, with the other retainers found and removed).
- */
-function requestContextMiddleware(cls: ClsService) {
-  return (req: Request, _res: Response, next: NextFunction): void =>
-    cls.run(() => {
-      cls.set(CLS_ID, requestIdOf(req));
-      next();
-    });
 }
 
 /** gzip, deflate or br by name, or `*` (any): compression then picks one, or none if q=0. */

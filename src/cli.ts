@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
-import { DomainError } from './core/errors/domain-error';
-import { startDatabaseServer } from './database/database-server';
+import { DomainError } from './platform/errors/domain-error';
+import { startDatabaseServer } from './platform/database/database-server';
 import { UsersService } from './modules/auth/users/users.service';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email> --password <password>

@@ -9,7 +9,7 @@ import { type AppConfig, loadAppConfig } from './config/app-config';
 import { ConfigValidationError } from './config/environment';
 import { HttpDrain, ShutdownState } from './core/lifecycle/shutdown';
 import { AppLogger } from './core/logging/app-logger';
-import { type DatabaseServer, startDatabaseServer } from './database/database-server';
+import { type DatabaseServer, startDatabaseServer } from './platform/database/database-server';
 
 function loadConfigOrExit(): AppConfig {
   if (existsSync('.env')) process.loadEnvFile('.env');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { ERROR_CODES, type ErrorCode } from '../../src/core/errors/error-codes';
+import { ERROR_CODES, type ErrorCode } from '../../src/platform/errors/error-codes';
 import { listRoutes, type RouteInfo } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
 

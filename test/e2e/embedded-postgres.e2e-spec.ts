@@ -2,8 +2,11 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { installedDistribution, SHARED_ROOT } from '../../src/database/embedded-postgres.platform';
+import { EmbeddedPostgres } from '../../src/platform/database/embedded-postgres';
+import {
+  installedDistribution,
+  SHARED_ROOT,
+} from '../../src/platform/database/embedded-postgres.platform';
 
 const asRoot = process.getuid?.() === 0;
 const sharedEntries = () => (existsSync(SHARED_ROOT) ? readdirSync(SHARED_ROOT) : []);

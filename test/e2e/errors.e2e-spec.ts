@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ERROR_CODES, type ErrorCode } from '../../src/core/errors/error-codes';
+import { ERROR_CODES, type ErrorCode } from '../../src/platform/errors/error-codes';
 import { withProbe } from '../support/probe';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { PROBE_UPLOAD_LIMIT_BYTES } from '../support/probe/probe.controller';

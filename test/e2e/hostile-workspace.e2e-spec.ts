@@ -4,7 +4,7 @@ import { createCasefile } from '../factories/casefiles';
 import { openSession } from '../factories/sessions';
 import { bearer, loggedInUser, type TokenPair } from '../factories/users';
 import { driveFile, gmailMessage, valueRange } from '../fixtures/google';
-import { poolOf } from '../../src/database/data-source-options';
+import { poolOf } from '../../src/platform/database/data-source-options';
 import { withProbe } from '../support/probe';
 import { createTestApp, type TestApp } from '../support/test-app';
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { migrateDatabase } from '../../src/database/migrate';
+import { migrateDatabase } from '../../src/platform/database/migrate';
 import { createFreshDatabase } from '../support/test-database';
 
 const run = promisify(execFile);

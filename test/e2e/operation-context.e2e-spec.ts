@@ -4,7 +4,7 @@ import type { App } from 'supertest/types';
 import { DataSource } from 'typeorm';
 import { AfterCommit } from '../../src/core/hub/after-commit';
 import { BackgroundWork } from '../../src/core/hub/background';
-import { Sql } from '../../src/database/sql';
+import { Sql } from '../../src/platform/database/sql';
 import { AuditTrail } from '../../src/modules/audit/audit-trail';
 import { AuditRepository, type AuditEventRow } from '../../src/modules/audit/audit.repository';
 import { bearer, login, registerUser } from '../factories/users';

@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { ClsServiceManager } from 'nestjs-cls';
 import { Client } from 'pg';
 import request from 'supertest';
+import { hasUnansweredStatement } from '../../src/platform/overrides/pipelined-transactions';
 import { createCasefile } from '../factories/casefiles';
 import { bearer, login, registerUser } from '../factories/users';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -20,17 +21,6 @@ describe('SQL round trips per route', () => {
   let casefileId: string;
   /** Per request id: its round trips, each the statements sent in it (their first word). */
   const trips = new Map<string, string[][]>();
-  /** Whether the connection has a statement out that is not answered yet (node-postgres's state). */
-  const awaitingAnswer = (client: Client) => {
-    const state = client as unknown as {
-      _activeQuery?: unknown;
-      _sentQueryQueue?: unknown[];
-      _queryQueue?: unknown[];
-    };
-    return Boolean(
-      state._activeQuery || state._sentQueryQueue?.length || state._queryQueue?.length,
-    );
-  };
   const originalQuery = Client.prototype.query;
   /** Per request id: how many socket writes its statements took (one per round trip is the aim). */
   const writes = new Map<string, number>();
@@ -52,7 +42,7 @@ describe('SQL round trips per route', () => {
         const config = args[0] as string | { text: string };
         const verb = (typeof config === 'string' ? config : config.text).trim().split(/\s+/)[0];
         const ofRequest = trips.get(id) ?? [];
-        if (awaitingAnswer(this) && ofRequest.length > 0)
+        if (hasUnansweredStatement(this) && ofRequest.length > 0)
           ofRequest[ofRequest.length - 1].push(verb);
         else ofRequest.push([verb]);
         trips.set(id, ofRequest);

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { migrateDatabase } from '../../src/database/migrate';
+import { buildDataSourceOptions } from '../../src/platform/database/data-source-options';
+import { migrateDatabase } from '../../src/platform/database/migrate';
 import { createFreshDatabase } from '../support/test-database';
 
 const POOL = { poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 0 };

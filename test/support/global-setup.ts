@@ -1,4 +1,4 @@
-import { startDatabaseServer } from '../../src/database/database-server';
+import { startDatabaseServer } from '../../src/platform/database/database-server';
 import {
   assertTestDatabase,
   TEST_DATABASE_DIR,

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Client } from 'pg';
 import { join } from 'node:path';
-import { databaseNameOf } from '../../src/database/data-source-options';
+import { databaseNameOf } from '../../src/platform/database/data-source-options';
 
 /** Set by the global setup for the test workers: the database every e2e test uses. */
 export const TEST_DATABASE_URL_VAR = 'CASEFILE_HUB_TEST_DATABASE_URL';

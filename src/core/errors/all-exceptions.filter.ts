@@ -13,16 +13,19 @@ import { ClsServiceManager } from 'nestjs-cls';
 import { errorEnvelope } from '../http/envelope';
 import { requestIdOf } from '../http/request-id';
 import { buildMeta, type HubClsStore } from '../hub/request-context';
-import { isDatabaseUnavailableError, isStatementTimeoutError } from './database-unavailable';
-import { DomainError, TooManyRequestsError } from './domain-error';
-import type { ErrorCode } from './error-codes';
+import {
+  isDatabaseUnavailableError,
+  isStatementTimeoutError,
+} from '../../platform/database/database-unavailable';
+import { DomainError, TooManyRequestsError } from '../../platform/errors/domain-error';
+import type { ErrorCode } from '../../platform/errors/error-codes';
 import {
   BodyTooLargeError,
   DatabaseUnavailableError,
   RouteNotFoundError,
   ShuttingDownError,
   StatementTimeoutError,
-} from './system.errors';
+} from '../../platform/errors/system.errors';
 
 /** An HttpException thrown by Nest or a library, carried under the contract code for its status. */
 class MappedHttpError extends DomainError {

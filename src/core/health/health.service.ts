@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Sql } from '../../database/sql';
+import { Sql } from '../../platform/database/sql';
 import { version } from '../../../package.json';
 import { REDIS_CLIENT, type RedisClient } from '../redis/redis.module';
 import type { DependencyCheckDto, HealthDto } from './health.dto';

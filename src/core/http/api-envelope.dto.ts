@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ERROR_CODES } from '../errors/error-codes';
+import { ERROR_CODES } from '../../platform/errors/error-codes';
 
 /** OpenAPI shapes of the envelope (API.md §1.1/§1.2); the runtime types are in envelope.ts. */
 export class ResponseMetaDto {

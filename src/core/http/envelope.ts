@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/error-codes';
+import type { ErrorCode } from '../../platform/errors/error-codes';
 
 /** `meta` of every envelope (API.md §1.1). Optional fields appear only when they apply. */
 export interface ResponseMeta {

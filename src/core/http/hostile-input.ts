@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { type FieldError, RequestValidationError } from '../errors/system.errors';
+import { type FieldError, RequestValidationError } from '../../platform/errors/system.errors';
 
 /**
  * How deep a JSON body may nest (objects and arrays). Far past any resource the API takes — a

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { InvalidInputError } from '../errors/domain-error';
+import { InvalidInputError } from '../../platform/errors/domain-error';
 
 /** Any UUID version (ids this service makes are v7); what class-validator's IsUUID('all') took. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,7 +1,7 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { RequestMethod, Type } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
-import { BodyTooLargeError, MalformedJsonError } from '../errors/system.errors';
+import { BodyTooLargeError, MalformedJsonError } from '../../platform/errors/system.errors';
 import { OPERATION_METADATA, type OperationMetadata } from '../hub/operation.decorator';
 
 export const MIB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import type { FieldError } from '../errors/system.errors';
+import type { FieldError } from '../../platform/errors/system.errors';
 
 /**
  * An ajv error as a field of a `400` (`parameters.text`, `messages.3.payload.headers.0.name`):

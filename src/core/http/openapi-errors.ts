@@ -1,5 +1,5 @@
 import type { OpenAPIObject, ResponseObject } from '@nestjs/swagger';
-import { type ErrorCode, statusOf } from '../errors/error-codes';
+import { type ErrorCode, statusOf } from '../../platform/errors/error-codes';
 import { OPENAPI_ERRORS_EXTENSION, type OperationErrorFacts } from '../hub/operation.decorator';
 import { OPENAPI_PUBLIC_EXTENSION } from './public.decorator';
 
@@ -140,7 +140,7 @@ function alsoAnError(own: ResponseObject, status: number, codes: ErrorCode[]): R
 /**
  * Completes the generated document: public routes need no credentials (`security: []` instead
  * of the global requirement), and every operation lists each error status it can answer with
- * the codes of the catalogue it can answer there (src/core/errors/error-codes.ts), so a client
+ * the codes of the catalogue it can answer there (src/platform/errors/error-codes.ts), so a client
  * — and the e2e suites, which check every response against this document — know exactly what
  * to expect. A response a handler documents itself is kept (and, when the platform can answer
  * that status with an error too, offered beside it).

@@ -2,7 +2,8 @@ import type { Type as Class } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { InvalidInputError } from '../errors/domain-error';
+import { InvalidInputError } from '../../platform/errors/domain-error';
+import type { CursorPosition, KeysetRow } from '../../platform/database/keyset';
 import { toBoolean } from './query-transforms';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -41,12 +42,6 @@ export interface Page<T> {
   next_cursor: string | null;
   has_more: boolean;
   total?: number;
-}
-
-/** Where a page ends: the sort key value and id of its last row. */
-export interface CursorPosition {
-  key: string;
-  id: string;
 }
 
 export class InvalidCursorError extends InvalidInputError {
@@ -95,12 +90,6 @@ export function decodeCursor(
     throw new InvalidCursorError();
   }
   return { key: k, id: i };
-}
-
-/** A row of a keyset list: its id and its sort key as text (both go into the cursor). */
-export interface KeysetRow {
-  id: string;
-  cursorKey: string;
 }
 
 /** How one list reads its rows; `paginate()` does the rest. */

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Max, ValidateNested } from 'class-validator';
-import { RequestValidationError } from '../errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import { createValidationPipe, toFieldErrors } from './validation';
 
 class Filter {

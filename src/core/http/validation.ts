@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { type FieldError, RequestValidationError } from '../errors/system.errors';
+import { type FieldError, RequestValidationError } from '../../platform/errors/system.errors';
 
 /** Nested class-validator errors as a flat list of `{field: "a.b.0.c", message}`. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {

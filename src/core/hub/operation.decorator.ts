@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension, ApiOperation } from '@nestjs/swagger';
-import type { ErrorCode } from '../errors/error-codes';
+import type { ErrorCode } from '../../platform/errors/error-codes';
 import type { SessionOperation } from './actor';
 
 /** The OpenAPI extension that carries an operation's error facts to completeOperations(). */

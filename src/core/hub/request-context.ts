@@ -55,11 +55,6 @@ export interface RequestContext {
   audit?: AuditNote;
   /** Set once the success event is written by the operation itself, in its own transaction. */
   auditWritten?: boolean;
-  /**
-   * Set when the request was answered 503 while its transaction still waited on a database that
-   * stopped answering: whatever it runs later fails, so nothing of it commits.
-   */
-  abandoned?: boolean;
   /** Registered through AfterCommit; run by the hub once the transaction has committed. */
   afterCommit: (() => Promise<void>)[];
 }

@@ -3,7 +3,7 @@ import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { Reflector } from '@nestjs/core';
 import type { TransactionHost } from '@nestjs-cls/transactional';
-import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
+import type { PipelinedTypeOrmAdapter } from '../../platform/overrides/pipelined-transactions';
 import type { ClsService } from 'nestjs-cls';
 import { firstValueFrom, lastValueFrom, of, throwError } from 'rxjs';
 import { Operation } from './operation.decorator';
@@ -11,7 +11,7 @@ import type { HubClsStore, RequestContext } from './request-context';
 import { RequestHubInterceptor } from './request-hub.interceptor';
 import type { RequestHook } from './request-hook';
 import type { Idempotency } from '../idempotency/idempotency';
-import type { DatabaseBreaker } from '../../database/database-breaker';
+import type { DatabaseBreaker } from '../../platform/database/database-breaker';
 
 class Handlers {
   @Operation('read_thing', { summary: 't' })

@@ -11,7 +11,7 @@ import {
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
+import type { PipelinedTypeOrmAdapter } from '../../platform/overrides/pipelined-transactions';
 import type { Request, Response } from 'express';
 import { ClsService } from 'nestjs-cls';
 import {
@@ -26,8 +26,9 @@ import {
   throwError,
 } from 'rxjs';
 import { toDomainError } from '../errors/all-exceptions.filter';
-import { DatabaseUnavailableError } from '../errors/system.errors';
-import { DatabaseBreaker } from '../../database/database-breaker';
+import { DatabaseUnavailableError } from '../../platform/errors/system.errors';
+import { DatabaseBreaker } from '../../platform/database/database-breaker';
+import { abandonDatabaseWork } from '../../platform/database/sql';
 import { successEnvelope } from '../http/envelope';
 import { isMutating } from '../http/http-methods';
 import { responseModeOf, SSE_HEADERS, type SseEvent, toSseStream } from '../http/event-stream';
@@ -229,7 +230,7 @@ export class RequestHubInterceptor implements NestInterceptor {
         for (const hook of hooks) await hook.post?.(ctx, result);
         return result;
       };
-      const result = transactional ? await this.inTransaction(ctx, execute) : await execute();
+      const result = transactional ? await this.inTransaction(execute) : await execute();
       await runAfterCommit(ctx, this.logger);
       return result;
     } catch (error) {
@@ -243,12 +244,12 @@ export class RequestHubInterceptor implements NestInterceptor {
    * one already waiting is answered 503 when the breaker opens, and marked abandoned so that
    * whatever it still runs when the database returns fails and rolls it back.
    */
-  private async inTransaction(ctx: RequestContext, execute: () => Promise<unknown>) {
+  private async inTransaction(execute: () => Promise<unknown>) {
     this.breaker.assertAvailable();
     try {
       return await this.breaker.guard(this.txHost.withTransaction(execute));
     } catch (error) {
-      if (error instanceof DatabaseUnavailableError) ctx.abandoned = true;
+      if (error instanceof DatabaseUnavailableError) abandonDatabaseWork();
       throw error;
     }
   }

@@ -1,5 +1,5 @@
-import { ConflictError, RuleViolationError } from '../errors/domain-error';
-import { RequestValidationError } from '../errors/system.errors';
+import { ConflictError, RuleViolationError } from '../../platform/errors/domain-error';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 
 export class IdempotencyInProgressError extends ConflictError {
   constructor() {

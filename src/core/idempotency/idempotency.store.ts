@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { Sql } from '../../database/sql';
+import { Sql } from '../../platform/database/sql';
 import type { IdempotencyKeyEntity } from './idempotency-key.entity';
 
 /** A claim whose request died (crash, kill) can be taken over after this long. */

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { ShuttingDownError } from '../errors/system.errors';
+import { ShuttingDownError } from '../../platform/errors/system.errors';
 
 /** Set once a shutdown begins; from then on readiness fails and connections are not kept. */
 @Injectable()

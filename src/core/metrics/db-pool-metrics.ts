@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { poolOf } from '../../database/data-source-options';
+import { poolOf } from '../../platform/database/data-source-options';
 import { DB_POOL_CONNECTIONS } from './metric-names';
 
 /** Reads the pg pool's counters into `db_pool_connections{state}` just before each scrape. */

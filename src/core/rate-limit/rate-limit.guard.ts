@@ -11,7 +11,7 @@ import {
   THROTTLER_TTL,
 } from '@nestjs/throttler/dist/throttler.constants';
 import type { Request } from 'express';
-import { TooManyRequestsError } from '../errors/domain-error';
+import { TooManyRequestsError } from '../../platform/errors/domain-error';
 import { callerKeyOf } from '../http/caller-key';
 
 /** One named limit as it applies to one route. */

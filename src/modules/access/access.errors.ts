@@ -1,4 +1,8 @@
-import { ForbiddenError, NotFoundError, RuleViolationError } from '../../core/errors/domain-error';
+import {
+  ForbiddenError,
+  NotFoundError,
+  RuleViolationError,
+} from '../../platform/errors/domain-error';
 import type { PermissionLevel } from './permission-level';
 
 /** No such casefile, a deleted one, or one the caller may not see: the three look the same. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, where } from '../../database/sql';
+import { Sql, where } from '../../platform/database/sql';
 import type { CasefilePermissionEntity } from './casefile-permission.entity';
 import type { GrantableLevel, PermissionLevel } from './permission-level';
 

@@ -10,7 +10,7 @@ import {
 import type { AccessEntry, AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { type GrantableLevel, PERMISSION_LEVELS, type PermissionLevel } from './permission-level';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 
 const actor = (userId: string): Actor => ({
   userId,

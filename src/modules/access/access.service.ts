@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import type { Actor } from '../../core/hub/actor';
 import { AuditTrail } from '../audit/audit-trail';
 import { UsersService } from '../auth/users/users.service';

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
+import type { PipelinedTypeOrmAdapter } from '../../platform/overrides/pipelined-transactions';
 import { BackgroundWork } from '../../core/hub/background';
-import { Sql } from '../../database/sql';
+import { Sql } from '../../platform/database/sql';
 import type { AuditChainHeadEntity } from './audit-chain-head.entity';
 
 /** The chain's first link points at this instead of a previous hash. */

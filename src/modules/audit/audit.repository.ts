@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { CursorPosition } from '../../core/http/pagination';
-import { Sql, SqlParams, where } from '../../database/sql';
+import { Sql, SqlParams, where } from '../../platform/database/sql';
 import type { AuditEventEntity, AuditStatus } from './audit-event.entity';
+import { type CursorPosition } from '../../platform/database/keyset';
 
 /** An event as recorded; the sealing columns belong to the chain (audit-chain.ts). */
 export type AuditEventRow = Omit<AuditEventEntity, 'seq' | 'prevHash' | 'hash' | 'sealedAt'>;

@@ -5,7 +5,7 @@ import {
   RuleViolationError,
   TooManyRequestsError,
   UnauthorizedError,
-} from '../../core/errors/domain-error';
+} from '../../platform/errors/domain-error';
 
 export class MissingCredentialsError extends UnauthorizedError {
   constructor() {

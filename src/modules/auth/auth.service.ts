@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { PipelinedTypeOrmAdapter } from '../../database/pipelined-transactions';
+import type { PipelinedTypeOrmAdapter } from '../../platform/overrides/pipelined-transactions';
 import { AppConfig } from '../../config/app-config';
 import { AuditTrail } from '../audit/audit-trail';
 import { AuditService } from '../audit/audit.service';

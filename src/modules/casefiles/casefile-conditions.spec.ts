@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../../core/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import { validateConditions } from './casefile-conditions';
 
 const fieldsOf = (run: () => unknown): string[] => {

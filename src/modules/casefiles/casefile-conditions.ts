@@ -1,5 +1,5 @@
-import type { FieldError } from '../../core/errors/system.errors';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import type { FieldError } from '../../platform/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import { isStorableTime, STORABLE_TIME_MESSAGE } from '../../core/http/timestamps';
 
 /** What `POST /casefiles/query` may filter on, and how (API.md §4). Nothing else reaches SQL. */

@@ -1,4 +1,4 @@
-import { InvalidInputError, PreconditionFailedError } from '../../core/errors/domain-error';
+import { InvalidInputError, PreconditionFailedError } from '../../platform/errors/domain-error';
 
 export { CasefileNotFoundError } from '../access/access.errors';
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition } from '../../core/http/pagination';
-import { escapeLike, keysetAfter, Sql, SqlParams, where } from '../../database/sql';
+import { escapeLike, Sql, SqlParams, where } from '../../platform/database/sql';
 import { casefileLevelSql, visibleCasefileSources } from '../access/access.repository';
 import type { PermissionLevel } from '../access/permission-level';
 import type { CasefileEntity } from './casefile.entity';
@@ -12,6 +11,7 @@ import {
 } from './casefile-contents';
 import type { CasefileSort, QueryCondition, SortKey } from './casefile-conditions';
 import type { Relation } from './dto/list-casefiles.dto';
+import { type CursorPosition, keysetAfter } from '../../platform/database/keyset';
 
 /** A casefile as the API shows it: the row, what sits in it, and the reader's level. */
 export type CasefileRow = Omit<CasefileEntity, 'ownerSince'> & {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import type { Actor } from '../../core/hub/actor';
 import { AccessService } from '../access/access.service';
 import { AuditTrail } from '../audit/audit-trail';

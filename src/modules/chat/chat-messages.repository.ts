@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
 import { toStorableText } from '../../core/http/hostile-input';
-import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
+import { Sql, SqlParams, where } from '../../platform/database/sql';
 import type { ChatMessageEntity } from './chat-message.entity';
+import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
 
 const MESSAGE = `m.id, m.session_id AS "sessionId", m.turn_id AS "turnId", m.role, m.content,
   m.tool_calls AS "toolCalls", m.tool_call_id AS "toolCallId", m.created_at AS "createdAt"`;

@@ -1,4 +1,4 @@
-import { NotFoundError, UnavailableError, UpstreamError } from '../../core/errors/domain-error';
+import { NotFoundError, UnavailableError, UpstreamError } from '../../platform/errors/domain-error';
 
 /**
  * A turn id the session does not have. The contract has no code of its own for turns: it is the

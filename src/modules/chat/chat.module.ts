@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../../core/metrics/metric-names';
 import { REDIS_CLIENT, type RedisClient } from '../../core/redis/redis.module';
-import { Sql } from '../../database/sql';
+import { Sql } from '../../platform/database/sql';
 import { AuditModule } from '../audit/audit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ToolSessionsModule } from '../tool-sessions/tool-sessions.module';

@@ -3,7 +3,7 @@ import {
   ForbiddenError,
   NotFoundError,
   RuleViolationError,
-} from '../../core/errors/domain-error';
+} from '../../platform/errors/domain-error';
 import type { SessionKind } from '../../core/hub/actor';
 import type { PermissionLevel } from '../access/permission-level';
 

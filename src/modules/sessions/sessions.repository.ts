@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
 import type { SessionKind } from '../../core/hub/actor';
-import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
+import { Sql, SqlParams, where } from '../../platform/database/sql';
 import { levelOnCasefileSql } from '../access/access.repository';
 import type { PermissionLevel } from '../access/permission-level';
 import type { SessionEntity, SessionStatus } from './session.entity';
+import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
 
 export type SessionRow = Omit<SessionEntity, 'busyToken'>;
 

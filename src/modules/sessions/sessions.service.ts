@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import { type Page, paginate } from '../../core/http/pagination';
 import type { Actor, SessionKind } from '../../core/hub/actor';
 import { AccessService } from '../access/access.service';

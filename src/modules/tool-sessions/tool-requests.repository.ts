@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { CursorPosition, KeysetRow } from '../../core/http/pagination';
-import { keysetAfter, Sql, SqlParams, where } from '../../database/sql';
+import { Sql, SqlParams, where } from '../../platform/database/sql';
 import type { ToolRequestEntity } from './tool-request.entity';
+import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
 
 const REQUEST = `r.id, r.session_id AS "sessionId", r.tool, r.parameters, r.status, r.result,
   r.error, r.started_at AS "startedAt", r.duration_ms AS "durationMs"`;

@@ -3,8 +3,8 @@ import {
   NotFoundError,
   RuleViolationError,
   TooManyRequestsError,
-} from '../../core/errors/domain-error';
-import type { FieldError } from '../../core/errors/system.errors';
+} from '../../platform/errors/domain-error';
+import type { FieldError } from '../../platform/errors/system.errors';
 
 export class ToolNotFoundError extends NotFoundError {
   constructor(name: string) {

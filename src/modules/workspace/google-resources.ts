@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import type { FieldError } from '../../core/errors/system.errors';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import type { FieldError } from '../../platform/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import { schemaFieldError } from '../../core/http/json-schema-errors';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { RequestValidationError } from '../../core/errors/system.errors';
+import { RequestValidationError } from '../../platform/errors/system.errors';
 import { assertNoHostileInput, MAX_JSON_DEPTH } from '../../core/http/hostile-input';
 import { isStorableTime, STORABLE_TIME_MESSAGE, storableTimeOf } from '../../core/http/timestamps';
 import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { uuidv7 } from 'uuidv7';
-import { DomainError, TooManyRequestsError } from '../../../src/core/errors/domain-error';
-import { type ErrorCode, ERROR_CODES } from '../../../src/core/errors/error-codes';
+import { DomainError, TooManyRequestsError } from '../../../src/platform/errors/domain-error';
+import { type ErrorCode, ERROR_CODES } from '../../../src/platform/errors/error-codes';
 import type { HubClsStore } from '../../../src/core/hub/request-context';
 import { Operation } from '../../../src/core/hub/operation.decorator';
 import { PathId } from '../../../src/core/http/id.param';
@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/http/event-stream';
 import { Public } from '../../../src/core/http/public.decorator';
 import { Idempotent } from '../../../src/core/idempotency/idempotent.decorator';
-import { Sql } from '../../../src/database/sql';
+import { Sql } from '../../../src/platform/database/sql';
 import { CreateProbeItemDto } from './probe.dto';
 import { ProbeHook } from './probe.hook';
 

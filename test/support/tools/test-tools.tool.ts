@@ -3,7 +3,7 @@ import {
   type ToolContext,
   type ToolImplementation,
 } from '../../../src/modules/tool-sessions/registry/tool.decorator';
-import { Sql } from '../../../src/database/sql';
+import { Sql } from '../../../src/platform/database/sql';
 
 /** Busy for `ms` milliseconds without ever yielding; `forever` never returns. */
 @Tool({

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { ApiKeyScope, Role } from '../../../core/hub/actor';
-import { Sql } from '../../../database/sql';
+import { Sql } from '../../../platform/database/sql';
 import type { ApiKeyEntity } from './api-key.entity';
 
 /** What the guard needs to authenticate a key (cached by prefix). */

@@ -5,7 +5,7 @@ import { SharedCache } from '../../../core/cache/shared-cache';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { AuditTrail } from '../../audit/audit-trail';
 import { AuditService } from '../../audit/audit.service';
-import { RequestValidationError } from '../../../core/errors/system.errors';
+import { RequestValidationError } from '../../../platform/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { ApiKeyNotFoundError, InvalidApiKeyError } from '../auth.errors';
 import { newOpaqueSecret, sha256 } from '../tokens/token-hash';

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ForbiddenError } from '../../../core/errors/domain-error';
+import { ForbiddenError } from '../../../platform/errors/domain-error';
 import type { Actor, Role } from '../../../core/hub/actor';
 import { AppConfig } from '../../../config/app-config';
 import { MissingCredentialsError, ReadOnlyKeyError, TwoFactorRequiredError } from '../auth.errors';

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { DomainError } from '../../../core/errors/domain-error';
+import { DomainError } from '../../../platform/errors/domain-error';
 import { isPublicRoute } from '../../../core/http/public.decorator';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { JwtStrategy } from '../tokens/jwt.strategy';

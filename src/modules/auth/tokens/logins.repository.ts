@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { Role } from '../../../core/hub/actor';
-import { Sql } from '../../../database/sql';
+import { Sql } from '../../../platform/database/sql';
 
 /** What the auth guard needs to know about a login on every request (cached). */
 export interface LoginState {

@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition } from '../../../core/http/pagination';
 import type { Role } from '../../../core/hub/actor';
-import { escapeLike, Sql, SqlParams, violatedUniqueConstraint, where } from '../../../database/sql';
+import {
+  escapeLike,
+  Sql,
+  SqlParams,
+  violatedUniqueConstraint,
+  where,
+} from '../../../platform/database/sql';
 import { DuplicateEmailError, DuplicateUsernameError } from '../auth.errors';
 import type { UserEntity } from './user.entity';
+import { type CursorPosition } from '../../../platform/database/keyset';
 
 export interface UserFilters {
   role?: Role;

@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import { AppConfig } from '../../../config/app-config';
-import type { DomainError } from '../../../core/errors/domain-error';
+import type { DomainError } from '../../../platform/errors/domain-error';
 import { toDomainError } from '../../../core/errors/all-exceptions.filter';
 import { type SseEvent, StreamReportedFailure } from '../../../core/http/event-stream';
 import type { ResponseMode } from '../../../core/http/event-stream';

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { type DataSource } from 'typeorm';
-import { poolOf } from '../../../database/data-source-options';
-import { type Sql } from '../../../database/sql';
+import { poolOf } from '../../../platform/database/data-source-options';
+import { type Sql } from '../../../platform/database/sql';
 import { TURN_SIGNAL_CHANNEL, TurnSignals } from './turn-signals';
 
 /**

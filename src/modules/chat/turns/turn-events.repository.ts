@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../../../database/sql';
+import { Sql } from '../../../platform/database/sql';
 import type { TurnEvent } from './turn-event';
 
 /** How many events one read answers; a follower reads on until it has them all. */

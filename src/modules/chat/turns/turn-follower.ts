@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RequestValidationError } from '../../../core/errors/system.errors';
+import { RequestValidationError } from '../../../platform/errors/system.errors';
 import type { SseEvent } from '../../../core/http/event-stream';
 import type { SessionRow } from '../../sessions/sessions.repository';
 import { SessionsService } from '../../sessions/sessions.service';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
-import { DomainError } from '../../../core/errors/domain-error';
+import { DomainError } from '../../../platform/errors/domain-error';
 import type { Actor } from '../../../core/hub/actor';
 import type { SessionRow } from '../../sessions/sessions.repository';
 import type { ToolDto } from '../../tool-sessions/dto/tool.dto';

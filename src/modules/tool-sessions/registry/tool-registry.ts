@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import type { FieldError } from '../../../core/errors/system.errors';
+import type { FieldError } from '../../../platform/errors/system.errors';
 import { schemaFieldError } from '../../../core/http/json-schema-errors';
 import { ToolNotFoundError, ToolParametersError } from '../tool-sessions.errors';
 import { type ToolSource, toolSourceOf } from './tool-files';

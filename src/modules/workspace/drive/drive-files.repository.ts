@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition, KeysetRow } from '../../../core/http/pagination';
-import { escapeLike, keysetAfter, Sql, SqlParams, where } from '../../../database/sql';
+import { escapeLike, Sql, SqlParams, where } from '../../../platform/database/sql';
 import { batchUpsertSql, type ImportCountsDto, importCountsOf } from '../import-counts';
+import {
+  type CursorPosition,
+  keysetAfter,
+  type KeysetRow,
+} from '../../../platform/database/keyset';
 
 /** A Drive file as an import stores it. */
 export interface ParsedDriveFile {

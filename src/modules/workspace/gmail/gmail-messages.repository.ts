@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition, KeysetRow } from '../../../core/http/pagination';
-import { escapeLike, keysetAfter, Sql, SqlParams, where } from '../../../database/sql';
+import { escapeLike, Sql, SqlParams, where } from '../../../platform/database/sql';
 import { batchUpsertSql, type ImportCountsDto, importCountsOf } from '../import-counts';
 import type { ParsedGmailMessage } from './gmail-message.parser';
+import {
+  type CursorPosition,
+  keysetAfter,
+  type KeysetRow,
+} from '../../../platform/database/keyset';
 
 /** The columns an import writes; an upsert changes a row only when one of them differs. */
 const COLUMNS = [

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../../../database/sql';
+import { Sql } from '../../../platform/database/sql';
 import type { SearchHitDto, SearchType } from '../dto/workspace.dto';
 
 /**

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { CursorPosition, KeysetRow } from '../../../core/http/pagination';
-import { keysetAfter, Sql, SqlParams, where } from '../../../database/sql';
+import { Sql, SqlParams, where } from '../../../platform/database/sql';
 import { type ImportCountsDto, importCountsOf } from '../import-counts';
+import {
+  type CursorPosition,
+  keysetAfter,
+  type KeysetRow,
+} from '../../../platform/database/keyset';
 
 export type Cell = string | number | boolean;
 

@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error';
+import { ForbiddenError, NotFoundError } from '../../../platform/errors/domain-error';
 import type { PermissionLevel } from '../../access/permission-level';
 
 /** No such job, or its casefile is not visible to the caller (they look the same). */

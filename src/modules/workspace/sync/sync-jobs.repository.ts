@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../../../database/sql';
+import { Sql } from '../../../platform/database/sql';
 import { levelOnCasefileSql } from '../../access/access.repository';
 import type { PermissionLevel } from '../../access/permission-level';
 import type { ImportCountsDto } from '../import-counts';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
-import { type FieldError, RequestValidationError } from '../../../core/errors/system.errors';
+import { type FieldError, RequestValidationError } from '../../../platform/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { AfterCommit } from '../../../core/hub/after-commit';
 import { SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';

@@ -9,7 +9,7 @@ import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { AppConfig } from '../../../config/app-config';
-import { Sql } from '../../../database/sql';
+import { Sql } from '../../../platform/database/sql';
 import { SyncRunner } from './sync-runner';
 
 const QUEUE = 'workspace-sync';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
-import { DomainError } from '../../../core/errors/domain-error';
+import { DomainError } from '../../../platform/errors/domain-error';
 import { BackgroundWork } from '../../../core/hub/background';
 import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';
 import { SecretBox } from '../../../core/secrets/secret-box';

@@ -23,8 +23,8 @@ export function buildDataSourceOptions(url: string, pool: PoolSettings): DataSou
   return {
     type: 'postgres',
     url,
-    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
-    migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
+    entities: [join(__dirname, '..', '..', '**', '*.entity.{ts,js}')],
+    migrations: [join(__dirname, '..', '..', '..', 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,

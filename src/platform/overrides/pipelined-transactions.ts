@@ -35,6 +35,20 @@ function corked<T>(client: PoolClient, submit: () => T): T {
 }
 
 /**
+ * Whether a connection has a statement out that is not answered yet: node-postgres's private
+ * queue state, read here so that the one place that knows pg's internals is this file (the
+ * round-trips e2e counts pipelined statements with it).
+ */
+export function hasUnansweredStatement(client: object): boolean {
+  const state = client as {
+    _activeQuery?: unknown;
+    _sentQueryQueue?: unknown[];
+    _queryQueue?: unknown[];
+  };
+  return Boolean(state._activeQuery || state._sentQueryQueue?.length || state._queryQueue?.length);
+}
+
+/**
  * A transaction that costs no round trip of its own. Nothing is sent when it opens; its first
  * statement goes out together with `BEGIN`, and writes nobody reads the result of (audit events,
  * `Sql.deferToCommit`) go out together with `COMMIT` — one network write each way, since the

@@ -11,7 +11,7 @@ export function renderErrorCodesMarkdown(): string {
     'Every error response is the envelope `{"data": null, "meta": {…}, "errors": [{code, message, details?}]}`.',
     'Clients branch on `code`, never on `message`; the OpenAPI document lists the codes each status can carry.',
     '',
-    'Generated from `src/core/errors/error-codes.ts` by `npm run docs:errors`; a unit test fails when',
+    'Generated from `src/platform/errors/error-codes.ts` by `npm run docs:errors`; a unit test fails when',
     'this file and the code drift apart.',
     '',
     '| status | code | meaning |',

@@ -1,7 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../config/app-config';
 import { buildDataSourceOptions, poolOf } from './data-source-options';
 import { migrateDatabase } from './migrate';
 import { DatabaseBreaker } from './database-breaker';

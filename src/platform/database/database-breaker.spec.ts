@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Pool, PoolClient } from 'pg';
-import { DatabaseUnavailableError } from '../core/errors/system.errors';
+import { DatabaseUnavailableError } from '../errors/system.errors';
 import { answeredWithin, DatabaseBreaker } from './database-breaker';
 
 /** A pooled connection as far as the breaker sees it: its socket can be destroyed. */

@@ -2,8 +2,8 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import CircuitBreaker from 'opossum';
 import type { Socket } from 'node:net';
 import { Client, type Pool, type PoolClient } from 'pg';
-import { isDatabaseUnreachableError } from '../core/errors/database-unavailable';
-import { DatabaseUnavailableError } from '../core/errors/system.errors';
+import { isDatabaseUnreachableError } from './database-unavailable';
+import { DatabaseUnavailableError } from '../errors/system.errors';
 
 /** How often the heartbeat asks PostgreSQL `SELECT 1` (and how soon it retries once open). */
 const HEARTBEAT_MS = 400;

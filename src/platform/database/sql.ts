@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import type { PipelinedTypeOrmAdapter } from './pipelined-transactions';
+import type { PipelinedTypeOrmAdapter } from '../overrides/pipelined-transactions';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig, QueryResult } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { ClsServiceManager } from 'nestjs-cls';
-import { DatabaseUnavailableError } from '../core/errors/system.errors';
-import type { CursorPosition } from '../core/http/pagination';
-import type { HubClsStore } from '../core/hub/request-context';
+import { DatabaseUnavailableError } from '../errors/system.errors';
 import { DatabaseBreaker } from './database-breaker';
 import { poolOf } from './data-source-options';
-import { type PipelinedTransaction, pipelinedTransactionOf } from './pipelined-transactions';
+import {
+  type PipelinedTransaction,
+  pipelinedTransactionOf,
+} from '../overrides/pipelined-transactions';
 
 /**
  * Collects bind parameters for SQL built in pieces: the text only ever holds `$n`, never a value.
@@ -27,23 +28,6 @@ export class SqlParams {
 /** `WHERE a AND b`, or nothing for no terms. */
 export const where = (terms: readonly string[]): string =>
   terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
-
-/**
- * The keyset condition of the page after `after` (none for the first page): rows past it on
- * `(key, id)` in the list's order. `key` and `id` are column expressions; `keyType` casts the
- * cursor's key (it arrives as text).
- */
-export function keysetAfter(
-  columns: { key: string; id: string; keyType?: string },
-  after: CursorPosition | undefined,
-  direction: 'asc' | 'desc',
-  params: SqlParams,
-): string[] {
-  if (!after) return [];
-  const comparison = direction === 'desc' ? '<' : '>';
-  const key = `${params.bind(after.key)}::${columns.keyType ?? 'timestamptz'}`;
-  return [`(${columns.key}, ${columns.id}) ${comparison} (${key}, ${params.bind(after.id)}::uuid)`];
-}
 
 /** A LIKE pattern's wildcards made literal (PostgreSQL's default escape is the backslash). */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -72,13 +56,22 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
+/** The CLS slot that marks the current context's database work as abandoned. */
+const ABANDONED = 'sql:abandoned';
+
 /**
  * A request already answered 503 because the database stopped answering must not go on writing
- * when it answers again: its next statement fails, so its transaction rolls back.
+ * when it answers again: after this, every statement of the current CLS context fails, so its
+ * transaction rolls back when the server answers again.
  */
+export function abandonDatabaseWork(): void {
+  const cls = ClsServiceManager.getClsService<Record<string, unknown>>();
+  if (cls.isActive()) cls.set(ABANDONED, true);
+}
+
 function abandonedByItsRequest(): boolean {
-  const cls = ClsServiceManager.getClsService<HubClsStore>();
-  return cls.isActive() && cls.get('requestContext')?.abandoned === true;
+  const cls = ClsServiceManager.getClsService<Record<string, unknown>>();
+  return cls.isActive() && cls.get(ABANDONED) === true;
 }
 
 function queryConfig(text: string, params: readonly unknown[]): QueryConfig {
