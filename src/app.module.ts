@@ -7,24 +7,18 @@ import { AppConfigModule } from './config/config.module';
 import { CoreModule } from './core/core.module';
 import { LoggingModule } from './core/logging/logging.module';
 import { MetricsHook } from './core/metrics/metrics.hook';
-import { MetricsModule } from './core/metrics/metrics.module';
 import { DatabaseModule } from './platform/database/database.module';
 import { clsModuleWithoutEnhancers } from './platform/overrides/nestjs-cls';
 import { PipelinedTypeOrmAdapter } from './platform/overrides/pipelined-transactions';
-import { AccessModule } from './modules/access/access.module';
-import { CasefileAccessHook } from './modules/access/casefile-access.hook';
-import { AdminModule } from './modules/admin/admin.module';
-import { AuditHook } from './modules/audit/audit.hook';
-import { AuditModule } from './modules/audit/audit.module';
-import { AuthModule } from './modules/auth/auth.module';
-import { CasefilesModule } from './modules/casefiles/casefiles.module';
-import { ChatModule } from './modules/chat/chat.module';
-import { SessionLifecycleHook } from './modules/sessions/session-lifecycle.hook';
-import { chatSessionContent, toolSessionContent } from './modules/sessions/session.contents';
-import { SessionsModule } from './modules/sessions/sessions.module';
-import { ToolSessionsModule } from './modules/tool-sessions/tool-sessions.module';
-import { workspaceContents } from './modules/workspace/workspace.contents';
-import { WorkspaceModule } from './modules/workspace/workspace.module';
+import { AccessModule, CasefileAccessHook } from './modules/access';
+import { AuditHook, AuditModule } from './modules/audit';
+import { AuthModule } from './modules/auth';
+import { casefileOperations, CasefilesModule } from './modules/casefiles';
+import { ToolSessionsModule } from './modules/tool-sessions';
+import { WorkspaceModule } from './modules/workspace';
+import { ChatModule } from './modules/chat';
+import { AdminModule } from './modules/admin';
+import { SessionLifecycleHook, sessionOperations, SessionsModule } from './modules/sessions';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -50,12 +44,11 @@ export class AppModule {
         DatabaseModule.forRoot(options.databaseUrl),
         CoreModule.forRoot({
           hooks: [MetricsHook, AuditHook, SessionLifecycleHook, CasefileAccessHook],
-          hookModules: [MetricsModule, AuditModule, SessionsModule, AccessModule],
+          hookModules: [AuditModule, SessionsModule, AccessModule],
+          operationMetrics: [casefileOperations, sessionOperations],
         }),
         AuthModule,
-        CasefilesModule.forRoot({
-          contents: [toolSessionContent, chatSessionContent, ...workspaceContents],
-        }),
+        CasefilesModule,
         SessionsModule,
         ToolSessionsModule,
         ChatModule,

@@ -6,7 +6,7 @@ import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
 import { DomainError } from './platform/errors/domain-error';
 import { startDatabaseServer } from './platform/database/database-server';
-import { UsersService } from './modules/auth/users/users.service';
+import { UsersService } from './modules/auth';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email> --password <password>
 

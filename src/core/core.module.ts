@@ -27,15 +27,19 @@ import { IdempotencySweeper } from './idempotency/idempotency.sweeper';
 import { RequestHubInterceptor } from './hub/request-hub.interceptor';
 import { REQUEST_HOOKS, type RequestHook } from './hub/request-hook';
 import { ShutdownGateMiddleware, ShutdownState } from './lifecycle/shutdown';
+import { MetricsHook } from './metrics/metrics.hook';
 import { MetricsModule } from './metrics/metrics.module';
+import { type OperationMetric, operationMetricProviders } from './metrics/operation-metrics';
 import { RedisModule } from './redis/redis.module';
 import { SecretsModule } from './secrets/secret-box';
 
 export interface CoreModuleOptions {
-  /** The RequestHub's hooks, in the order they run. */
+  /** The RequestHub's hooks, in the order they run (`MetricsHook` is core's own). */
   hooks: Type<RequestHook>[];
   /** Modules that provide those hooks. */
   hookModules: ModuleMetadata['imports'];
+  /** The domains' operation counters, which the `metrics` hook keeps. */
+  operationMetrics: readonly OperationMetric[];
 }
 
 /**
@@ -62,6 +66,8 @@ export class CoreModule implements NestModule {
       providers: [
         ShutdownState,
         ShutdownGateMiddleware,
+        ...operationMetricProviders(options.operationMetrics),
+        MetricsHook,
         {
           provide: REQUEST_HOOKS,
           inject: options.hooks,

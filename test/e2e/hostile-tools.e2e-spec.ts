@@ -6,7 +6,7 @@ import { AppConfig } from '../../src/config/app-config';
 import {
   TOOL_EXECUTION_DURATION,
   TOOL_EXECUTIONS_TOTAL,
-} from '../../src/core/metrics/metric-names';
+} from '../../src/modules/tool-sessions/tool.metrics';
 import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runner';
 import { openSession } from '../factories/sessions';
 import { bearer, loggedInUser, type TokenPair } from '../factories/users';

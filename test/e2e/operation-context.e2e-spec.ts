@@ -149,12 +149,12 @@ describe('BackgroundWork', () => {
       auditTrail.note({ resourceType: 'thing', details: { n: 1 } });
       auditTrail.note({ details: { m: 2 } });
       new Logger('ProbeJob').log('inside the job');
-      return Promise.resolve(cls.get('requestContext'));
+      return Promise.resolve({ ...cls.get('requestContext')!, noted: auditTrail.noted() });
     });
     expect(seen).toMatchObject({
       operation: 'probe_job',
       requestId: expect.stringMatching(/^job:probe_job:[0-9a-f-]{36}$/) as string,
-      audit: { resourceType: 'thing', details: { n: 1, m: 2 } },
+      noted: { resourceType: 'thing', details: { n: 1, m: 2 } },
     });
     const line = t.logs.lines.find((l) => l.msg === 'inside the job');
     expect(line).toMatchObject({ request_id: seen!.requestId, job: 'probe_job' });

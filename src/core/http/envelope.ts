@@ -6,8 +6,8 @@ export interface ResponseMeta {
   timestamp: string;
   operation?: string;
   hooks?: string[];
-  session_id?: string;
-  session_recreated?: true;
+  /** What the request's hooks add (RequestContext.responseMeta), e.g. `session_id`. */
+  [field: string]: unknown;
 }
 
 export interface ErrorObject {

@@ -1,6 +1,10 @@
 import type { OpenAPIObject, ResponseObject } from '@nestjs/swagger';
 import { type ErrorCode, statusOf } from '../../platform/errors/error-codes';
-import { OPENAPI_ERRORS_EXTENSION, type OperationErrorFacts } from '../hub/operation.decorator';
+import {
+  OPENAPI_ERRORS_EXTENSION,
+  OPENAPI_IMPLIED_ERRORS_EXTENSION,
+  type OperationErrorFacts,
+} from '../hub/operation.decorator';
 import { OPENAPI_PUBLIC_EXTENSION } from './public.decorator';
 
 type OperationObject = OpenAPIObject['paths'][string]['get'] & Record<string, unknown>;
@@ -40,32 +44,20 @@ const AUTHENTICATED: ErrorCode[] = [
   'AUTH_ACCOUNT_DISABLED',
 ];
 
-/** The codes of a session operation's lifecycle (API.md §5): found, may, state, busy. */
-function sessionCodes(session: NonNullable<OperationErrorFacts['session']>): ErrorCode[] {
-  const notFound: ErrorCode = session.kind === 'tool' ? 'NF_TOOL_SESSION' : 'NF_CHAT_SESSION';
-  const codes: ErrorCode[] = [notFound, 'AUTH_FORBIDDEN'];
-  if (session.bound) codes.push('BR_SESSION_CLOSED');
-  if (session.access === 'run') {
-    codes.push('NF_CASEFILE', 'BR_SESSION_CLOSED', 'BR_SESSION_EXPIRED', 'CF_SESSION_BUSY');
-  }
-  return codes;
-}
-
 /**
  * Every error code an operation can answer: what the platform answers on any route of its
- * kind (read from the route: its inputs, credentials, Idempotency-Key, declared session, body,
- * limits) and the codes its own code declares (`@Operation({errors})`).
+ * kind (read from the route: its inputs, credentials, Idempotency-Key, body, limits), the codes
+ * its own code declares (`@Operation({errors})`) and those a module's decorator implies
+ * (`ImpliedErrors`, e.g. a session operation's lifecycle).
  */
 function codesOf(path: string, operation: OperationObject, isPublic: boolean): ErrorCode[] {
-  const facts = (operation[OPENAPI_ERRORS_EXTENSION] as OperationErrorFacts | undefined) ?? {
-    codes: [],
-    session: null,
-  };
+  const own = operation[OPENAPI_ERRORS_EXTENSION] as OperationErrorFacts | undefined;
+  const implied = operation[OPENAPI_IMPLIED_ERRORS_EXTENSION] as OperationErrorFacts | undefined;
   const parameters = (operation.parameters ?? []) as Parameter[];
   // every route: the input edge refuses a hostile query string (a NUL, nesting), and the JSON
   // parser a body that does not parse or is too large — also on a route that takes none
   const codes = new Set<ErrorCode>([
-    ...facts.codes,
+    ...(own?.codes ?? []),
     'VAL_FAILED',
     'VAL_MALFORMED_JSON',
     'VAL_PAYLOAD_TOO_LARGE',
@@ -81,7 +73,7 @@ function codesOf(path: string, operation: OperationObject, isPublic: boolean): E
   if (parameters.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')) {
     codes.add('CF_IDEMPOTENCY_IN_PROGRESS').add('CF_IDEMPOTENCY_KEY_REUSED');
   }
-  if (facts.session) for (const code of sessionCodes(facts.session)) codes.add(code);
+  for (const code of implied?.codes ?? []) codes.add(code);
   if (!UNLIMITED.test(path)) codes.add('RATE_LIMIT_EXCEEDED');
   codes.add('SYS_INTERNAL');
   if (READINESS.test(path)) codes.add('SYS_SHUTTING_DOWN');
@@ -165,6 +157,7 @@ export function completeOperations(document: OpenAPIObject): void {
       }
       delete operation[OPENAPI_PUBLIC_EXTENSION];
       delete operation[OPENAPI_ERRORS_EXTENSION];
+      delete operation[OPENAPI_IMPLIED_ERRORS_EXTENSION];
     }
   }
 }

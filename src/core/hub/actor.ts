@@ -1,35 +1,14 @@
 export const ROLES = ['user', 'admin', 'super_admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const SESSION_KINDS = ['tool', 'chat'] as const;
-export type SessionKind = (typeof SESSION_KINDS)[number];
-
-/** A tool or chat session bound into an access token (`POST /auth/session-token`). */
-export interface BoundSession {
-  id: string;
-  kind: SessionKind;
-}
-
 /**
- * How an operation uses the session it names (the `session_lifecycle` hook checks it): `read` —
- * its creator or a viewer of its casefile; `own` — its creator (close); `run` — its creator,
- * while it is active, one request at a time (the busy lease), with editor on its casefile.
+ * What a credential is bound to when it is narrower than its user, as the token's claims name it
+ * (auth issues such tokens and reads them; the module that owns `kind` interprets it). An
+ * Idempotency-Key is scoped by it.
  */
-export type SessionAccess = 'read' | 'own' | 'run';
-
-/** The operation works on a session: by the path's `:id`, or the token's binding (`bound`). */
-export interface SessionOperation {
-  kind: SessionKind;
-  access: SessionAccess;
-  bound?: boolean;
-}
-
-/** What the hub knows of the session a request resolved (the lifecycle hook's full row). */
-export interface ResolvedSession {
+export interface CredentialBinding {
   id: string;
-  kind: SessionKind;
-  userId: string;
-  casefileId: string | null;
+  kind: string;
 }
 
 export const API_KEY_SCOPES = ['read', 'write'] as const;
@@ -50,6 +29,6 @@ export interface Actor {
   apiKeyId?: string;
   /** API keys may be read-only; JWTs carry every scope. */
   scopes: readonly ApiKeyScope[];
-  /** The session the access token binds, for the `current` routes (API.md §5.3). */
-  session?: BoundSession;
+  /** What the access token is bound to, if anything (API.md §5.3: a session token). */
+  bound?: CredentialBinding;
 }

@@ -6,7 +6,7 @@ import { runAfterCommit } from './after-commit';
 import type { HubClsStore, RequestContext } from './request-context';
 
 /**
- * Background work (the audit sealer; session sweeps and sync jobs next) in the same kind of
+ * Background work (the audit sealer, sweeps, sync jobs) in the same kind of
  * context as a request: a `RequestContext` in CLS whose operation is the job's name and whose
  * request id is `job:<name>:<uuid>`, so AuditTrail notes, after-commit work and log lines (which
  * carry that id) behave exactly as they do in a request. After-commit work runs once the job's
@@ -24,7 +24,8 @@ export class BackgroundWork {
   /** Runs `work` as job `name` in a context of its own. */
   run<T>(name: string, work: () => Promise<T>): Promise<T> {
     const ctx = jobContext(name);
-    return this.cls.run(async () => {
+    // a context of its own, even when started from a request's (nothing of the request leaks in)
+    return this.cls.run({ ifNested: 'override' }, async () => {
       this.cls.set('requestContext', ctx);
       const result = await work();
       await runAfterCommit(ctx, this.logger);

@@ -1,14 +1,14 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension, ApiOperation } from '@nestjs/swagger';
 import type { ErrorCode } from '../../platform/errors/error-codes';
-import type { SessionOperation } from './actor';
 
-/** The OpenAPI extension that carries an operation's error facts to completeOperations(). */
+/** The OpenAPI extension that carries an operation's own error codes to completeOperations(). */
 export const OPENAPI_ERRORS_EXTENSION = 'x-casefile-hub-errors';
+/** The one that carries the codes a module's decorator implies (`@UsesSession`, …). */
+export const OPENAPI_IMPLIED_ERRORS_EXTENSION = 'x-casefile-hub-implied-errors';
 
 export interface OperationErrorFacts {
   codes: readonly ErrorCode[];
-  session: SessionOperation | null;
 }
 
 export interface OperationOptions {
@@ -35,12 +35,6 @@ export interface OperationOptions {
    */
   streams?: boolean | 'only';
   /**
-   * The tool or chat session the operation works on: the `session_lifecycle` hook resolves it
-   * (checks access, expires it when due, recreates a bound one, holds it for `run`) before the
-   * handler, and moves its activity forward after success.
-   */
-  session?: SessionOperation;
-  /**
    * The OpenAPI `operationId`, when it cannot be the name: two routes of one operation (a session
    * by id and the token's `current` one) share the name but need ids of their own.
    */
@@ -49,8 +43,9 @@ export interface OperationOptions {
   summary: string;
   /**
    * The error codes the operation's own code can answer (its service, its checks). What every
-   * route of its kind can answer — validation, credentials, rate limits, Idempotency-Key, the
-   * session it declares, 413, 500, 503 — is added by the OpenAPI document from the route itself.
+   * route of its kind can answer — validation, credentials, rate limits, Idempotency-Key, 413,
+   * 500, 503 — is added by the OpenAPI document from the route itself, and what a module's route
+   * decorator implies by `ImpliedErrors`.
    */
   errors?: readonly ErrorCode[];
 }
@@ -73,7 +68,16 @@ export function Operation(name: string, options: OperationOptions): MethodDecora
     // read (and removed) by completeOperations(), which documents every error the route answers
     ApiExtension(OPENAPI_ERRORS_EXTENSION, {
       codes: options.errors ?? [],
-      session: options.session ?? null,
     } satisfies OperationErrorFacts),
   );
+}
+
+/**
+ * The error codes a module's own route decorator brings with it (a session operation's lifecycle
+ * codes), added to the operation's documented errors. One per handler.
+ */
+export function ImpliedErrors(codes: readonly ErrorCode[]): MethodDecorator {
+  return ApiExtension(OPENAPI_IMPLIED_ERRORS_EXTENSION, {
+    codes,
+  } satisfies OperationErrorFacts);
 }

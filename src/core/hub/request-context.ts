@@ -1,19 +1,8 @@
 import type { ClsStore } from 'nestjs-cls';
 import type { ResponseMeta } from '../http/envelope';
 import type { ResponseMode } from '../http/event-stream';
-import type { Actor, ResolvedSession } from './actor';
+import type { Actor } from './actor';
 import type { OperationMetadata } from './operation.decorator';
-
-/** What a service said about its operation for the audit event (see AuditTrail). */
-export interface AuditNote {
-  /** Whose event it is when there is no actor yet (login, register). */
-  userId?: string;
-  resourceType?: string;
-  resourceId?: string;
-  casefileId?: string;
-  /** Safe facts only: never a password, token, key or OTP secret. */
-  details?: Record<string, unknown>;
-}
 
 /**
  * What the RequestHub knows about the request in flight. It lives in CLS, so audit, logging and
@@ -43,18 +32,12 @@ export interface RequestContext {
   userAgent: string | undefined;
   /** Names of the hooks that run for this request, in order; echoed as `meta.hooks`. */
   hooks: string[];
-  /** Set by the session_lifecycle hook when a tool or chat session was resolved. */
-  sessionId?: string;
-  sessionRecreated?: boolean;
-  /** The resolved session itself, for the handler (`@CurrentSession()`). */
-  session?: ResolvedSession;
-  /** The busy lease this request holds on the session (`run` operations), released after it. */
-  sessionLease?: string;
   /** The status a success answers with (@HttpCode, else 201 for POST, 200 otherwise). */
   successStatus: number;
-  audit?: AuditNote;
-  /** Set once the success event is written by the operation itself, in its own transaction. */
-  auditWritten?: boolean;
+  /** Fields a hook adds to the envelope's `meta` (on success and on error), after `hooks`. */
+  responseMeta?: Record<string, unknown>;
+  /** Headers a hook adds to a successful answer (JSON or the start of a stream). */
+  responseHeaders?: Record<string, string>;
   /** Registered through AfterCommit; run by the hub once the transaction has committed. */
   afterCommit: (() => Promise<void>)[];
 }
@@ -69,7 +52,5 @@ export function buildMeta(requestId: string, ctx: RequestContext | undefined): R
   if (!ctx) return meta;
   meta.operation = ctx.operation;
   meta.hooks = ctx.hooks;
-  if (ctx.sessionId) meta.session_id = ctx.sessionId;
-  if (ctx.sessionRecreated) meta.session_recreated = true;
-  return meta;
+  return ctx.responseMeta ? Object.assign(meta, ctx.responseMeta) : meta;
 }

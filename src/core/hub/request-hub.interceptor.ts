@@ -54,6 +54,11 @@ export function routeTemplateOf(req: Request): string {
   return typeof path === 'string' && !path.includes('{*') ? path : '<unmatched>';
 }
 
+/** The headers the request's hooks asked for (`X-Session-Id`: API.md §5.3). */
+function setHeaders(res: Response, headers: Record<string, string> | undefined): void {
+  if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
 /** What the hub needs of a route, read once per handler (metadata does not change at run time). */
 interface RoutePlan {
   operation: OperationMetadata;
@@ -114,10 +119,10 @@ export class RequestHubInterceptor implements NestInterceptor {
         key === undefined
           ? undefined
           : await this.idempotency
-              // the session the token binds, not the one this request resolved: a retry after
-              // it expired (and was replaced) is the same request, and replays
+              // what the token binds, not what this request resolved: a retry after its session
+              // expired (and was replaced) is the same request, and replays
               .claim(req, key, {
-                sessionId: ctx.actor?.session?.id,
+                boundTo: ctx.actor?.bound?.id,
                 secretFields: plan.secretFields,
               })
               .catch(async (error: unknown) => {
@@ -132,8 +137,7 @@ export class RequestHubInterceptor implements NestInterceptor {
       let body: unknown;
       try {
         const data = await this.run(ctx, plan.hooks, next, plan.transactional);
-        // the session the request ran in (a recreated one is new to the client: API.md §5.3)
-        if (ctx.sessionId) res.setHeader('X-Session-Id', ctx.sessionId);
+        setHeaders(res, ctx.responseHeaders);
         // @HttpCode is applied after the interceptor; a handler may also set 204 itself.
         body =
           plan.noContent || res.statusCode === 204
@@ -295,6 +299,7 @@ export class RequestHubInterceptor implements NestInterceptor {
     res: Response,
   ): Observable<unknown> {
     return defer(async () => {
+      const store = this.cls.get();
       let events: AsyncIterable<SseEvent>;
       try {
         for (const hook of hooks) await hook.pre?.(ctx);
@@ -313,23 +318,33 @@ export class RequestHubInterceptor implements NestInterceptor {
           if (code === 'SYS_INTERNAL') this.logger.error({ err: error }, 'stream failed');
           return Promise.resolve({ code, message, ...(details && { details }) });
         },
-        onEnd: async (failed, failure) => {
-          if (failed) return this.runErrorHooks(ctx, hooks, failure);
-          try {
-            for (const hook of hooks) await hook.post?.(ctx, undefined);
-          } catch (error) {
-            // the stream is already answered: a failing post hook is an error hook's business
-            this.logger.error({ err: error }, 'request hook failed after a stream');
-            return this.runErrorHooks(ctx, hooks, error);
-          }
-          await runAfterCommit(ctx, this.logger);
-        },
+        // the stream ends wherever the socket's callbacks run: hooks see the request's CLS context
+        onEnd: (failed, failure) =>
+          this.cls.runWith(store, () => this.endStream(ctx, hooks, failed, failure)),
       });
       res.status(200);
       for (const [name, value] of Object.entries(SSE_HEADERS)) res.setHeader(name, value);
-      if (ctx.sessionId) res.setHeader('X-Session-Id', ctx.sessionId);
+      setHeaders(res, ctx.responseHeaders);
       return new StreamableFile(body, { type: 'text/event-stream' });
     });
+  }
+
+  /** After a stream: the post hooks, or the error hooks when it failed (or a post hook did). */
+  private async endStream(
+    ctx: RequestContext,
+    hooks: readonly RequestHook[],
+    failed: boolean,
+    failure: unknown,
+  ): Promise<void> {
+    if (failed) return this.runErrorHooks(ctx, hooks, failure);
+    try {
+      for (const hook of hooks) await hook.post?.(ctx, undefined);
+    } catch (error) {
+      // the stream is already answered: a failing post hook is an error hook's business
+      this.logger.error({ err: error }, 'request hook failed after a stream');
+      return this.runErrorHooks(ctx, hooks, error);
+    }
+    await runAfterCommit(ctx, this.logger);
   }
 
   /** A replay answered instead of the handler: each hook gives back what its `pre` took. */

@@ -59,16 +59,16 @@ export class Idempotency {
 
   /**
    * One statement decides who runs; the others replay, wait (409) or are refused (422). A key is
-   * the caller's on one path — with its ids, and the session a token binds — so the same key sent
+   * the caller's on one path — with its ids, and what its token is bound to — so the same key sent
    * to another resource is another request. A stored answer keeps no `secretFields`.
    */
   async claim(
     req: Request,
     key: string,
-    options: { sessionId?: string; secretFields?: readonly string[] } = {},
+    options: { boundTo?: string; secretFields?: readonly string[] } = {},
   ): Promise<IdempotencyClaim> {
     const scope = callerKeyOf(req);
-    const bound = options.sessionId === undefined ? '' : ` session:${options.sessionId}`;
+    const bound = options.boundTo === undefined ? '' : ` bound:${options.boundTo}`;
     const scopedRoute = `${req.method} ${req.path}${bound}`;
     const outcome = await this.store.claim(scope, scopedRoute, key, hashBody(req.body));
     switch (outcome.kind) {

@@ -1,23 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter, Gauge } from 'prom-client';
+import type { Gauge } from 'prom-client';
 import { toDomainError } from '../errors/all-exceptions.filter';
 import type { RequestContext } from '../hub/request-context';
 import type { RequestHook } from '../hub/request-hook';
-import {
-  CASEFILE_OPERATIONS_TOTAL,
-  HTTP_REQUESTS_IN_PROGRESS,
-  SESSION_OPERATIONS_TOTAL,
-} from './metric-names';
-
-/** Casefile operations (API.md §2): everything under `/casefiles`, the admin routes included. */
-const CASEFILE_ROUTE = /^\/v1\/(admin\/)?casefiles(\/|$)/;
-/** Session operations: the tool and chat session routes. */
-const SESSION_ROUTE = /^\/v1\/(tool-sessions|chat\/sessions)(\/|$)/;
+import { HTTP_REQUESTS_IN_PROGRESS } from './metric-names';
+import { type CountedOperations, OPERATION_METRICS } from './operation-metrics';
 
 /**
  * The `metrics` hook: the operations in flight per route template, and each domain's operations
- * by name and answered status (the request counters by route are HttpMetrics').
+ * by name and answered status, in the counters the domains declared (`OperationMetric`; the
+ * request counters by route are HttpMetrics').
  */
 @Injectable()
 export class MetricsHook implements RequestHook {
@@ -25,8 +18,7 @@ export class MetricsHook implements RequestHook {
 
   constructor(
     @InjectMetric(HTTP_REQUESTS_IN_PROGRESS) private readonly inProgress: Gauge<string>,
-    @InjectMetric(CASEFILE_OPERATIONS_TOTAL) private readonly casefileOperations: Counter<string>,
-    @InjectMetric(SESSION_OPERATIONS_TOTAL) private readonly sessionOperations: Counter<string>,
+    @Inject(OPERATION_METRICS) private readonly operations: readonly CountedOperations[],
   ) {}
 
   pre(ctx: RequestContext): void {
@@ -49,8 +41,7 @@ export class MetricsHook implements RequestHook {
   }
 
   private countOperation(ctx: RequestContext, status: number): void {
-    const labels = { operation: ctx.operation, status: String(status) };
-    if (CASEFILE_ROUTE.test(ctx.route)) this.casefileOperations.inc(labels);
-    else if (SESSION_ROUTE.test(ctx.route)) this.sessionOperations.inc(labels);
+    const counted = this.operations.find(({ routes }) => routes.test(ctx.route));
+    counted?.counter.inc({ operation: ctx.operation, status: String(status) });
   }
 }

@@ -9,20 +9,23 @@ import { DbPoolMetrics } from './db-pool-metrics';
 import { HttpMetrics } from './http-metrics';
 import {
   CACHE_REQUESTS_TOTAL,
-  CASEFILE_OPERATIONS_TOTAL,
   DB_POOL_CONNECTIONS,
   HTTP_REQUEST_DURATION,
   HTTP_REQUESTS_IN_PROGRESS,
   HTTP_REQUESTS_TOTAL,
-  SESSION_OPERATIONS_TOTAL,
 } from './metric-names';
 import { MetricsController } from './metrics.controller';
-import { MetricsHook } from './metrics.hook';
 
 const cacheRequests = makeCounterProvider({
   name: CACHE_REQUESTS_TOTAL,
   help: 'Cache lookups by cache name and result (hit, miss, error)',
   labelNames: ['cache', 'result'],
+});
+
+const inProgress = makeGaugeProvider({
+  name: HTTP_REQUESTS_IN_PROGRESS,
+  help: 'Operations being handled now, by method and route template',
+  labelNames: ['method', 'route'],
 });
 
 @Module({
@@ -45,31 +48,16 @@ const cacheRequests = makeCounterProvider({
       labelNames: ['method', 'route'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     }),
-    makeGaugeProvider({
-      name: HTTP_REQUESTS_IN_PROGRESS,
-      help: 'Operations being handled now, by method and route template',
-      labelNames: ['method', 'route'],
-    }),
+    inProgress,
     makeGaugeProvider({
       name: DB_POOL_CONNECTIONS,
       help: 'Database pool connections by state (active, idle, waiting, max)',
       labelNames: ['state'],
     }),
-    makeCounterProvider({
-      name: CASEFILE_OPERATIONS_TOTAL,
-      help: 'Casefile operations by operation name and answered status',
-      labelNames: ['operation', 'status'],
-    }),
-    makeCounterProvider({
-      name: SESSION_OPERATIONS_TOTAL,
-      help: 'Tool and chat session operations by operation name and answered status',
-      labelNames: ['operation', 'status'],
-    }),
     cacheRequests,
     HttpMetrics,
     DbPoolMetrics,
-    MetricsHook,
   ],
-  exports: [HttpMetrics, MetricsHook, cacheRequests],
+  exports: [HttpMetrics, cacheRequests, inProgress],
 })
 export class MetricsModule {}

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AuditModule } from '../audit/audit.module';
-import { AuthModule } from '../auth/auth.module';
 import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { CasefileAccessHook } from './casefile-access.hook';
 import { PermissionsController } from './permissions.controller';
+import { AuditModule } from '../audit';
+import { AuthModule } from '../auth';
 
 /** Casefile permissions (API.md §4): the AccessService every module checks through. */
 @Module({

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, where } from '../../platform/database/sql';
+import { Sql } from '../../platform/database/sql';
+import { casefileLevel } from './access.sql';
 import type { CasefilePermissionEntity } from './casefile-permission.entity';
 import type { GrantableLevel, PermissionLevel } from './permission-level';
 
@@ -9,58 +10,6 @@ export interface AccessEntry {
   level: PermissionLevel;
   grantedBy: CasefilePermissionEntity['grantedBy'];
   grantedAt: Date;
-}
-
-/**
- * The one definition of a user's level on a casefile, as a SQL expression over casefile alias
- * `c` and the bind parameter `user` (e.g. `$2`): `owner` by `owner_id`, else the grant, else null.
- * Every access decision reads it: `levelOf`, the bulk `levelsOf`, and the casefile reads that
- * answer the row and the caller's level in one statement.
- */
-export function casefileLevelSql(user: string): string {
-  return `CASE WHEN c.owner_id = ${user} THEN 'owner'
-            ELSE (SELECT p.level FROM casefile_permissions p
-                   WHERE p.casefile_id = c.id AND p.user_id = ${user}) END`;
-}
-
-/**
- * The user's level on the live casefile whose id is the SQL expression `casefileId` (a column of
- * another table, e.g. a session's), or NULL: for reads that fetch a thing and the caller's level
- * on its casefile in one statement, then hand the level to `AccessService.assertIncludes`.
- */
-export function levelOnCasefileSql(casefileId: string, user: string): string {
-  return `(SELECT ${casefileLevelSql(user)} FROM casefiles c
-            WHERE c.id = ${casefileId} AND c.deleted_at IS NULL)`;
-}
-
-/** Which of a user's casefiles a list asks for. */
-export type CasefileRelation = 'owned' | 'shared' | 'all';
-
-/**
- * Where the casefiles a user sees come from, each as `FROM …` text on casefile alias `c` with
- * `terms` applied, and the user's level there: the ones they own, and the ones granted to them.
- * Kept apart (not one OR), so each is a keyset-ordered index scan.
- */
-export function visibleCasefileSources(
-  relation: CasefileRelation,
-  user: string,
-  terms: readonly string[],
-): { level: string; from: string }[] {
-  const sources: { level: string; from: string }[] = [];
-  if (relation !== 'shared') {
-    sources.push({
-      level: "'owner'",
-      from: `casefiles c ${where([`c.owner_id = ${user}`, ...terms])}`,
-    });
-  }
-  if (relation !== 'owned') {
-    sources.push({
-      level: 'p.level',
-      from: `casefile_permissions p JOIN casefiles c ON c.id = p.casefile_id
-             ${where([`p.user_id = ${user}`, ...terms])}`,
-    });
-  }
-  return sources;
 }
 
 /**
@@ -77,7 +26,7 @@ export class AccessRepository {
    */
   async levelOf(userId: string, casefileId: string): Promise<PermissionLevel | null | undefined> {
     const row = await this.sql.one<{ level: PermissionLevel | null }>(
-      `SELECT ${casefileLevelSql('$2')} AS level
+      `SELECT ${casefileLevel.ofRow('c', '$2')} AS level
          FROM casefiles c WHERE c.id = $1 AND c.deleted_at IS NULL`,
       [casefileId, userId],
     );
@@ -90,7 +39,7 @@ export class AccessRepository {
     casefileIds: readonly string[],
   ): Promise<Map<string, PermissionLevel | null>> {
     const rows = await this.sql.rows<{ id: string; level: PermissionLevel | null }>(
-      `SELECT c.id, ${casefileLevelSql('$2')} AS level
+      `SELECT c.id, ${casefileLevel.ofRow('c', '$2')} AS level
          FROM casefiles c WHERE c.id = ANY($1::uuid[]) AND c.deleted_at IS NULL`,
       [casefileIds, userId],
     );

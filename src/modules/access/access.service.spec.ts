@@ -1,7 +1,4 @@
 import type { Actor } from '../../core/hub/actor';
-import type { AuditNote, AuditTrail } from '../audit/audit-trail';
-import type { UsersService } from '../auth/users/users.service';
-import { UserNotFoundError } from '../auth/auth.errors';
 import {
   CasefileNotFoundError,
   InsufficientPermissionError,
@@ -11,6 +8,8 @@ import type { AccessEntry, AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { type GrantableLevel, PERMISSION_LEVELS, type PermissionLevel } from './permission-level';
 import { RequestValidationError } from '../../platform/errors/system.errors';
+import { type AuditNote, type AuditTrail } from '../audit';
+import { UserNotFoundError, type UsersService } from '../auth';
 
 const actor = (userId: string): Actor => ({
   userId,

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RequestValidationError } from '../../platform/errors/system.errors';
 import type { Actor } from '../../core/hub/actor';
-import { AuditTrail } from '../audit/audit-trail';
-import { UsersService } from '../auth/users/users.service';
 import {
   CasefileNotFoundError,
   InsufficientPermissionError,
@@ -17,6 +15,8 @@ import type {
 } from './dto/permissions.dto';
 import { includesLevel, type PermissionLevel } from './permission-level';
 import { type AccessEntry, AccessRepository } from './access.repository';
+import { AuditTrail } from '../audit';
+import { UsersService } from '../auth';
 
 function toPermissionDto(entry: AccessEntry, username: string): PermissionDto {
   return {
@@ -34,7 +34,7 @@ function toPermissionDto(entry: AccessEntry, username: string): PermissionDto {
  * changed, `requireAll`/`allowed` for many casefiles at once. Roles grant nothing here (admins use
  * the admin routes). Strangers learn nothing: a casefile they cannot see answers exactly like one
  * that does not exist. Reads that fetch a casefile and the caller's level in one statement (see
- * `casefileLevelSql`) hand that level to `assertIncludes`.
+ * `casefileLevel.ofRow`) hand that level to `assertIncludes`.
  */
 @Injectable()
 export class AccessService {

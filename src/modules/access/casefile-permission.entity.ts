@@ -1,6 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { UserEntity } from '../auth/users/user.entity';
-import { CasefileEntity } from '../casefiles/casefile.entity';
 import type { GrantableLevel } from './permission-level';
 
 /** A grant on a casefile; the owner is `casefiles.owner_id`, never a row here. */
@@ -9,21 +7,21 @@ import type { GrantableLevel } from './permission-level';
 @Index('casefile_permissions_user_idx', ['userId', 'casefileId'])
 export class CasefilePermissionEntity {
   @PrimaryColumn('uuid')
-  @ForeignKey(() => CasefileEntity, {
+  @ForeignKey('casefiles', {
     name: 'casefile_permissions_casefile_id_fkey',
     onDelete: 'CASCADE',
   })
   casefileId!: string;
 
   @PrimaryColumn('uuid')
-  @ForeignKey(() => UserEntity, { name: 'casefile_permissions_user_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('users', { name: 'casefile_permissions_user_id_fkey', onDelete: 'CASCADE' })
   userId!: string;
 
   @Column('text')
   level!: GrantableLevel;
 
   @Column('uuid', { nullable: true })
-  @ForeignKey(() => UserEntity, {
+  @ForeignKey('users', {
     name: 'casefile_permissions_granted_by_fkey',
     onDelete: 'SET NULL',
   })

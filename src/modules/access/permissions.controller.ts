@@ -4,7 +4,6 @@ import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { PathId, PathIds } from '../../core/http/id.param';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
 import { AccessService } from './access.service';
 import {
   CheckPermissionQuery,
@@ -13,6 +12,7 @@ import {
   PermissionDto,
   PermissionListDto,
 } from './dto/permissions.dto';
+import { CurrentActor } from '../auth';
 
 @ApiTags('Casefiles')
 @Controller('casefiles/:id/permissions')

@@ -3,10 +3,14 @@ import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import { type Page, PageDto } from '../../core/http/pagination';
 import { Operation } from '../../core/hub/operation.decorator';
-import { AuditChain } from '../audit/audit-chain';
-import { AuditEventDto, AuditVerifyDto, ListAuditEventsQuery } from '../audit/dto/audit.dto';
-import { AuditService } from '../audit/audit.service';
-import { Roles } from '../auth/roles.decorator';
+import {
+  AuditChain,
+  AuditEventDto,
+  AuditService,
+  AuditVerifyDto,
+  ListAuditEventsQuery,
+} from '../audit';
+import { Roles } from '../auth';
 
 @ApiTags('Admin')
 @Roles('admin', 'super_admin')

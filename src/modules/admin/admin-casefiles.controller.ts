@@ -5,12 +5,13 @@ import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
-import { Roles } from '../auth/roles.decorator';
-import { CasefilesService } from '../casefiles/casefiles.service';
-import { TransferCasefileDto } from '../casefiles/dto/casefile-actions.dto';
-import { AdminCasefileDto } from '../casefiles/dto/casefile.dto';
-import { AdminListCasefilesQuery } from '../casefiles/dto/list-casefiles.dto';
+import { CurrentActor, Roles } from '../auth';
+import {
+  AdminCasefileDto,
+  AdminListCasefilesQuery,
+  CasefilesService,
+  TransferCasefileDto,
+} from '../casefiles';
 
 @ApiTags('Admin')
 @Roles('admin', 'super_admin')

@@ -5,11 +5,7 @@ import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
-import { ListUsersQuery, UpdateUserDto } from '../auth/dto/admin-users.dto';
-import { UserDto } from '../auth/dto/user.dto';
-import { Roles } from '../auth/roles.decorator';
-import { UsersService } from '../auth/users/users.service';
+import { CurrentActor, ListUsersQuery, Roles, UpdateUserDto, UserDto, UsersService } from '../auth';
 
 @ApiTags('Admin')
 @Roles('admin', 'super_admin')

@@ -4,6 +4,7 @@ import { type Page, type PageQuery, paginate } from '../../core/http/pagination'
 import { ClsService } from 'nestjs-cls';
 import type { HubClsStore, RequestContext } from '../../core/hub/request-context';
 import type { AuditStatus } from './audit-event.entity';
+import { AuditTrail } from './audit-trail';
 import {
   type AuditEventDto,
   type CasefileEventDto,
@@ -18,6 +19,7 @@ export class AuditService {
   constructor(
     private readonly events: AuditRepository,
     private readonly cls: ClsService<HubClsStore>,
+    private readonly trail: AuditTrail,
   ) {}
 
   /**
@@ -28,9 +30,9 @@ export class AuditService {
    */
   async recordSuccessInTransaction(): Promise<void> {
     const ctx = this.cls.isActive() ? this.cls.get('requestContext') : undefined;
-    if (!ctx || ctx.auditWritten) return;
+    if (!ctx || this.trail.written()) return;
     await this.record(ctx, 'success', ctx.successStatus);
-    ctx.auditWritten = true;
+    this.trail.markWritten();
   }
 
   /** One event for the request in `ctx`, from what the hub and the service's AuditTrail know. */
@@ -40,7 +42,7 @@ export class AuditService {
     httpStatus: number,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    const note = ctx.audit ?? {};
+    const note = this.trail.noted();
     return this.events.insert({
       id: uuidv7(),
       requestId: ctx.requestId,

@@ -4,7 +4,6 @@ import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config';
 import { RateLimitGuard } from '../../core/rate-limit/rate-limit.guard';
 import { RateLimitModule } from '../../core/rate-limit/rate-limit.module';
-import { AuditModule } from '../audit/audit.module';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -22,6 +21,7 @@ import { UsersRepository } from './users/users.repository';
 import { SuperAdminBootstrap } from './users/super-admin.bootstrap';
 import { UsersService } from './users/users.service';
 import { AccessGuard } from './guards/access.guard';
+import { AuditModule } from '../audit';
 
 @Module({
   imports: [

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { PipelinedTypeOrmAdapter } from '../../platform/overrides/pipelined-transactions';
 import { AppConfig } from '../../config/app-config';
-import { AuditTrail } from '../audit/audit-trail';
-import { AuditService } from '../audit/audit.service';
-import type { Actor, BoundSession } from '../../core/hub/actor';
+import type { Actor } from '../../core/hub/actor';
+import type { BoundSession } from './tokens/bound-session';
 import {
   AccountDisabledError,
   InvalidCredentialsError,
@@ -29,6 +28,7 @@ import { newOpaqueSecret, sha256 } from './tokens/token-hash';
 import type { UserEntity } from './users/user.entity';
 import { TwoFactorService } from './two-factor/two-factor.service';
 import { UsersRepository } from './users/users.repository';
+import { AuditService, AuditTrail } from '../audit';
 
 /** Failed logins are counted per account over this window (API.md §3: 5 in 15 min). */
 const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;

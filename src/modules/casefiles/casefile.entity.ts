@@ -1,5 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { UserEntity } from '../auth/users/user.entity';
 
 /**
  * `casefiles` as migration Casefiles1795316700000 creates it. User-facing indexes are partial on
@@ -28,7 +27,7 @@ export class CasefileEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => UserEntity, { name: 'casefiles_owner_id_fkey' })
+  @ForeignKey('users', { name: 'casefiles_owner_id_fkey' })
   ownerId!: string;
 
   @Column('text')

@@ -18,13 +18,13 @@ import { type Page, PageDto, PageQuery } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
-import { CasefileEventDto } from '../audit/dto/audit.dto';
-import { CurrentActor } from '../auth/current-actor.decorator';
 import { CasefilesService } from './casefiles.service';
 import { CreateCasefileDto, UpdateCasefileDto } from './dto/create-casefile.dto';
 import { CasefileDto } from './dto/casefile.dto';
 import { ListCasefilesQuery, QueryCasefilesDto } from './dto/list-casefiles.dto';
 import { etagOf, parseIfMatch } from './etag';
+import { CasefileEventDto } from '../audit';
+import { CurrentActor } from '../auth';
 
 @ApiTags('Casefiles')
 @Controller('casefiles')

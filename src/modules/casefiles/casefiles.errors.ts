@@ -1,6 +1,6 @@
 import { InvalidInputError, PreconditionFailedError } from '../../platform/errors/domain-error';
 
-export { CasefileNotFoundError } from '../access/access.errors';
+export { CasefileNotFoundError } from '../access';
 
 export class VersionMismatchError extends PreconditionFailedError {
   constructor(currentVersion: number) {

@@ -1,17 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { uuidv7 } from 'uuidv7';
 import { escapeLike, Sql, SqlParams, where } from '../../platform/database/sql';
-import { casefileLevelSql, visibleCasefileSources } from '../access/access.repository';
-import type { PermissionLevel } from '../access/permission-level';
 import type { CasefileEntity } from './casefile.entity';
-import {
-  CASEFILE_CONTENTS,
-  type CasefileContent,
-  type CasefileCountKey,
-} from './casefile-contents';
+import { CasefileContentList, type CasefileCountKey, countsSql } from './casefile-contents';
 import type { CasefileSort, QueryCondition, SortKey } from './casefile-conditions';
 import type { Relation } from './dto/list-casefiles.dto';
 import { type CursorPosition, keysetAfter } from '../../platform/database/keyset';
+import { casefileLevel, type PermissionLevel, visibleCasefileSources } from '../access';
 
 /** A casefile as the API shows it: the row, what sits in it, and the reader's level. */
 export type CasefileRow = Omit<CasefileEntity, 'ownerSince'> & {
@@ -36,7 +32,7 @@ export interface CasefileCriteria {
 const COLUMNS = `c.id, c.owner_id AS "ownerId", c.title, c.description, c.tags, c.version,
   c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.deleted_at AS "deletedAt"`;
 
-const READER_LEVEL = (reader: string) => `${casefileLevelSql(reader)} AS "myPermission"`;
+const READER_LEVEL = (reader: string) => `${casefileLevel.ofRow('c', reader)} AS "myPermission"`;
 
 const SORT_COLUMN: Record<SortKey, { column: string; alias: string; type: string }> = {
   created_at: { column: 'created_at', alias: '"createdAt"', type: 'timestamptz' },
@@ -132,18 +128,25 @@ function orderSql(sort: CasefileSort, alias: string, useAliases = false): string
 }
 
 @Injectable()
-export class CasefilesRepository {
-  /** `counts` of casefile alias `c`, from what each domain says it keeps in a casefile. */
-  private readonly counts: (alias: string) => string;
+export class CasefilesRepository implements OnModuleInit {
+  /** `counts` of a casefile alias, from what each domain says it keeps in a casefile. */
+  private counts: (alias: string) => string = () => {
+    throw new Error('CasefilesRepository used before its module was initialised');
+  };
 
   constructor(
     private readonly sql: Sql,
-    @Inject(CASEFILE_CONTENTS) contents: readonly CasefileContent[],
-  ) {
-    this.counts = (alias) =>
-      `json_build_object(${contents
-        .map((content) => `'${content.key}', ${content.countSql(`${alias}.id`)}`)
-        .join(', ')}) AS counts`;
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  /** Every module's `provideCasefileContents()`, found once all providers exist. */
+  onModuleInit(): void {
+    const contents = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance) => instance instanceof CasefileContentList)
+      .flatMap((list) => list.contents);
+    this.counts = countsSql(contents);
   }
 
   async insert(casefile: {
@@ -253,7 +256,7 @@ export class CasefilesRepository {
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
     const limit = params.bind(take);
     const cursorKey = `c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"`;
-    const branches = visibleCasefileSources(relation, me, terms).map(
+    const branches = visibleCasefileSources(relation, { casefile: 'c', user: me, terms }).map(
       (source) => `(SELECT ${COLUMNS}, ${cursorKey}, ${source.level} AS "myPermission"
           FROM ${source.from}
          ORDER BY ${orderSql(sort, 'c')} LIMIT ${limit})`,
@@ -275,7 +278,7 @@ export class CasefilesRepository {
     const params = new SqlParams();
     const me = params.bind(userId);
     const terms = criteriaSql(criteria, params);
-    const sum = visibleCasefileSources(relation, me, terms)
+    const sum = visibleCasefileSources(relation, { casefile: 'c', user: me, terms })
       .map((source) => `(SELECT count(*) FROM ${source.from})`)
       .join(' + ');
     const row = await this.sql.one<{ total: number }>(

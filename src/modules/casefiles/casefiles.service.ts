@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
 import { RequestValidationError } from '../../platform/errors/system.errors';
 import type { Actor } from '../../core/hub/actor';
-import { AccessService } from '../access/access.service';
-import { AuditTrail } from '../audit/audit-trail';
 import { type CasefileSort, validateConditions } from './casefile-conditions';
 import { CasefileNotFoundError, VersionMismatchError } from './casefiles.errors';
 import {
@@ -20,9 +18,9 @@ import type {
   QueryCasefilesDto,
 } from './dto/list-casefiles.dto';
 import type { AdminCasefileDto, CasefileDto } from './dto/casefile.dto';
-import type { CasefileEventDto } from '../audit/dto/audit.dto';
-import { AuditService } from '../audit/audit.service';
-import { UsersService } from '../auth/users/users.service';
+import { AccessService } from '../access';
+import { AuditService, AuditTrail, type CasefileEventDto } from '../audit';
+import { UsersService } from '../auth';
 
 const NO_CONTENTS = {
   tool_sessions: 0,

@@ -1,4 +1,4 @@
-import type { SessionRow } from '../sessions/sessions.repository';
+import { type Session } from '../sessions';
 
 /** What a chat adds to a session, kept in its attributes (and so in a replacement too). */
 // a type, not an interface: it is a Record<string, unknown> as the session core keeps it
@@ -9,7 +9,7 @@ export type ChatAttributes = {
   model: string;
 };
 
-export function attributesOf(session: SessionRow): ChatAttributes {
+export function attributesOf(session: Session): ChatAttributes {
   const attributes = session.attributes as Partial<ChatAttributes>;
   return {
     title: attributes.title ?? null,

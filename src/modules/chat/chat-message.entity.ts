@@ -1,5 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { SessionEntity } from '../sessions/session.entity';
 import type { ModelToolCall } from './providers/chat-model';
 
 export const CHAT_ROLES = ['user', 'assistant', 'tool'] as const;
@@ -14,7 +13,7 @@ export class ChatMessageEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => SessionEntity, { name: 'chat_messages_session_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('sessions', { name: 'chat_messages_session_id_fkey', onDelete: 'CASCADE' })
   sessionId!: string;
 
   /** The turn (one user message and everything it led to) the message belongs to. */

@@ -1,18 +1,15 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
-import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto, PageQuery } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
-import { CurrentSession } from '../sessions/current-session.decorator';
-import { ListSessionsQuery } from '../sessions/dto/session.dto';
-import type { SessionRow } from '../sessions/sessions.repository';
 import { ChatService } from './chat.service';
 import { ChatMessageDto, ChatSessionDto, CreateChatSessionDto } from './dto/chat.dto';
-import { CasefileAccess } from '../access/casefile-access.hook';
+import { CasefileAccess } from '../access';
+import { CurrentActor } from '../auth';
+import { CurrentSession, ListSessionsQuery, type Session, UsesSession } from '../sessions';
 
 /**
  * Chat sessions (API.md §6) and their history; turns are ChatTurnsController's. The session a route names is resolved by the `session_lifecycle`
@@ -49,38 +46,37 @@ export class ChatController {
   }
 
   @Get(':id')
+  @UsesSession({ kind: 'chat', access: 'read' })
   @Operation('get_chat_session', {
     summary: 'One chat session (its creator, or viewers of its casefile)',
     errors: [],
-    session: { kind: 'chat', access: 'read' },
   })
   @ApiEnvelopeResponse(ChatSessionDto)
-  get(@PathId() _id: string, @CurrentSession() session: SessionRow): Promise<ChatSessionDto> {
+  get(@CurrentSession() session: Session): Promise<ChatSessionDto> {
     return this.chat.get(session);
   }
 
   @Post(':id/close')
   @HttpCode(200)
+  @UsesSession({ kind: 'chat', access: 'own' })
   @Operation('close_chat_session', {
     summary: 'Close the chat session (its creator); closing it again answers the same',
     errors: [],
-    session: { kind: 'chat', access: 'own' },
   })
   @ApiEnvelopeResponse(ChatSessionDto)
-  close(@PathId() _id: string, @CurrentSession() session: SessionRow): Promise<ChatSessionDto> {
+  close(@CurrentSession() session: Session): Promise<ChatSessionDto> {
     return this.chat.close(session);
   }
 
   @Get(':id/messages')
+  @UsesSession({ kind: 'chat', access: 'read' })
   @Operation('list_chat_messages', {
     summary: "The session's messages, oldest first",
     errors: ['VAL_INVALID_CURSOR'],
-    session: { kind: 'chat', access: 'read' },
   })
   @ApiEnvelopeResponse(PageDto(ChatMessageDto))
   history(
-    @PathId() _id: string,
-    @CurrentSession() session: SessionRow,
+    @CurrentSession() session: Session,
     @Query() page: PageQuery,
   ): Promise<Page<ChatMessageDto>> {
     return this.chat.history(session, page);

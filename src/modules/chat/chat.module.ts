@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
+import { CasefilesModule } from '../casefiles';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../../core/metrics/metric-names';
+import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from './chat.metrics';
 import { REDIS_CLIENT, type RedisClient } from '../../core/redis/redis.module';
 import { Sql } from '../../platform/database/sql';
-import { AuditModule } from '../audit/audit.module';
-import { SessionsModule } from '../sessions/sessions.module';
-import { ToolSessionsModule } from '../tool-sessions/tool-sessions.module';
 import { ChatController } from './chat.controller';
 import { ChatMessagesRepository } from './chat-messages.repository';
 import { ChatService } from './chat.service';
@@ -23,6 +21,9 @@ import { TurnEventsSweeper } from './turns/turn-events-sweeper';
 import { TurnFollower } from './turns/turn-follower';
 import { TurnSignals } from './turns/turn-signals';
 import { TurnToolCalls } from './turns/turn-tool-calls';
+import { AuditModule } from '../audit';
+import { ToolSessionsModule } from '../tool-sessions';
+import { SessionsModule } from '../sessions';
 
 /** The provider CHAT_PROVIDER names (API.md §6). */
 function chatModelFor(config: AppConfig): ChatModel {
@@ -49,7 +50,7 @@ function turnSignalsFor(redis: RedisClient, sql: Sql, dataSource: DataSource): T
 
 /** Chat sessions and turns (API.md §6), on the session core and the tool path. */
 @Module({
-  imports: [AuditModule, SessionsModule, ToolSessionsModule],
+  imports: [AuditModule, CasefilesModule, SessionsModule, ToolSessionsModule],
   controllers: [ChatTurnsController, ChatController],
   providers: [
     ChatService,

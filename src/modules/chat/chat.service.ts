@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
-import { type ListSessionsQuery, sessionLifecycleOf } from '../sessions/dto/session.dto';
-import type { SessionRow } from '../sessions/sessions.repository';
-import { SessionsService } from '../sessions/sessions.service';
 import { type ChatAttributes, attributesOf } from './chat-attributes';
 import { ChatMessagesRepository } from './chat-messages.repository';
 import {
@@ -13,9 +10,15 @@ import {
   toChatMessageDto,
 } from './dto/chat.dto';
 import { CHAT_MODEL, type ChatModel } from './providers/chat-model';
+import {
+  type ListSessionsQuery,
+  type Session,
+  sessionLifecycleOf,
+  SessionsService,
+} from '../sessions';
 
 export function toChatSessionDto(
-  session: SessionRow,
+  session: Session,
   messageCount: number,
   due = false,
 ): ChatSessionDto {
@@ -70,17 +73,17 @@ export class ChatService {
     };
   }
 
-  async get(session: SessionRow): Promise<ChatSessionDto> {
+  async get(session: Session): Promise<ChatSessionDto> {
     const counts = await this.messages.counts([session.id]);
     return toChatSessionDto(session, counts.get(session.id) ?? 0);
   }
 
-  async close(session: SessionRow): Promise<ChatSessionDto> {
+  async close(session: Session): Promise<ChatSessionDto> {
     return this.get(await this.sessions.close(session));
   }
 
   /** The session's messages, oldest first (the hook checked read access). */
-  history(session: SessionRow, page: PageQuery): Promise<Page<ChatMessageDto>> {
+  history(session: Session, page: PageQuery): Promise<Page<ChatMessageDto>> {
     return paginate(
       page,
       {

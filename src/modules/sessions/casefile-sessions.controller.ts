@@ -5,7 +5,6 @@ import { PathId } from '../../core/http/id.param';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
 import {
   AddSessionDto,
   CasefileWithSessionDto,
@@ -13,6 +12,7 @@ import {
 } from './dto/casefile-session.dto';
 import { ToolSessionDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
+import { CurrentActor } from '../auth';
 
 /** The casefile routes that are about sessions: this module owns them, casefiles knows no sessions. */
 @ApiTags('Casefiles')

@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
-import type { Actor, ResolvedSession, SessionKind, SessionOperation } from '../../core/hub/actor';
-import { AccessService } from '../access/access.service';
-import { includesLevel } from '../access/permission-level';
+import type { Actor } from '../../core/hub/actor';
 import {
   NotSessionCreatorError,
   SessionBusyError,
@@ -11,11 +9,15 @@ import {
   SessionExpiredError,
   SessionNotFoundError,
 } from './sessions.errors';
-import { type SessionLookup, type SessionRow, SessionsRepository } from './sessions.repository';
+import type { Session, SessionKind } from './session';
+import { type SessionLookup, SessionsRepository } from './sessions.repository';
+import type { SessionOperation } from './uses-session.decorator';
+import { AccessService, includesLevel } from '../access';
+import { boundSessionOf } from '../auth';
 
 /** What the lifecycle hook resolved for a request. */
 export interface SessionResolution {
-  session: SessionRow;
+  session: Session;
   /** The busy lease taken for a `run` operation (released after the request). */
   lease?: string;
   /** The token's bound session had expired and this one replaced it (API.md §5.3). */
@@ -75,7 +77,7 @@ export class SessionResolver {
    * the session does not keep it alive), the lease released and a run counted.
    */
   async afterSuccess(
-    session: ResolvedSession,
+    session: Pick<Session, 'id' | 'userId'>,
     actor: Actor,
     lease: string | undefined,
   ): Promise<void> {
@@ -106,7 +108,7 @@ export class SessionResolver {
       if (!found.due) return { session: found };
       // expire it now; a request still holding it keeps it active until it ends
       const expired = await this.sessions.expireIfDue(id, this.cap);
-      return { session: expired ?? ((await this.sessions.findById(id)) as SessionRow) };
+      return { session: expired ?? ((await this.sessions.findById(id)) as Session) };
     }
     const lease = randomUUID();
     const found = await this.sessions.findAndClaim(id, operation.kind, actor.userId, this.cap, {
@@ -140,7 +142,7 @@ export class SessionResolver {
     actor: Actor,
     operation: SessionOperation,
   ): Promise<SessionResolution> {
-    const bound = actor.session;
+    const bound = boundSessionOf(actor);
     if (!bound || bound.kind !== operation.kind) {
       throw new SessionClosedError(`The access token binds no ${operation.kind} session`);
     }

@@ -3,9 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../core/http/api-envelope.decorator';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
 import { BindSessionDto, SessionTokenDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
+import { CurrentActor } from '../auth';
 
 @ApiTags('Auth')
 @Controller('auth')

@@ -1,4 +1,4 @@
-import type { CasefileContent } from '../casefiles/casefile-contents';
+import { type CasefileContent } from '../casefiles';
 
 /** Tool sessions in a casefile, for its `counts.tool_sessions`. */
 export const toolSessionContent: CasefileContent = {

@@ -1,7 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { type SessionKind } from '../../core/hub/actor';
-import { CasefileEntity } from '../casefiles/casefile.entity';
-import { UserEntity } from '../auth/users/user.entity';
+import { type SessionKind } from '../auth';
 
 export const SESSION_STATUSES = ['active', 'closed', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -25,11 +23,11 @@ export class SessionEntity {
   kind!: SessionKind;
 
   @Column('uuid')
-  @ForeignKey(() => UserEntity, { name: 'sessions_user_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('users', { name: 'sessions_user_id_fkey', onDelete: 'CASCADE' })
   userId!: string;
 
   @Column('uuid', { nullable: true })
-  @ForeignKey(() => CasefileEntity, { name: 'sessions_casefile_id_fkey' })
+  @ForeignKey('casefiles', { name: 'sessions_casefile_id_fkey' })
   casefileId!: string | null;
 
   @Column('text', { default: 'active' })

@@ -4,8 +4,8 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../../platform/errors/domain-error';
-import type { SessionKind } from '../../core/hub/actor';
-import type { PermissionLevel } from '../access/permission-level';
+import type { SessionKind } from './session';
+import { type PermissionLevel } from '../access';
 
 const NOT_FOUND = { tool: 'NF_TOOL_SESSION', chat: 'NF_CHAT_SESSION' } as const;
 const NAME = { tool: 'Tool session', chat: 'Chat session' } as const;

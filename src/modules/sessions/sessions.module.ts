@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AccessModule } from '../access/access.module';
-import { AuditModule } from '../audit/audit.module';
-import { AuthModule } from '../auth/auth.module';
+import { CasefilesModule, provideCasefileContents } from '../casefiles';
+import { chatSessionContent, toolSessionContent } from './session.contents';
 import { CasefileSessionsController } from './casefile-sessions.controller';
 import { SessionLifecycleHook } from './session-lifecycle.hook';
 import { SessionResolver } from './session-resolver';
@@ -9,15 +8,19 @@ import { SessionSweeper } from './session-sweeper';
 import { SessionTokenController } from './session-token.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { AccessModule } from '../access';
+import { AuditModule } from '../audit';
+import { AuthModule } from '../auth';
 
 /**
  * The session core for both kinds (API.md §5–§6): lifecycle, access, busy lease, token binding,
- * the `session_lifecycle` hook and the sweep. Uses CasefilesService from the global CasefilesModule.
+ * the `session_lifecycle` hook and the sweep; counts its sessions in their casefiles.
  */
 @Module({
-  imports: [AccessModule, AuditModule, AuthModule],
+  imports: [AccessModule, AuditModule, AuthModule, CasefilesModule],
   controllers: [CasefileSessionsController, SessionTokenController],
   providers: [
+    provideCasefileContents('sessions', [toolSessionContent, chatSessionContent]),
     SessionsService,
     SessionResolver,
     SessionsRepository,

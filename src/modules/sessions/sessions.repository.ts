@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { SessionKind } from '../../core/hub/actor';
 import { Sql, SqlParams, where } from '../../platform/database/sql';
-import { levelOnCasefileSql } from '../access/access.repository';
-import type { PermissionLevel } from '../access/permission-level';
-import type { SessionEntity, SessionStatus } from './session.entity';
+import type { Session, SessionKind, SessionStatus } from './session';
 import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
-
-export type SessionRow = Omit<SessionEntity, 'busyToken'>;
+import { casefileLevel, type PermissionLevel } from '../access';
 
 /** A session as one caller finds it: their level on its casefile and its time-based state. */
-export interface SessionLookup extends SessionRow {
+export interface SessionLookup extends Session {
   /** The caller's level on the session's casefile; null without access or without a casefile. */
   level: PermissionLevel | null;
   /** Active, but past its idle TTL or absolute cap: to be expired before anything else. */
@@ -58,8 +54,8 @@ export class SessionsRepository {
     ttlSeconds: number;
     maxTtlSeconds: number;
     attributes?: Record<string, unknown>;
-  }): Promise<SessionRow> {
-    const row = await this.sql.one<SessionRow>(
+  }): Promise<Session> {
+    const row = await this.sql.one<Session>(
       `INSERT INTO sessions AS s (id, kind, user_id, casefile_id, ttl_seconds, expires_at, attributes)
        VALUES ($1, $2, $3, $4, $5::int, now() + ${secs('least($5::int, $6::int)')}, $7::jsonb)
        RETURNING ${SESSION}`,
@@ -73,13 +69,13 @@ export class SessionsRepository {
         JSON.stringify(session.attributes ?? {}),
       ],
     );
-    return row as SessionRow;
+    return row as Session;
   }
 
   /** The session of `kind` as `userId` finds it (see SessionLookup). */
   find(id: string, kind: SessionKind, userId: string, cap: number) {
     return this.sql.one<SessionLookup>(
-      `SELECT ${SESSION}, ${levelOnCasefileSql('s.casefile_id', '$2')} AS level,
+      `SELECT ${SESSION}, ${casefileLevel.ofId('s.casefile_id', '$2')} AS level,
               ${DUE('$4')} AS due, ${BUSY} AS busy
          FROM sessions s WHERE s.id = $1 AND s.kind = $3`,
       [id, userId, kind, cap],
@@ -105,7 +101,7 @@ export class SessionsRepository {
           WHERE s.id = $1 AND s.kind = $3 AND s.user_id = $2 AND s.status = 'active'
             AND NOT ${pastDeadline('$4')} AND ${NOT_BUSY}
          RETURNING s.id)
-       SELECT ${SESSION}, ${levelOnCasefileSql('s.casefile_id', '$2')} AS level,
+       SELECT ${SESSION}, ${casefileLevel.ofId('s.casefile_id', '$2')} AS level,
               ${DUE('$4')} AS due, ${BUSY} AS busy, EXISTS (SELECT 1 FROM claimed) AS claimed
          FROM sessions s WHERE s.id = $1 AND s.kind = $3`,
       [id, userId, kind, cap, lease.token, lease.seconds],
@@ -113,8 +109,8 @@ export class SessionsRepository {
   }
 
   /** Marks an active session past its deadline expired (not while a request holds it). */
-  async expireIfDue(id: string, cap: number): Promise<SessionRow | undefined> {
-    return this.sql.one<SessionRow>(
+  async expireIfDue(id: string, cap: number): Promise<Session | undefined> {
+    return this.sql.one<Session>(
       `UPDATE sessions s SET status = 'expired', closed_at = ${ENDED_AT('$2')}
         WHERE s.id = $1 AND ${DUE('$2')} AND ${NOT_BUSY}
        RETURNING ${SESSION}`,
@@ -163,8 +159,8 @@ export class SessionsRepository {
     id: string,
     cap: number,
     lease: { token: string; seconds: number },
-  ): Promise<SessionRow | undefined> {
-    return this.sql.one<SessionRow>(
+  ): Promise<Session | undefined> {
+    return this.sql.one<Session>(
       `WITH old AS (
          UPDATE sessions s SET replaced_by = $2, status = 'expired',
                 closed_at = coalesce(s.closed_at, ${ENDED_AT('$3')})
@@ -223,8 +219,8 @@ export class SessionsRepository {
   }
 
   /** Closes an active session; undefined when it was not active (then it stays as it is). */
-  close(id: string): Promise<SessionRow | undefined> {
-    return this.sql.one<SessionRow>(
+  close(id: string): Promise<Session | undefined> {
+    return this.sql.one<Session>(
       `UPDATE sessions s SET status = 'closed', closed_at = now()
         WHERE s.id = $1 AND s.status = 'active'
        RETURNING ${SESSION}`,
@@ -232,8 +228,8 @@ export class SessionsRepository {
     );
   }
 
-  findById(id: string): Promise<SessionRow | undefined> {
-    return this.sql.one<SessionRow>(`SELECT ${SESSION} FROM sessions s WHERE s.id = $1`, [id]);
+  findById(id: string): Promise<Session | undefined> {
+    return this.sql.one<Session>(`SELECT ${SESSION} FROM sessions s WHERE s.id = $1`, [id]);
   }
 
   /**
@@ -245,7 +241,7 @@ export class SessionsRepository {
     cap: number,
     take: number,
     after: CursorPosition | undefined,
-  ): Promise<(SessionRow & KeysetRow & { due: boolean })[]> {
+  ): Promise<(Session & KeysetRow & { due: boolean })[]> {
     const params = new SqlParams();
     const due = DUE(params.bind(cap));
     const terms = [
@@ -274,7 +270,7 @@ export class SessionsRepository {
    * never both claim it. Undefined when it was not eligible (the caller then explains why).
    */
   attachToCasefile(id: string, userId: string, casefileId: string, cap: number) {
-    return this.sql.one<SessionRow>(
+    return this.sql.one<Session>(
       `UPDATE sessions AS s SET casefile_id = $3
         WHERE s.id = $1 AND s.user_id = $2 AND s.casefile_id IS NULL
           AND s.status = 'active' AND NOT ${pastDeadline('$4')}

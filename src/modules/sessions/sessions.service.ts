@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { RequestValidationError } from '../../platform/errors/system.errors';
 import { type Page, paginate } from '../../core/http/pagination';
-import type { Actor, SessionKind } from '../../core/hub/actor';
-import { AccessService } from '../access/access.service';
-import { AuditTrail } from '../audit/audit-trail';
-import { AuthService } from '../auth/auth.service';
-import { CasefilesService } from '../casefiles/casefiles.service';
+import type { Actor } from '../../core/hub/actor';
 import type {
   CasefileWithSessionDto,
   CreateCasefileWithSessionDto,
@@ -23,7 +19,12 @@ import {
   SessionExpiredError,
   SessionNotFoundError,
 } from './sessions.errors';
-import { type SessionRow, SessionsRepository } from './sessions.repository';
+import type { Session, SessionKind } from './session';
+import { SessionsRepository } from './sessions.repository';
+import { AccessService } from '../access';
+import { AuditTrail } from '../audit';
+import { AuthService } from '../auth';
+import { CasefilesService } from '../casefiles';
 
 /** Rows one sweep statement expires; the sweep repeats until fewer are left. */
 const SWEEP_BATCH = 1_000;
@@ -61,7 +62,7 @@ export class SessionsService {
       /** What the kind adds (a chat's title, provider, …), kept with the session. */
       attributes?: Record<string, unknown>;
     },
-  ): Promise<SessionRow> {
+  ): Promise<Session> {
     const casefileId = options.casefileId ?? null;
     const ttlSeconds = this.ttlOf(options.ttlSeconds, 'ttl_seconds');
     if (casefileId) await this.access.require(actor, casefileId, 'editor');
@@ -142,7 +143,7 @@ export class SessionsService {
     actor: Actor,
     kind: SessionKind,
     query: ListSessionsQuery,
-    toItem: (session: SessionRow, due: boolean) => Item,
+    toItem: (session: Session, due: boolean) => Item,
   ): Promise<Page<Item>> {
     const filters = {
       userId: actor.userId,
@@ -162,7 +163,7 @@ export class SessionsService {
   }
 
   /** Closes the session (its creator; the hook checked); closing an ended one changes nothing. */
-  async close(session: SessionRow): Promise<SessionRow> {
+  async close(session: Session): Promise<Session> {
     this.noteSession(session);
     return (await this.sessions.close(session.id)) ?? session;
   }
@@ -210,7 +211,7 @@ export class SessionsService {
     return requested;
   }
 
-  private noteSession(session: SessionRow): void {
+  private noteSession(session: Session): void {
     this.auditTrail.note({
       resourceType: `${session.kind}_session`,
       resourceId: session.id,

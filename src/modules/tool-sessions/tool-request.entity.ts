@@ -1,5 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { SessionEntity } from '../sessions/session.entity';
 
 /** One tool execution in a session, recorded however it ended (API.md §5). */
 @Entity('tool_requests')
@@ -10,7 +9,7 @@ export class ToolRequestEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => SessionEntity, { name: 'tool_requests_session_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('sessions', { name: 'tool_requests_session_id_fkey', onDelete: 'CASCADE' })
   sessionId!: string;
 
   @Column('text')

@@ -2,9 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { join } from 'node:path';
-import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../../core/metrics/metric-names';
-import { AuditModule } from '../audit/audit.module';
-import { SessionsModule } from '../sessions/sessions.module';
+import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from './tool.metrics';
 import { ToolRunner } from './execution/tool-runner';
 import { toolsIn } from './registry/tool-files';
 import { ToolRegistry } from './registry/tool-registry';
@@ -12,6 +10,8 @@ import { ToolRequestsRepository } from './tool-requests.repository';
 import { ToolSessionsController } from './tool-sessions.controller';
 import { ToolSessionsService } from './tool-sessions.service';
 import { ToolsController } from './tools.controller';
+import { AuditModule } from '../audit';
+import { SessionsModule } from '../sessions';
 
 /** The built-in tools: every `*.tool.ts` file in `tools/` (adding a tool is adding a file). */
 const BUILT_IN_TOOLS = toolsIn(join(__dirname, 'tools'));

@@ -2,14 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
-import { AuditTrail } from '../audit/audit-trail';
-import {
-  type ListSessionsQuery,
-  type ToolSessionDto,
-  toToolSessionDto,
-} from '../sessions/dto/session.dto';
-import type { SessionRow } from '../sessions/sessions.repository';
-import { SessionsService } from '../sessions/sessions.service';
 import type {
   CreateToolSessionDto,
   ProcessToolRequestDto,
@@ -21,6 +13,14 @@ import { type RegisteredTool, ToolRegistry } from './registry/tool-registry';
 import type { ToolRequestEntity } from './tool-request.entity';
 import { ToolRequestsRepository } from './tool-requests.repository';
 import { CasefileRequiredError } from './tool-sessions.errors';
+import { AuditTrail } from '../audit';
+import {
+  type ListSessionsQuery,
+  type Session,
+  SessionsService,
+  type ToolSessionDto,
+  toToolSessionDto,
+} from '../sessions';
 
 function toToolDto({ definition }: RegisteredTool): ToolDto {
   return {
@@ -80,11 +80,11 @@ export class ToolSessionsService {
     return this.sessions.list(actor, 'tool', query, toToolSessionDto);
   }
 
-  get(session: SessionRow): ToolSessionDto {
+  get(session: Session): ToolSessionDto {
     return toToolSessionDto(session);
   }
 
-  async close(session: SessionRow): Promise<ToolSessionDto> {
+  async close(session: Session): Promise<ToolSessionDto> {
     return toToolSessionDto(await this.sessions.close(session));
   }
 
@@ -94,7 +94,7 @@ export class ToolSessionsService {
    */
   async process(
     actor: Actor,
-    session: SessionRow,
+    session: Session,
     dto: ProcessToolRequestDto,
   ): Promise<ToolRequestDto> {
     const request = await this.execute(actor, session, dto.tool, dto.parameters ?? {});
@@ -122,7 +122,7 @@ export class ToolSessionsService {
    */
   async execute(
     actor: Actor,
-    session: SessionRow,
+    session: Session,
     toolName: string,
     parameters: Record<string, unknown>,
   ): Promise<ToolRequestDto> {
@@ -152,7 +152,7 @@ export class ToolSessionsService {
   }
 
   /** The session's requests, oldest first (the hook checked read access). */
-  history(session: SessionRow, page: PageQuery): Promise<Page<ToolRequestDto>> {
+  history(session: Session, page: PageQuery): Promise<Page<ToolRequestDto>> {
     return paginate(
       page,
       {

@@ -1,4 +1,4 @@
-import type { CasefileContent } from '../casefiles/casefile-contents';
+import { type CasefileContent } from '../casefiles';
 
 /** What the workspace module keeps in a casefile, for its `counts`. */
 export const workspaceContents: CasefileContent[] = [

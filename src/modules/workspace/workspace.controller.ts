@@ -5,7 +5,6 @@ import { PathId } from '../../core/http/id.param';
 import { type Page, PageDto, PageQuery } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
 import { Operation } from '../../core/hub/operation.decorator';
-import { CurrentActor } from '../auth/current-actor.decorator';
 import {
   DriveFileDto,
   GmailMessageDto,
@@ -20,6 +19,7 @@ import {
 } from './dto/workspace.dto';
 import { ImportCountsDto } from './import-counts';
 import { WorkspaceService } from './workspace.service';
+import { CurrentActor } from '../auth';
 
 /** Imports take up to 500 Google resources in a body of up to 10 MiB (API.md §7). */
 const IMPORT = { bodyLimitBytes: 10 * 1024 * 1024 } as const;

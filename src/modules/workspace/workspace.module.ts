@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import { provideCasefileContents } from '../casefiles';
+import { workspaceContents } from './workspace.contents';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
-import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from '../../core/metrics/metric-names';
-import { toolsIn } from '../tool-sessions/registry/tool-files';
-import { AccessModule } from '../access/access.module';
-import { AuditModule } from '../audit/audit.module';
+import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from './sync/sync.metrics';
 import { DriveFilesRepository } from './drive/drive-files.repository';
 import { GmailMessagesRepository } from './gmail/gmail-messages.repository';
 import { WorkspaceSearchRepository } from './search/workspace-search.repository';
@@ -18,6 +17,9 @@ import { SyncQueue } from './sync/sync-queue';
 import { SyncRunner } from './sync/sync-runner';
 import { WorkspaceController } from './workspace.controller';
 import { WorkspaceService } from './workspace.service';
+import { AccessModule } from '../access';
+import { AuditModule } from '../audit';
+import { toolsIn } from '../tool-sessions';
 
 /**
  * Workspace data (API.md §7): Gmail, Drive and Sheets imports, lists and search, and pull-sync
@@ -28,6 +30,7 @@ import { WorkspaceService } from './workspace.service';
   imports: [AccessModule, AuditModule],
   controllers: [WorkspaceController, SyncJobsController],
   providers: [
+    provideCasefileContents('workspace', workspaceContents),
     WorkspaceService,
     GmailMessagesRepository,
     DriveFilesRepository,

@@ -5,8 +5,6 @@ import { assertNoHostileInput, MAX_JSON_DEPTH } from '../../core/http/hostile-in
 import { isStorableTime, STORABLE_TIME_MESSAGE, storableTimeOf } from '../../core/http/timestamps';
 import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
-import { AccessService } from '../access/access.service';
-import { AuditTrail } from '../audit/audit-trail';
 import {
   DriveFilesRepository,
   type DriveFileRow,
@@ -46,6 +44,8 @@ import {
   type SheetRangeRow,
   SheetRangesRepository,
 } from './sheets/sheet-ranges.repository';
+import { AccessService } from '../access';
+import { AuditTrail } from '../audit';
 
 interface DriveFileResource {
   id: string;

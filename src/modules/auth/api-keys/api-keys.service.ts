@@ -3,8 +3,6 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { SharedCache } from '../../../core/cache/shared-cache';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import { AuditTrail } from '../../audit/audit-trail';
-import { AuditService } from '../../audit/audit.service';
 import { RequestValidationError } from '../../../platform/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { ApiKeyNotFoundError, InvalidApiKeyError } from '../auth.errors';
@@ -16,6 +14,7 @@ import {
   toApiKeyDto,
 } from '../dto/api-keys.dto';
 import { type ApiKeyCredential, ApiKeysRepository } from './api-keys.repository';
+import { AuditService, AuditTrail } from '../../audit';
 
 const KEY_FORMAT = /^chk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const CACHE = 'api_key';

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../../config/app-config';
-import type { BoundSession, Role, SessionKind } from '../../../core/hub/actor';
+import type { Role } from '../../../core/hub/actor';
+import type { BoundSession, SessionKind } from './bound-session';
 
 export const JWT_ALGORITHM = 'HS256';
 export const JWT_ISSUER = 'casefile-hub';

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { authenticator } from 'otplib';
 import type { Actor } from '../../../core/hub/actor';
-import { AuditTrail } from '../../audit/audit-trail';
 import { InvalidOtpError, TwoFactorAlreadyEnabledError, UserNotFoundError } from '../auth.errors';
 import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { SecretBox } from '../../../core/secrets/secret-box';
 import type { TwoFactorSetupDto, TwoFactorStatusDto } from '../dto/two-factor.dto';
+import { AuditTrail } from '../../audit';
 
 const ISSUER = 'Casefile Hub';
 // RFC 6238 defaults (SHA-1, 6 digits, 30 s); one step either side for clock drift

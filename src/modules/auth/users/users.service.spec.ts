@@ -1,6 +1,5 @@
 import type { AfterCommit } from '../../../core/hub/after-commit';
 import type { Actor, Role } from '../../../core/hub/actor';
-import type { AuditNote, AuditTrail } from '../../audit/audit-trail';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import { LastSuperAdminError, SuperAdminRequiredError, UserNotFoundError } from '../auth.errors';
 import type { PasswordHasher } from '../password/password-hasher';
@@ -9,6 +8,7 @@ import type { LoginsRepository } from '../tokens/logins.repository';
 import type { UserEntity } from './user.entity';
 import type { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { type AuditNote, type AuditTrail } from '../../audit';
 
 const actorOf = (user: UserEntity): Actor => ({
   userId: user.id,

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type Page, paginate } from '../../../core/http/pagination';
 import { AfterCommit } from '../../../core/hub/after-commit';
-import { AuditTrail } from '../../audit/audit-trail';
 import type { Actor, Role } from '../../../core/hub/actor';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import {
@@ -18,6 +17,7 @@ import { LoginStateService } from '../tokens/login-state.service';
 import { LoginsRepository } from '../tokens/logins.repository';
 import type { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
+import { AuditTrail } from '../../audit';
 
 const PRIVILEGED: ReadonlySet<Role> = new Set(['admin', 'super_admin']);
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PERMISSION_LEVELS, type PermissionLevel } from '../../access/permission-level';
+import { PERMISSION_LEVELS, type PermissionLevel } from '../../access';
 
 // OpenAPI 3.0 checks `enum` against null too: a nullable level lists null among its values
 const LEVEL_OR_NULL = [...PERMISSION_LEVELS, null] as unknown as string[];

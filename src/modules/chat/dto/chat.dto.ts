@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Length, MaxLength, Min } from 'class-validator';
-import { SESSION_STATUSES, type SessionStatus } from '../../sessions/session.entity';
 import { CHAT_ROLES, type ChatMessageEntity, type ChatRole } from '../chat-message.entity';
+import { SESSION_STATUSES, type SessionStatus } from '../../sessions';
 
 export class CreateChatSessionDto {
   @IsOptional()

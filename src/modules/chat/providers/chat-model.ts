@@ -1,4 +1,4 @@
-import type { ToolDto } from '../../tool-sessions/dto/tool.dto';
+import { type ToolDto } from '../../tool-sessions';
 
 /** A tool call as models make them: arguments are JSON text (which may not parse). */
 export interface ModelToolCall {

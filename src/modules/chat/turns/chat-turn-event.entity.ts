@@ -1,5 +1,4 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { SessionEntity } from '../../sessions/session.entity';
 import type { TurnEventName } from './turn-event';
 
 /** One event of a chat turn as it was streamed (API.md §6), kept for resumption. */
@@ -16,7 +15,7 @@ export class ChatTurnEventEntity {
   seq!: number;
 
   @Column('uuid')
-  @ForeignKey(() => SessionEntity, {
+  @ForeignKey('sessions', {
     name: 'chat_turn_events_session_id_fkey',
     onDelete: 'CASCADE',
   })

@@ -9,26 +9,25 @@ import {
   ResponseModeParam,
   type SseEvent,
 } from '../../../core/http/event-stream';
-import { PathId, PathIds } from '../../../core/http/id.param';
+import { PathId } from '../../../core/http/id.param';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
 import { Idempotent } from '../../../core/idempotency/idempotent.decorator';
-import { CurrentActor } from '../../auth/current-actor.decorator';
-import { CurrentSession } from '../../sessions/current-session.decorator';
-import type { SessionRow } from '../../sessions/sessions.repository';
 import { ChatTurnDto, ProcessChatRequestDto, ResumeChatStreamQuery } from '../dto/chat.dto';
 import { ChatTurns } from './chat-turns.service';
 import { TurnFollower } from './turn-follower';
+import { CurrentActor } from '../../auth';
+import { CurrentSession, type Session, UsesSession } from '../../sessions';
 
 /**
  * A turn stores its messages and events as it goes (kept as far as it got), not in one
  * transaction; with `Accept: text/event-stream` it answers as its event stream.
  */
 const TURN = {
-  session: { kind: 'chat', access: 'run' },
   transaction: false,
   streams: true,
 } as const;
+const TURN_SESSION = { kind: 'chat', access: 'run' } as const;
 
 const TURN_EVENTS =
   'With `Accept: text/event-stream`: the turn as events `message.created`, `message.delta`, ' +
@@ -47,18 +46,18 @@ export class ChatTurnsController {
   // before `:id/messages`, which would take `current` for an id
   @Post('current/messages')
   @Idempotent()
+  @UsesSession({ ...TURN_SESSION, bound: true })
   @Operation('process_chat_request', {
     operationId: 'process_chat_request_current',
     summary: 'A turn in the chat session bound in the access token (recreated when it expired)',
     errors: ['NF_CASEFILE', 'SYS_UPSTREAM_ERROR', 'SYS_UPSTREAM_TIMEOUT'],
     ...TURN,
-    session: { ...TURN.session, bound: true },
   })
   @ApiEnvelopeResponse(ChatTurnDto, { status: 201 })
   @ApiEventStreamResponse(TURN_EVENTS)
   turnCurrent(
     @CurrentActor() actor: Actor,
-    @CurrentSession() session: SessionRow,
+    @CurrentSession() session: Session,
     @Body() dto: ProcessChatRequestDto,
     @ResponseModeParam() mode: ResponseMode,
   ): Promise<ChatTurnDto> | AsyncIterable<SseEvent> {
@@ -67,6 +66,7 @@ export class ChatTurnsController {
 
   @Post(':id/messages')
   @Idempotent()
+  @UsesSession(TURN_SESSION)
   @Operation('process_chat_request', {
     summary: 'A turn: the message, the model, its tool calls (run as tool requests), its answer',
     errors: ['NF_CASEFILE', 'SYS_UPSTREAM_ERROR', 'SYS_UPSTREAM_TIMEOUT'],
@@ -76,8 +76,7 @@ export class ChatTurnsController {
   @ApiEventStreamResponse(TURN_EVENTS)
   turn(
     @CurrentActor() actor: Actor,
-    @PathId() _id: string,
-    @CurrentSession() session: SessionRow,
+    @CurrentSession() session: Session,
     @Body() dto: ProcessChatRequestDto,
     @ResponseModeParam() mode: ResponseMode,
   ): Promise<ChatTurnDto> | AsyncIterable<SseEvent> {
@@ -85,20 +84,20 @@ export class ChatTurnsController {
   }
 
   @Get(':id/turns/:turn_id/events')
+  @UsesSession({ kind: 'chat', access: 'read' })
   @Operation('resume_chat_stream', {
     summary: "A turn's events after Last-Event-ID, then the rest live until `done` (any instance)",
     errors: ['NF_CHAT_SESSION'],
-    session: { kind: 'chat', access: 'read' },
     streams: 'only',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last event id seen' })
   @ApiEventStreamResponse('The events of the turn after Last-Event-ID, then live until `done`')
   resume(
-    @PathIds('id', 'turn_id') ids: { turn_id: string },
-    @CurrentSession() session: SessionRow,
+    @PathId('turn_id') turnId: string,
+    @CurrentSession() session: Session,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query() query: ResumeChatStreamQuery,
   ): Promise<AsyncIterable<SseEvent>> {
-    return this.follower.resume(session, ids.turn_id, lastEventId ?? query.last_event_id);
+    return this.follower.resume(session, turnId, lastEventId ?? query.last_event_id);
   }
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { RequestValidationError } from '../../../platform/errors/system.errors';
 import type { SseEvent } from '../../../core/http/event-stream';
-import type { SessionRow } from '../../sessions/sessions.repository';
-import { SessionsService } from '../../sessions/sessions.service';
 import { ChatTurnInterruptedError, ChatTurnNotFoundError } from '../chat.errors';
 import { isLast, type TurnEvent, toSseEvent } from './turn-event';
 import { TurnEventsRepository } from './turn-events.repository';
 import { TurnSignals, Wakeup } from './turn-signals';
+import { type Session, SessionsService } from '../../sessions';
 
 /** The largest event id a turn can have (`chat_turn_events.seq` is a PostgreSQL integer). */
 const MAX_EVENT_ID = 2_147_483_647;
@@ -31,7 +30,7 @@ export class TurnFollower {
    * are written (by whichever instance runs the turn) until `done`.
    */
   async resume(
-    session: SessionRow,
+    session: Session,
     turnId: string,
     lastEventId: string | undefined,
   ): Promise<AsyncIterable<SseEvent>> {

@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
 import { DomainError } from '../../../platform/errors/domain-error';
 import type { Actor } from '../../../core/hub/actor';
-import type { SessionRow } from '../../sessions/sessions.repository';
-import type { ToolDto } from '../../tool-sessions/dto/tool.dto';
-import { ToolSessionsService } from '../../tool-sessions/tool-sessions.service';
 import type { ModelToolCall } from '../providers/chat-model';
 import { toolOutcome } from './conversation';
 import type { TurnRecorder } from './turn-recorder';
 import { findHostileInput, MAX_JSON_DEPTH } from '../../../core/http/hostile-input';
+import { type ToolDto, ToolSessionsService } from '../../tool-sessions';
+import { type Session } from '../../sessions';
 
 /**
  * The tool path's refusals, before a tool runs: answered to the model, not failed turns. Besides
@@ -62,7 +61,7 @@ export class TurnToolCalls {
    */
   async run(
     actor: Actor,
-    session: SessionRow,
+    session: Session,
     open: OpenCalls,
     { signal, recorder, toolRequests }: RoundContext,
   ): Promise<void> {
@@ -104,7 +103,7 @@ export class TurnToolCalls {
    */
   private async runOne(
     actor: Actor,
-    session: SessionRow,
+    session: Session,
     call: ModelToolCall,
   ): Promise<{ content: string; requestId?: string; event: Record<string, unknown> }> {
     const refused = (error: Record<string, unknown>) => ({

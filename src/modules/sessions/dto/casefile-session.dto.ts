@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
-import { CasefileDto } from '../../casefiles/dto/casefile.dto';
-import { CreateCasefileDto } from '../../casefiles/dto/create-casefile.dto';
 import { ToolSessionDto } from './session.dto';
+import { CasefileDto, CreateCasefileDto } from '../../casefiles';
 
 export class CreateCasefileWithSessionDto extends CreateCasefileDto {
   /** The tool session's idle TTL; `SESSION_IDLE_TTL_SECONDS` when omitted. */

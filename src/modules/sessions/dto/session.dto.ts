@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQuery } from '../../../core/http/pagination';
-import { SESSION_KINDS, type SessionKind } from '../../../core/hub/actor';
+import { SESSION_KINDS, type Session, type SessionKind } from '../session';
 import { SESSION_STATUSES, type SessionStatus } from '../session.entity';
-import type { SessionRow } from '../sessions.repository';
 
 /** A tool session (API.md §5); `kind` says which of the two kinds a session is. */
 export class ToolSessionDto {
@@ -23,7 +22,7 @@ export class ToolSessionDto {
  * The lifecycle fields of a session as a reader sees them, for both kinds: one still marked
  * active but past its deadline is shown expired (ended at its deadline) before the sweep marks it.
  */
-export function sessionLifecycleOf(session: SessionRow, due = false) {
+export function sessionLifecycleOf(session: Session, due = false) {
   return {
     id: session.id,
     user_id: session.userId,
@@ -36,7 +35,7 @@ export function sessionLifecycleOf(session: SessionRow, due = false) {
   };
 }
 
-export function toToolSessionDto(session: SessionRow, due = false): ToolSessionDto {
+export function toToolSessionDto(session: Session, due = false): ToolSessionDto {
   return {
     ...sessionLifecycleOf(session, due),
     kind: session.kind,

@@ -9,7 +9,7 @@ import { isStatementTimeoutError } from '../../../platform/database/database-una
 import { findHostileInput, toStorableText } from '../../../core/http/hostile-input';
 import { DomainError } from '../../../platform/errors/domain-error';
 import type { ErrorCode } from '../../../platform/errors/error-codes';
-import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../../../core/metrics/metric-names';
+import { TOOL_EXECUTION_DURATION, TOOL_EXECUTIONS_TOTAL } from '../tool.metrics';
 import type { RegisteredTool } from '../registry/tool-registry';
 import { type ToolContext, ToolError } from '../registry/tool.decorator';
 import { ToolCapacity } from './tool-capacity';

@@ -1,5 +1,4 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
-import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 export const DRIVE_SEARCH_SQL =
   "setweight(to_tsvector('english'::regconfig, left(name, 2000)), 'A') || " +
@@ -17,7 +16,7 @@ export class DriveFileEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => CasefileEntity, { name: 'drive_files_casefile_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('casefiles', { name: 'drive_files_casefile_id_fkey', onDelete: 'CASCADE' })
   casefileId!: string;
 
   @Column('text')

@@ -1,5 +1,4 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
-import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 /** What a message's search document is made of (API.md §7): subject, sender, then its text. */
 export const GMAIL_SEARCH_SQL =
@@ -18,7 +17,7 @@ export class GmailMessageEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => CasefileEntity, {
+  @ForeignKey('casefiles', {
     name: 'gmail_messages_casefile_id_fkey',
     onDelete: 'CASCADE',
   })

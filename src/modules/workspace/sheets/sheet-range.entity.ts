@@ -1,5 +1,4 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
-import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 export const SHEET_SEARCH_SQL =
   "setweight(to_tsvector('english'::regconfig, left(sheet_title, 2000)), 'A') || " +
@@ -17,7 +16,7 @@ export class SheetRangeEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => CasefileEntity, { name: 'sheet_ranges_casefile_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('casefiles', { name: 'sheet_ranges_casefile_id_fkey', onDelete: 'CASCADE' })
   casefileId!: string;
 
   @Column('text')

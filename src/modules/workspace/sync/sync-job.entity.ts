@@ -1,6 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { UserEntity } from '../../auth/users/user.entity';
-import { CasefileEntity } from '../../casefiles/casefile.entity';
 
 export const SYNC_SOURCES = ['gmail', 'drive', 'sheets'] as const;
 export type SyncSource = (typeof SYNC_SOURCES)[number];
@@ -33,12 +31,12 @@ export class SyncJobEntity {
   id!: string;
 
   @Column('uuid')
-  @ForeignKey(() => CasefileEntity, { name: 'sync_jobs_casefile_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('casefiles', { name: 'sync_jobs_casefile_id_fkey', onDelete: 'CASCADE' })
   casefileId!: string;
 
   /** Its runs act for this user while they stay an editor; null on jobs from before it was kept. */
   @Column('uuid', { nullable: true })
-  @ForeignKey(() => UserEntity, { name: 'sync_jobs_created_by_fkey', onDelete: 'SET NULL' })
+  @ForeignKey('users', { name: 'sync_jobs_created_by_fkey', onDelete: 'SET NULL' })
   createdBy!: string | null;
 
   @Column('text')

@@ -4,9 +4,9 @@ import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
 import { PathId } from '../../../core/http/id.param';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
-import { CurrentActor } from '../../auth/current-actor.decorator';
 import { CreateSyncJobDto, SyncJobDto } from './dto/sync-jobs.dto';
 import { SyncJobsService } from './sync-jobs.service';
+import { CurrentActor } from '../../auth';
 
 /**
  * Google pull-sync jobs (API.md §7): queued by an editor, followed by the casefile's viewers,

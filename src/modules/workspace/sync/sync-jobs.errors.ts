@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError } from '../../../platform/errors/domain-error';
-import type { PermissionLevel } from '../../access/permission-level';
+import { type PermissionLevel } from '../../access';
 
 /** No such job, or its casefile is not visible to the caller (they look the same). */
 export class SyncJobNotFoundError extends NotFoundError {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../../../platform/database/sql';
-import { levelOnCasefileSql } from '../../access/access.repository';
-import type { PermissionLevel } from '../../access/permission-level';
 import type { ImportCountsDto } from '../import-counts';
 import type { SyncJobEntity, SyncParams, SyncSource, SyncStatus } from './sync-job.entity';
+import { casefileLevel, type PermissionLevel } from '../../access';
 
 export type SyncJobRow = Omit<SyncJobEntity, 'accessToken' | 'attempt' | 'cursor' | 'params'>;
 
@@ -81,7 +80,7 @@ export class SyncJobsRepository {
     userId: string,
   ): Promise<(SyncJobRow & { level: PermissionLevel | null }) | undefined> {
     return this.sql.one(
-      `SELECT ${ROW}, ${levelOnCasefileSql('j.casefile_id', '$2')} AS level
+      `SELECT ${ROW}, ${casefileLevel.ofId('j.casefile_id', '$2')} AS level
          FROM sync_jobs j WHERE j.id = $1`,
       [id, userId],
     );
@@ -111,7 +110,7 @@ export class SyncJobsRepository {
       `SELECT j.status, j.attempt, j.created_by AS "createdBy",
               EXISTS (SELECT 1 FROM casefiles c
                        WHERE c.id = j.casefile_id AND c.deleted_at IS NULL) AS "casefileLive",
-              ${levelOnCasefileSql('j.casefile_id', 'j.created_by')} AS "creatorLevel"
+              ${casefileLevel.ofId('j.casefile_id', 'j.created_by')} AS "creatorLevel"
          FROM sync_jobs j WHERE j.id = $1`,
       [id],
     );

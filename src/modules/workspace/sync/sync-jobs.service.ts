@@ -5,17 +5,16 @@ import { uuidv7 } from 'uuidv7';
 import { type FieldError, RequestValidationError } from '../../../platform/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { AfterCommit } from '../../../core/hub/after-commit';
-import { SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';
+import { SYNC_JOBS_TOTAL } from './sync.metrics';
 import { SecretBox } from '../../../core/secrets/secret-box';
-import { AccessService } from '../../access/access.service';
-import { AuditTrail } from '../../audit/audit-trail';
-import { includesLevel } from '../../access/permission-level';
 import { type CreateSyncJobDto, DEFAULT_MAX_ITEMS, type SyncJobDto } from './dto/sync-jobs.dto';
 import { isA1Range } from './google-ids';
 import type { SyncParams } from './sync-job.entity';
 import { type SyncJobRow, SyncJobsRepository } from './sync-jobs.repository';
 import { NotSyncJobCreatorError, SyncJobNotFoundError } from './sync-jobs.errors';
 import { SyncQueue } from './sync-queue';
+import { AccessService, includesLevel } from '../../access';
+import { AuditTrail } from '../../audit';
 
 const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
   id: row.id,

@@ -4,13 +4,13 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
 import { DomainError } from '../../../platform/errors/domain-error';
 import { BackgroundWork } from '../../../core/hub/background';
-import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from '../../../core/metrics/metric-names';
+import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from './sync.metrics';
 import { SecretBox } from '../../../core/secrets/secret-box';
-import { includesLevel } from '../../access/permission-level';
 import { GoogleApiError } from './google-api.client';
 import { UnsafePathSegmentError } from './google-ids';
 import { GooglePull, type PullState } from './google-pull';
 import { type SyncFailure, type SyncJobStanding, SyncJobsRepository } from './sync-jobs.repository';
+import { includesLevel } from '../../access';
 
 /** Another run claimed the job: this one stops and leaves no trace. */
 class Superseded extends Error {}

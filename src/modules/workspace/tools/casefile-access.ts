@@ -1,5 +1,5 @@
-import type { AccessService } from '../../access/access.service';
-import type { ToolContext } from '../../tool-sessions/registry/tool.decorator';
+import { type AccessService } from '../../access';
+import { type ToolContext } from '../../tool-sessions';
 
 /**
  * The casefile a casefile tool reads: its session's, and only while the caller may still read

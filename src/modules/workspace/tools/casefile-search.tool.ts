@@ -1,12 +1,8 @@
-import { AccessService } from '../../access/access.service';
-import {
-  Tool,
-  type ToolContext,
-  type ToolImplementation,
-} from '../../tool-sessions/registry/tool.decorator';
 import { SEARCH_TYPES } from '../dto/workspace.dto';
 import { WorkspaceService } from '../workspace.service';
 import { readableCasefile } from './casefile-access';
+import { AccessService } from '../../access';
+import { Tool, type ToolContext, type ToolImplementation } from '../../tool-sessions';
 
 /** Full-text search of the session's casefile: the engine of `GET …/search` (API.md §5.1). */
 @Tool({

@@ -1,13 +1,8 @@
-import { AccessService } from '../../access/access.service';
-import {
-  Tool,
-  type ToolContext,
-  ToolError,
-  type ToolImplementation,
-} from '../../tool-sessions/registry/tool.decorator';
 import { DriveFilesRepository } from '../drive/drive-files.repository';
 import { readableCasefile } from './casefile-access';
 import { STORABLE_TIME_MESSAGE, storableTimeOf } from '../../../core/http/timestamps';
+import { AccessService } from '../../access';
+import { Tool, type ToolContext, ToolError, type ToolImplementation } from '../../tool-sessions';
 
 /** At most this many files per call; the result says when there were more. */
 const MAX_FILES = 50;

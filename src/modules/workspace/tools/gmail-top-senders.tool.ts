@@ -1,11 +1,7 @@
-import { AccessService } from '../../access/access.service';
-import {
-  Tool,
-  type ToolContext,
-  type ToolImplementation,
-} from '../../tool-sessions/registry/tool.decorator';
 import { GmailMessagesRepository } from '../gmail/gmail-messages.repository';
 import { readableCasefile } from './casefile-access';
+import { AccessService } from '../../access';
+import { Tool, type ToolContext, type ToolImplementation } from '../../tool-sessions';
 
 /** Who wrote most of the casefile's messages (by address). */
 @Tool({

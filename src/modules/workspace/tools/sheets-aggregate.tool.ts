@@ -1,13 +1,8 @@
-import { AccessService } from '../../access/access.service';
-import {
-  Tool,
-  type ToolContext,
-  ToolError,
-  type ToolImplementation,
-} from '../../tool-sessions/registry/tool.decorator';
 import { AGGREGATE_OPS, type AggregateOp, aggregate } from '../sheets/aggregate';
 import { SheetRangesRepository } from '../sheets/sheet-ranges.repository';
 import { readableCasefile } from './casefile-access';
+import { AccessService } from '../../access';
+import { Tool, type ToolContext, ToolError, type ToolImplementation } from '../../tool-sessions';
 
 /** The most values (as JSON text) one call reads: an import is at most 10 MiB, one range fits. */
 const MAX_BYTES = 16 * 1024 * 1024;

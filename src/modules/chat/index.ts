@@ -1,0 +1,2 @@
+/** The chat module's face: the module (its routes, turns and providers stay inside). */
+export { ChatModule } from './chat.module';
