@@ -157,12 +157,12 @@ describe('BackgroundWork', () => {
       noted: { resourceType: 'thing', details: { n: 1, m: 2 } },
     });
     const line = t.logs.lines.find((l) => l.msg === 'inside the job');
-    expect(line).toMatchObject({ request_id: seen!.requestId, job: 'probe_job' });
+    expect(line).toMatchObject({ request_id: seen.requestId, job: 'probe_job' });
     // two jobs never share one
     const other = await background.run('probe_job', () =>
       Promise.resolve(cls.get('requestContext')!.requestId),
     );
-    expect(other).not.toBe(seen!.requestId);
+    expect(other).not.toBe(seen.requestId);
   });
 
   it('runs after-commit work only once the transaction has committed', async () => {
