@@ -5,10 +5,8 @@ import {
   Injectable,
   Logger,
   type NestInterceptor,
-  RequestMethod,
   StreamableFile,
 } from '@nestjs/common';
-import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { PipelinedTypeOrmAdapter } from '../../platform/overrides/pipelined-transactions';
@@ -30,47 +28,18 @@ import { DatabaseUnavailableError } from '../../platform/errors/system.errors';
 import { DatabaseBreaker } from '../../platform/database/database-breaker';
 import { abandonDatabaseWork } from '../../platform/database/sql';
 import { successEnvelope } from '../http/envelope';
-import { isMutating } from '../http/http-methods';
-import { responseModeOf, SSE_HEADERS, type SseEvent, toSseStream } from '../http/event-stream';
+import { SSE_HEADERS, type SseEvent, toSseStream } from '../http/event-stream';
 import { AppConfig } from '../../config/app-config';
-import type { Actor } from './actor';
-import { requestIdOf } from '../http/request-id';
 import { runAfterCommit } from './after-commit';
-import { OPERATION_METADATA, type OperationMetadata } from './operation.decorator';
+import { contextOf, RoutePlans } from './route-plan';
 import { buildMeta, type HubClsStore, type RequestContext } from './request-context';
-import { REQUEST_HOOKS, type RequestHook, type RouteFacts } from './request-hook';
+import { REQUEST_HOOKS, type RequestHook } from './request-hook';
 import { Idempotency, withRequestId } from '../idempotency/idempotency';
 import { StreamNotIdempotentError } from '../idempotency/idempotency.errors';
-import { IDEMPOTENT, type IdempotentOptions } from '../idempotency/idempotent.decorator';
-import { isPublicRoute } from '../http/public.decorator';
-
-/**
- * The matched route template (`/v1/casefiles/:id`). A wildcard path is the catch-all middleware
- * mount, not a route of ours (no handler uses wildcards): the request matched no route.
- */
-export function routeTemplateOf(req: Request): string {
-  const route = req.route as { path?: unknown } | undefined;
-  const path = route?.path;
-  return typeof path === 'string' && !path.includes('{*') ? path : '<unmatched>';
-}
 
 /** The headers the request's hooks asked for (`X-Session-Id`: API.md §5.3). */
 function setHeaders(res: Response, headers: Record<string, string> | undefined): void {
   if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-}
-
-/** What the hub needs of a route, read once per handler (metadata does not change at run time). */
-interface RoutePlan {
-  operation: OperationMetadata;
-  route: string;
-  successStatus: number;
-  noContent: boolean;
-  transactional: boolean;
-  idempotent: boolean;
-  /** Fields of an idempotent answer's `data` that are never stored for replay. */
-  secretFields: readonly string[];
-  hooks: readonly RequestHook[];
-  hookNames: string[];
 }
 
 /**
@@ -81,7 +50,7 @@ interface RoutePlan {
 @Injectable()
 export class RequestHubInterceptor implements NestInterceptor {
   private readonly logger = new Logger('RequestHub');
-  private readonly plans = new WeakMap<object, RoutePlan>();
+  private readonly plans: RoutePlans;
 
   constructor(
     private readonly reflector: Reflector,
@@ -91,15 +60,17 @@ export class RequestHubInterceptor implements NestInterceptor {
     private readonly idempotency: Idempotency,
     private readonly breaker: DatabaseBreaker,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.plans = new RoutePlans(reflector, hooks);
+  }
 
   intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     if (execution.getType() !== 'http') return next.handle();
     const http = execution.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const plan = this.planFor(execution, req);
-    const ctx = this.buildContext(req, plan);
+    const plan = this.plans.of(execution, req);
+    const ctx = contextOf(req, plan);
 
     if (plan.operation.envelope === false) {
       this.cls.set('requestContext', ctx);
@@ -150,65 +121,6 @@ export class RequestHubInterceptor implements NestInterceptor {
       await claim?.complete(plan.successStatus, body);
       return body;
     });
-  }
-
-  private planFor(execution: ExecutionContext, req: Request): RoutePlan {
-    const handler = execution.getHandler();
-    const known = this.plans.get(handler);
-    if (known) return known;
-    const operation = this.reflector.get<OperationMetadata | undefined>(
-      OPERATION_METADATA,
-      handler,
-    );
-    if (!operation) {
-      // Fail closed: a route without an operation has no name for audit, metrics or the envelope.
-      throw new Error(`${execution.getClass().name}.${handler.name} has no @Operation()`);
-    }
-    const declaredMethod = this.reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler);
-    const method = declaredMethod === undefined ? req.method : RequestMethod[declaredMethod];
-    const declaredStatus = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, handler);
-    const facts: RouteFacts = {
-      method,
-      route: routeTemplateOf(req),
-      operation,
-      isPublic: isPublicRoute(this.reflector, execution),
-      handler,
-    };
-    const idempotent = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, handler);
-    const hooks = this.hooks.filter((hook) => hook.appliesTo?.(facts) ?? true);
-    const plan: RoutePlan = {
-      operation,
-      route: facts.route,
-      successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
-      noContent: declaredStatus === 204,
-      transactional: operation.transaction ?? isMutating(method),
-      idempotent: idempotent !== undefined,
-      secretFields: idempotent?.secretFields ?? [],
-      hooks,
-      hookNames: hooks.map((hook) => hook.name),
-    };
-    this.plans.set(handler, plan);
-    return plan;
-  }
-
-  private buildContext(req: Request, plan: RoutePlan): RequestContext {
-    return {
-      requestId: requestIdOf(req),
-      actor: req.user as Actor | undefined,
-      operation: plan.operation.name,
-      options: plan.operation,
-      params: req.params as Record<string, string>,
-      body: req.body as unknown,
-      responseMode: responseModeOf(plan.operation, req),
-      method: req.method,
-      route: plan.route,
-      startedAt: performance.now(),
-      ip: req.ip,
-      userAgent: req.headers['user-agent'],
-      hooks: plan.hookNames,
-      successStatus: plan.successStatus,
-      afterCommit: [],
-    };
   }
 
   /** The hooks' `pre`, in order; a refusal there runs the error hooks and is the answer. */

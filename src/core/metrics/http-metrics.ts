@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import type { Counter, Histogram } from 'prom-client';
-import { routeTemplateOf } from '../hub/request-hub.interceptor';
+import { routeTemplateOf } from '../hub/route-plan';
 import { requestIdOf } from '../http/request-id';
 import { AppLogger } from '../logging/app-logger';
 import { HTTP_REQUEST_DURATION, HTTP_REQUESTS_TOTAL } from './metric-names';

@@ -5,11 +5,7 @@ import { assertNoHostileInput, MAX_JSON_DEPTH } from '../../core/http/hostile-in
 import { isStorableTime, STORABLE_TIME_MESSAGE, storableTimeOf } from '../../core/http/timestamps';
 import { type Page, type PageQuery, paginate, singlePage } from '../../core/http/pagination';
 import type { Actor } from '../../core/hub/actor';
-import {
-  DriveFilesRepository,
-  type DriveFileRow,
-  type ParsedDriveFile,
-} from './drive/drive-files.repository';
+import { DriveFilesRepository } from './drive/drive-files.repository';
 import {
   type DriveFileDto,
   type GmailMessageDto,
@@ -22,6 +18,9 @@ import {
   type StoreDriveFilesDto,
   type StoreGmailMessagesDto,
   type StoreSheetDataDto,
+  toDriveFileDto,
+  toGmailMessageDto,
+  toSheetRangeDto,
 } from './dto/workspace.dto';
 import {
   type GmailMessageResource,
@@ -29,7 +28,7 @@ import {
   type ParsedGmailMessage,
   parseGmailMessage,
 } from './gmail/gmail-message.parser';
-import { type GmailMessageRow, GmailMessagesRepository } from './gmail/gmail-messages.repository';
+import { GmailMessagesRepository } from './gmail/gmail-messages.repository';
 import {
   assertValid,
   driveFileSchema,
@@ -38,116 +37,17 @@ import {
   valueRangeSchema,
 } from './google-resources';
 import type { ImportCountsDto } from './import-counts';
+import { clean, type DriveFileResource, toParsedDriveFile } from './drive/drive-file.resource';
+import { rowsOf, type ValueRange } from './sheets/value-range';
 import { WorkspaceSearchRepository } from './search/workspace-search.repository';
-import {
-  type Cell,
-  type SheetRangeRow,
-  SheetRangesRepository,
-} from './sheets/sheet-ranges.repository';
+import { SheetRangesRepository } from './sheets/sheet-ranges.repository';
 import { AccessService } from '../access';
 import { AuditTrail } from '../audit';
-
-interface DriveFileResource {
-  id: string;
-  name: string;
-  mimeType?: string;
-  description?: string;
-  modifiedTime?: string;
-  size?: string;
-  webViewLink?: string;
-  owners?: { displayName?: string; emailAddress?: string }[];
-  content_text?: string;
-}
-
-interface ValueRange {
-  range: string;
-  majorDimension?: string;
-  values?: Cell[][];
-}
 
 /** How long an import parses messages before it lets the event loop serve others. */
 const PARSE_SLICE_MS = 5;
 
 const DEFAULT_SEARCH_LIMIT = 20;
-
-const toGmailMessageDto = (row: GmailMessageRow): GmailMessageDto => ({
-  id: row.googleId,
-  thread_id: row.threadId,
-  subject: row.subject,
-  from: row.sender,
-  to: row.recipientsTo,
-  cc: row.recipientsCc,
-  date: row.sentAt.toISOString(),
-  snippet: row.snippet,
-  labels: row.labels,
-});
-
-const toDriveFileDto = (row: DriveFileRow): DriveFileDto => ({
-  id: row.googleId,
-  name: row.name,
-  mime_type: row.mimeType,
-  description: row.description,
-  modified_time: row.modifiedAt.toISOString(),
-  size: row.sizeBytes,
-  web_view_link: row.webViewLink,
-  owners: row.owners,
-  has_content: row.hasContent,
-});
-
-const toSheetRangeDto = (row: SheetRangeRow): SheetRangeDto => ({
-  id: row.id,
-  spreadsheet_id: row.spreadsheetId,
-  sheet_title: row.sheetTitle,
-  range: row.range,
-  header: row.header,
-  row_count: row.rowCount,
-  created_at: row.createdAt.toISOString(),
-  updated_at: row.updatedAt.toISOString(),
-});
-
-/** A NUL cannot be stored in PostgreSQL text. */
-const clean = (text: string | undefined): string => (text ?? '').replaceAll('\u0000', '');
-
-/**
- * A link clients may put in an `href`: http(s) only. Anything else (`javascript:`, `data:`) is
- * not kept — the file is imported without it.
- */
-function webLinkOf(link: string | undefined): string | null {
-  if (link === undefined) return null;
-  try {
-    const { protocol } = new URL(link);
-    return protocol === 'https:' || protocol === 'http:' ? link : null;
-  } catch {
-    return null;
-  }
-}
-
-function toParsedDriveFile(file: DriveFileResource): ParsedDriveFile {
-  const modified = (file.modifiedTime && storableTimeOf(file.modifiedTime)) || new Date();
-  return {
-    googleId: file.id,
-    name: clean(file.name),
-    mimeType: file.mimeType ?? 'application/octet-stream',
-    description: clean(file.description),
-    modifiedAt: modified,
-    sizeBytes: file.size ?? null,
-    webViewLink: webLinkOf(file.webViewLink),
-    owners: (file.owners ?? []).flatMap((owner) =>
-      (owner.emailAddress ?? owner.displayName)
-        ? [clean(owner.emailAddress ?? owner.displayName)]
-        : [],
-    ),
-    contentText: clean(file.content_text),
-  };
-}
-
-/** Rows of a ValueRange (columns turned into rows when it came by column). */
-function rowsOf(range: ValueRange): Cell[][] {
-  const values = range.values ?? [];
-  if (range.majorDimension !== 'COLUMNS') return values;
-  const width = Math.max(0, ...values.map((column) => column.length));
-  return Array.from({ length: width }, (_, row) => values.map((column) => column[row] ?? ''));
-}
 
 /**
  * Workspace data in casefiles (API.md §7): imports of Google resources as idempotent batched

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
+import type { DriveFileRow } from '../drive/drive-files.repository';
+import type { GmailMessageRow } from '../gmail/gmail-messages.repository';
+import type { SheetRangeRow } from '../sheets/sheet-ranges.repository';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -186,3 +189,38 @@ export class SearchHitDto {
   snippet!: string;
   @ApiProperty() rank!: number;
 }
+
+export const toGmailMessageDto = (row: GmailMessageRow): GmailMessageDto => ({
+  id: row.googleId,
+  thread_id: row.threadId,
+  subject: row.subject,
+  from: row.sender,
+  to: row.recipientsTo,
+  cc: row.recipientsCc,
+  date: row.sentAt.toISOString(),
+  snippet: row.snippet,
+  labels: row.labels,
+});
+
+export const toDriveFileDto = (row: DriveFileRow): DriveFileDto => ({
+  id: row.googleId,
+  name: row.name,
+  mime_type: row.mimeType,
+  description: row.description,
+  modified_time: row.modifiedAt.toISOString(),
+  size: row.sizeBytes,
+  web_view_link: row.webViewLink,
+  owners: row.owners,
+  has_content: row.hasContent,
+});
+
+export const toSheetRangeDto = (row: SheetRangeRow): SheetRangeDto => ({
+  id: row.id,
+  spreadsheet_id: row.spreadsheetId,
+  sheet_title: row.sheetTitle,
+  range: row.range,
+  header: row.header,
+  row_count: row.rowCount,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+});
