@@ -47,6 +47,14 @@ const config: Config = {
       slowTestThreshold: 20,
     },
     {
+      // The services themselves on the real PostgreSQL, called directly: no HTTP (test/service).
+      displayName: 'service',
+      ...common,
+      testMatch: ['<rootDir>/test/service/**/*.service-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
       // Suites that spawn the service, the CLI or npm scripts as processes: slow by nature, so
       // they are a project of their own (`npm run test:process`); `npm test` runs them too.
       displayName: 'process',

@@ -640,17 +640,44 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
   });
 
   it('never lets the API key reach logs, audit details or error bodies', async () => {
-    // the failures above ran with debug logging; their audit events were written
-    expect(t.logs.raw.join('')).not.toContain(API_KEY);
-    expect(t.logs.raw.join('')).toContain('chat model failed');
-    const [{ n }] = await db.query<{ n: number }[]>(
-      "SELECT count(*)::int AS n FROM audit_events WHERE details::text LIKE '%' || $1 || '%'",
-      [API_KEY.slice(8, 24)],
+    // the upstream quotes the key back, as OpenAI's "Incorrect API key provided: sk-…" does
+    const quoting = {
+      kind: 'status',
+      status: 401,
+      message: `Incorrect API key provided: ${API_KEY}`,
+    } as const;
+    fake.answer(quoting, quoting);
+    const logged = t.logs.raw.length;
+    const json = await say(await newChat(), 'hello');
+    const streamedChat = await newChat();
+    const stream = await openSse(
+      t.app.getHttpServer(),
+      `/v1/chat/sessions/${streamedChat}/messages`,
+      { method: 'POST', headers: { authorization: bearer(owner) }, body: { content: 'hello' } },
     );
-    expect(n).toBe(0);
-    const [{ turns }] = await db.query<{ turns: number }[]>(
-      "SELECT count(*)::int AS turns FROM audit_events WHERE resource_type = 'chat_turn'",
+    const events = await stream.until('done');
+    // the key was in play: the upstream got it, and both turns failed on its answer
+    expect(fake.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${API_KEY}`,
+      `Bearer ${API_KEY}`,
+    ]);
+    expect(json.status).toBe(502);
+    expect(json.body.errors[0]).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
+    const error = events.find((e) => e.event === 'error');
+    expect(error?.data).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
+    // the bodies, what the turns stored, their log lines and audit events: no key anywhere
+    expect(JSON.stringify(json.body)).not.toContain(API_KEY);
+    expect(JSON.stringify(events)).not.toContain(API_KEY);
+    expect(JSON.stringify(await history(streamedChat))).not.toContain(API_KEY);
+    const lines = t.logs.raw.slice(logged).join('');
+    expect(lines).toContain('chat model failed');
+    expect(lines).not.toContain(API_KEY);
+    const audited = await db.query<{ details: Json }[]>(
+      `SELECT details FROM audit_events
+        WHERE resource_type = 'chat_turn' AND details->>'session_id' = ANY($1)`,
+      [[json.body.meta.session_id as string, streamedChat]],
     );
-    expect(turns).toBeGreaterThan(0);
+    expect(audited).toHaveLength(2);
+    expect(JSON.stringify(audited)).not.toContain(API_KEY.slice(8, 24));
   });
 });

@@ -24,7 +24,7 @@ describe('HTTP platform', () => {
       expect(config.getGlobalGuards().map((g) => g.constructor.name)).toEqual([
         'AuthGuard',
         'RateLimitGuard',
-        'AccessGuard',
+        'AuthorizationGuard',
       ]);
     });
   });

@@ -584,7 +584,7 @@ describe('Tool sessions (API.md §5)', () => {
       const read = Date.now();
       // taken between sending and reading, so it ends leaseMs after a moment in that interval
       // (50 ms for the clocks of PostgreSQL and this process, and millisecond rounding)
-      const until = Date.parse(lease.busy_until);
+      const until = (lease.busy_until as Date).getTime(); // a Date: Date.parse would drop its ms
       expect(until - sent).toBeGreaterThanOrEqual(leaseMs - 50);
       expect(until - read).toBeLessThanOrEqual(leaseMs + 50);
       await spin;

@@ -44,6 +44,32 @@ export interface TestApp {
  * migrations applied, listening on an ephemeral port. Logs are captured, not printed.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { moduleRef, logs, dataDir } = await compileTestModule(options);
+  const app = moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS);
+  configureApp(app);
+  const contract = new ContractCheck(app);
+  app.use(contract.middleware);
+  await app.init();
+  contract.prepare();
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    logs,
+    contract,
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      // every response the suite received was checked against the served OpenAPI document
+      contract.assertClean();
+    },
+  };
+}
+
+/**
+ * The application's module tree (the same AppModule as main.ts) compiled on the test database,
+ * with the test configuration; no HTTP. Shared by the e2e app and the service-level context.
+ */
+export async function compileTestModule(options: TestAppOptions = {}) {
   const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
   assertTestDatabase(databaseUrl);
   const dataDir = mkdtempSync(join(tmpdir(), 'casefile-hub-app-'));
@@ -75,23 +101,5 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       .overrideProvider(override.token)
       .useFactory({ factory: override.factory, inject: override.inject });
   }
-  const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS);
-  configureApp(app);
-  const contract = new ContractCheck(app);
-  app.use(contract.middleware);
-  await app.init();
-  contract.prepare();
-  await app.listen(0, '127.0.0.1');
-  return {
-    app,
-    logs,
-    contract,
-    close: async () => {
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      // every response the suite received was checked against the served OpenAPI document
-      contract.assertClean();
-    },
-  };
+  return { moduleRef: await builder.compile(), logs, dataDir };
 }

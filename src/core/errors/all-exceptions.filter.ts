@@ -50,16 +50,18 @@ const CODE_FOR_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
 /**
  * Any thrown value in the contract's vocabulary: domain errors as they are, Nest's HTTP
  * exceptions by status, database outages as 503, everything else as SYS_INTERNAL. Shared by the
- * filter (the response) and the audit hook (the recorded status).
+ * filter (the response), the hooks (the recorded status) and work that reports its own failure
+ * (a chat turn's `error` event). `req` is the request's route, when there is one: only a request
+ * can miss a route.
  */
 export function toDomainError(
   exception: unknown,
-  req: { method: string; path: string },
+  req?: { method: string; path: string },
 ): DomainError {
   if (exception instanceof DomainError) return exception;
   if (isStatementTimeoutError(exception)) return new StatementTimeoutError();
   if (isDatabaseUnavailableError(exception)) return new DatabaseUnavailableError();
-  if (exception instanceof NotFoundException) {
+  if (exception instanceof NotFoundException && req) {
     return new RouteNotFoundError(req.method, req.path);
   }
   if (exception instanceof PayloadTooLargeException) return new BodyTooLargeError(0);

@@ -20,7 +20,7 @@ import { LoginsRepository } from './tokens/logins.repository';
 import { UsersRepository } from './users/users.repository';
 import { SuperAdminBootstrap } from './users/super-admin.bootstrap';
 import { UsersService } from './users/users.service';
-import { AccessGuard } from './guards/access.guard';
+import { AuthorizationGuard } from './guards/authorization.guard';
 import { AuditModule } from '../audit';
 
 @Module({
@@ -42,7 +42,7 @@ import { AuditModule } from '../audit';
     // its limit (per user, or per IP when not authenticated), then authorize.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
-    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: AuthorizationGuard },
     AuthService,
     ApiKeysService,
     ApiKeysRepository,

@@ -13,7 +13,7 @@ import { BuiltinChatModel } from './providers/builtin-chat-model';
 import { CHAT_MODEL, type ChatModel } from './providers/chat-model';
 import { OpenAiChatModel } from './providers/openai-chat-model';
 import { ChatTurnsController } from './turns/chat-turns.controller';
-import { ChatTurns } from './turns/chat-turns.service';
+import { ChatTurnsService } from './turns/chat-turns.service';
 import { PgTurnSignals } from './turns/pg-turn-signals';
 import { RedisTurnSignals } from './turns/redis-turn-signals';
 import { TurnEventsRepository } from './turns/turn-events.repository';
@@ -54,7 +54,7 @@ function turnSignalsFor(redis: RedisClient, sql: Sql, dataSource: DataSource): T
   controllers: [ChatTurnsController, ChatController],
   providers: [
     ChatService,
-    ChatTurns,
+    ChatTurnsService,
     TurnFollower,
     TurnToolCalls,
     ChatMessagesRepository,

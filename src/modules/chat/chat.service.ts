@@ -34,7 +34,7 @@ export function toChatSessionDto(
 
 /**
  * Chat sessions (API.md §6) on the session core: opening, listing, reading and closing them, and
- * their history. Turns are ChatTurns'.
+ * their history. Turns are ChatTurnsService's.
  */
 @Injectable()
 export class ChatService {

@@ -5,6 +5,7 @@
 export { ToolSessionsModule } from './tool-sessions.module';
 export { ToolSessionsService } from './tool-sessions.service';
 export { ToolDto } from './dto/tool.dto';
+export { refusedBeforeRunning } from './tool-sessions.errors';
 export { toolsIn } from './registry/tool-files';
 export {
   type JsonSchema,

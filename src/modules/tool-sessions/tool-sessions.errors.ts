@@ -42,3 +42,19 @@ export class ToolCapacityError extends TooManyRequestsError {
     });
   }
 }
+
+/**
+ * Whether the tool path refused a run before it started (nothing ran, nothing was recorded): no
+ * such tool, parameters that do not match, a tool that needs a casefile, no capacity. A caller
+ * running tools on someone's behalf (a chat model) answers these like a failed run.
+ */
+export function refusedBeforeRunning(
+  error: unknown,
+): error is ToolNotFoundError | ToolParametersError | CasefileRequiredError | ToolCapacityError {
+  return (
+    error instanceof ToolNotFoundError ||
+    error instanceof ToolParametersError ||
+    error instanceof CasefileRequiredError ||
+    error instanceof ToolCapacityError
+  );
+}

@@ -8,7 +8,7 @@ import { JwtStrategy } from '../tokens/jwt.strategy';
 
 declare module 'express' {
   interface Request {
-    /** Why authentication failed; raised by AccessGuard after the rate limiter has counted. */
+    /** Why authentication failed; raised by AuthorizationGuard after the rate limiter has counted. */
     authError?: DomainError;
   }
 }
@@ -18,7 +18,7 @@ declare module 'express' {
  * owner (and wins over a bearer token sent with it); otherwise the bearer token, whose failures
  * become contract codes: none → AUTH_MISSING_TOKEN, expired → AUTH_EXPIRED_TOKEN, anything else →
  * AUTH_INVALID_TOKEN. A failure is kept on the request, not thrown, so that RateLimitGuard counts
- * it (per IP) before AccessGuard answers with it.
+ * it (per IP) before AuthorizationGuard answers with it.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {

@@ -14,7 +14,7 @@ import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
 import { Idempotent } from '../../../core/idempotency/idempotent.decorator';
 import { ChatTurnDto, ProcessChatRequestDto, ResumeChatStreamQuery } from '../dto/chat.dto';
-import { ChatTurns } from './chat-turns.service';
+import { ChatTurnsService } from './chat-turns.service';
 import { TurnFollower } from './turn-follower';
 import { CurrentActor } from '../../auth';
 import { CurrentSession, type Session, UsesSession } from '../../sessions';
@@ -39,7 +39,7 @@ const TURN_EVENTS =
 @Controller('chat/sessions')
 export class ChatTurnsController {
   constructor(
-    private readonly turns: ChatTurns,
+    private readonly turns: ChatTurnsService,
     private readonly follower: TurnFollower,
   ) {}
 

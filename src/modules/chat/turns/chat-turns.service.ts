@@ -3,28 +3,23 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import { AppConfig } from '../../../config/app-config';
-import type { DomainError } from '../../../platform/errors/domain-error';
 import { toDomainError } from '../../../core/errors/all-exceptions.filter';
 import { type SseEvent, StreamReportedFailure } from '../../../core/http/event-stream';
 import type { ResponseMode } from '../../../core/http/event-stream';
 import type { Actor } from '../../../core/hub/actor';
 import { CHAT_MESSAGES_TOTAL, CHAT_TURN_DURATION } from '../chat.metrics';
 import { attributesOf } from '../chat-attributes';
-import { ChatMessagesRepository, type NewChatMessage } from '../chat-messages.repository';
+import { ChatMessagesRepository } from '../chat-messages.repository';
 import { ChatTurnDeadlineError, ChatTurnInterruptedError } from '../chat.errors';
-import { type ChatMessageDto, type ChatTurnDto, toChatMessageDto } from '../dto/chat.dto';
-import {
-  CHAT_MODEL,
-  type ChatModel,
-  type ModelMessage,
-  type ModelRequest,
-} from '../providers/chat-model';
+import { TurnMessages } from './turn-messages';
+import type { ChatTurnDto } from '../dto/chat.dto';
+import { CHAT_MODEL, type ChatModel, type ModelRequest } from '../providers/chat-model';
 import { conversationOf, toModelMessage, unansweredOutcome } from './conversation';
 import { isLast, type TurnEvent, toSseEvent } from './turn-event';
 import { TurnEventsRepository } from './turn-events.repository';
 import { TurnRecorder } from './turn-recorder';
 import { TurnSignals } from './turn-signals';
-import { type OpenCalls, TurnToolCalls } from './turn-tool-calls';
+import { TurnToolCalls } from './turn-tool-calls';
 import { toStorableText } from '../../../core/http/hostile-input';
 import { AuditTrail } from '../../audit';
 import { CasefilesService } from '../../casefiles';
@@ -47,7 +42,7 @@ interface RunningTurn {
  * its events as it goes (`chat_turn_events`); TurnFollower resumes them, on any instance.
  */
 @Injectable()
-export class ChatTurns implements OnModuleDestroy {
+export class ChatTurnsService implements OnModuleDestroy {
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(
@@ -84,8 +79,8 @@ export class ChatTurns implements OnModuleDestroy {
 
   /**
    * Starts a turn; a streamed one records its events. A turn answered as JSON records none: its
-   * answer is its messages (stored as they come either way), and its events would double what the
-   * database does for it (measured: 1 077 → 1 944 µs of PostgreSQL CPU per builtin turn).
+   * answer is its messages (stored as they come either way), and its events would nearly double
+   * what the database does for it (docs/benchmarks.md).
    */
   private start(actor: Actor, session: Session, content: string, streamed: boolean): RunningTurn {
     const channel = this.signals.databaseChannel;
@@ -149,100 +144,26 @@ export class ChatTurns implements OnModuleDestroy {
   ): Promise<ChatTurnDto> {
     const started = performance.now();
     const provider = { provider: this.model.provider };
-    const stored: ChatMessageDto[] = [];
-    const toolRequests: string[] = [];
+    const turn = new TurnMessages(this.messages, session.id, recorder);
     const { turnDeadlineMs } = this.config.chat;
     const deadline = new AbortController();
     const timer = setTimeout(
       () => deadline.abort(new ChatTurnDeadlineError(turnDeadlineMs)),
       turnDeadlineMs,
     );
-    const signal = deadline.signal;
-    const conversation: ModelMessage[] = [];
-    let open: OpenCalls | undefined;
-    const store = async (message: Omit<NewChatMessage, 'sessionId' | 'turnId'>) => {
-      const row = await this.messages.insert({
-        ...message,
-        sessionId: session.id,
-        turnId: recorder.turnId,
-      });
-      const dto = toChatMessageDto(row);
-      stored.push(dto);
-      return { row, dto };
-    };
-    /** The open calls' `tool` messages in the model's order; unanswered ones fail with `failure`. */
-    const storeAnswers = async (calls: OpenCalls, failure?: DomainError) => {
-      for (; calls.stored < calls.calls.length; calls.stored++) {
-        const call = calls.calls[calls.stored];
-        const answer = calls.answers.get(call.id);
-        const answered = await store({
-          role: 'tool',
-          content: answer ?? unansweredOutcome(failure ?? new ChatTurnInterruptedError()),
-          toolCalls: null,
-          toolCallId: call.id,
-        });
-        recorder.emit('message.created', { message: answered.dto });
-        conversation.push(toModelMessage(answered.row));
-      }
-    };
     try {
-      await this.closeInterrupted(session.id);
-      const user = await store({ role: 'user', content, toolCalls: null, toolCallId: null });
-      recorder.emit('message.created', { message: user.dto });
-      const attributes = attributesOf(session);
-      if (attributes.system_prompt) {
-        conversation.push({ role: 'system', content: attributes.system_prompt });
-      }
-      conversation.push(...conversationOf(await this.messages.recent(session.id, HISTORY_LIMIT)));
-      const casefile = session.casefileId
-        ? await this.casefileSummary(actor, session.casefileId)
-        : undefined;
-      const tools = this.toolCalls.offered();
-      for (let round = 0; ; round++) {
-        signal.throwIfAborted();
-        const lastRound = round >= this.config.chat.maxToolRounds;
-        const request: ModelRequest = {
-          messages: conversation,
-          tools: lastRound ? [] : tools,
-          signal,
-        };
-        if (casefile) request.casefile = casefile;
-        const id = uuidv7(); // known to its deltas before it is stored (stored when complete)
-        recorder.emit('message.created', {
-          message: { id, session_id: session.id, turn_id: recorder.turnId, role: 'assistant' },
-        });
-        const reply = await this.model.reply(request, (text) =>
-          // stored as an event (jsonb): a model's NUL or lone surrogate cannot be
-          recorder.emit('message.delta', { message_id: id, text: toStorableText(text) }),
-        );
-        const calls = lastRound ? [] : reply.toolCalls;
-        const assistant = await store({
-          id,
-          role: 'assistant',
-          content: reply.content,
-          toolCalls: calls.length > 0 ? calls : null,
-          toolCallId: null,
-        });
-        recorder.emit('message.completed', { message: assistant.dto });
-        if (calls.length === 0) break;
-        conversation.push(toModelMessage(assistant.row));
-        open = { calls, answers: new Map(), stored: 0 };
-        await this.toolCalls.run(actor, session, open, { signal, recorder, toolRequests });
-        await storeAnswers(open);
-        open = undefined;
-      }
-      recorder.emit('done', { status: 'succeeded', message_count: stored.length });
+      await this.begin(session, content, turn, recorder);
+      await this.converse(actor, session, turn, recorder, deadline.signal);
+      recorder.emit('done', { status: 'succeeded', message_count: turn.stored.length });
       this.turns.inc({ ...provider, status: 'succeeded' });
-      return { turn_id: recorder.turnId, messages: stored };
+      return { turn_id: recorder.turnId, messages: turn.stored };
     } catch (error) {
-      const failure = toDomainError(error, { method: 'POST', path: 'turn' });
-      if (open) {
-        // when this fails too (the database is away), the next turn closes them
-        await storeAnswers(open, failure).catch(() => undefined);
-      }
+      const failure = toDomainError(error);
+      // when this fails too (the database is away), the next turn closes them
+      await turn.storeAnswers(failure).catch(() => undefined);
       const { code, message, details } = failure;
       recorder.emit('error', { code, message, ...(details && { details }) });
-      recorder.emit('done', { status: 'failed', message_count: stored.length });
+      recorder.emit('done', { status: 'failed', message_count: turn.stored.length });
       this.turns.inc({ ...provider, status: 'failed' });
       throw error;
     } finally {
@@ -251,10 +172,83 @@ export class ChatTurns implements OnModuleDestroy {
         resourceType: 'chat_turn',
         resourceId: recorder.turnId,
         casefileId: session.casefileId ?? undefined,
-        details: { session_id: session.id, messages: stored.length, tool_requests: toolRequests },
+        details: {
+          session_id: session.id,
+          messages: turn.stored.length,
+          tool_requests: turn.toolRequests,
+        },
       });
       this.turnDuration.observe(provider, (performance.now() - started) / 1000);
       await recorder.flushed();
+    }
+  }
+
+  /** The user's message stored, after what an interrupted turn left open; the conversation so far. */
+  private async begin(
+    session: Session,
+    content: string,
+    turn: TurnMessages,
+    recorder: TurnRecorder,
+  ): Promise<void> {
+    await this.closeInterrupted(session.id);
+    const user = await turn.store({ role: 'user', content, toolCalls: null, toolCallId: null });
+    recorder.emit('message.created', { message: user.dto });
+    const attributes = attributesOf(session);
+    if (attributes.system_prompt) {
+      turn.conversation.push({ role: 'system', content: attributes.system_prompt });
+    }
+    turn.conversation.push(
+      ...conversationOf(await this.messages.recent(session.id, HISTORY_LIMIT)),
+    );
+  }
+
+  /** The model's rounds: each answer stored, its tool calls run and answered, until it stops. */
+  private async converse(
+    actor: Actor,
+    session: Session,
+    turn: TurnMessages,
+    recorder: TurnRecorder,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const casefile = session.casefileId
+      ? await this.casefileSummary(actor, session.casefileId)
+      : undefined;
+    const tools = this.toolCalls.offered();
+    for (let round = 0; ; round++) {
+      signal.throwIfAborted();
+      const lastRound = round >= this.config.chat.maxToolRounds;
+      const request: ModelRequest = {
+        messages: turn.conversation,
+        tools: lastRound ? [] : tools,
+        signal,
+      };
+      if (casefile) request.casefile = casefile;
+      const id = uuidv7(); // known to its deltas before it is stored (stored when complete)
+      recorder.emit('message.created', {
+        message: { id, session_id: session.id, turn_id: recorder.turnId, role: 'assistant' },
+      });
+      const reply = await this.model.reply(request, (text) =>
+        // stored as an event (jsonb): a model's NUL or lone surrogate cannot be
+        recorder.emit('message.delta', { message_id: id, text: toStorableText(text) }),
+      );
+      const calls = lastRound ? [] : reply.toolCalls;
+      const assistant = await turn.store({
+        id,
+        role: 'assistant',
+        content: reply.content,
+        toolCalls: calls.length > 0 ? calls : null,
+        toolCallId: null,
+      });
+      recorder.emit('message.completed', { message: assistant.dto });
+      if (calls.length === 0) return;
+      turn.conversation.push(toModelMessage(assistant.row));
+      turn.open = { calls, answers: new Map(), stored: 0 };
+      await this.toolCalls.run(actor, session, turn.open, {
+        signal,
+        recorder,
+        toolRequests: turn.toolRequests,
+      });
+      await turn.storeAnswers();
     }
   }
 

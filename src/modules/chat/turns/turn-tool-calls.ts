@@ -1,26 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
-import { DomainError } from '../../../platform/errors/domain-error';
 import type { Actor } from '../../../core/hub/actor';
 import type { ModelToolCall } from '../providers/chat-model';
 import { toolOutcome } from './conversation';
 import type { TurnRecorder } from './turn-recorder';
 import { findHostileInput, MAX_JSON_DEPTH } from '../../../core/http/hostile-input';
-import { type ToolDto, ToolSessionsService } from '../../tool-sessions';
+import { refusedBeforeRunning, type ToolDto, ToolSessionsService } from '../../tool-sessions';
 import { type Session } from '../../sessions';
-
-/**
- * The tool path's refusals, before a tool runs: answered to the model, not failed turns. Besides
- * the call's own faults, a full tool queue or the user's runs in flight (`TOOL_CAPACITY`): the
- * model may try again or answer without it. (A worker that dies is the tool request's recorded
- * failure, `SYS_TOOL_WORKER_FAILED`, answered to the model like any failed run.)
- */
-const TOOL_CALL_REFUSALS = new Set([
-  'NF_TOOL',
-  'VAL_TOOL_PARAMETERS',
-  'BR_CASEFILE_REQUIRED',
-  'TOOL_CAPACITY',
-]);
 
 /**
  * The tool calls of the assistant message just stored: what each answered so far (by call id),
@@ -145,7 +131,10 @@ export class TurnToolCalls {
         event: { status, result, error, tool_request_id: request.id },
       };
     } catch (error) {
-      if (!(error instanceof DomainError) || !TOOL_CALL_REFUSALS.has(error.code)) throw error;
+      // the tool path's refusals are answers to the model, not failed turns: besides the call's
+      // own faults, a full tool queue or the user's runs in flight (the model may try again or
+      // answer without it); a worker that dies is the tool request's recorded failure
+      if (!refusedBeforeRunning(error)) throw error;
       const { code, message, details } = error;
       return refused({ code, message, ...(details && { details }) });
     }

@@ -19,7 +19,7 @@ const rolesOf = routeMetadata<Role[]>(ROLES_METADATA);
  * with ADMIN_2FA_REQUIRED also needs a login that passed a second factor.
  */
 @Injectable()
-export class AccessGuard implements CanActivate {
+export class AuthorizationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
