@@ -26,17 +26,7 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
 
   beforeAll(async () => {
     fake = await FakeOpenAi.start();
-    t = await createTestApp({
-      env: {
-        CHAT_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.baseUrl,
-        OPENAI_API_KEY: API_KEY,
-        CHAT_MODEL: 'fake-model-1',
-        CHAT_TIMEOUT_MS: String(TIMEOUT_MS),
-        LOG_LEVEL: 'debug',
-      },
-      imports: [TestToolsModule],
-    });
+    t = await createTestApp({ env: openAiEnv(), imports: [TestToolsModule] });
     db = t.app.get(DataSource);
     await t.app.get(ToolRunner).warmedUp;
     owner = await loggedInUser(t.app.getHttpServer());
@@ -46,6 +36,14 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
     await fake.close();
   });
   beforeEach(() => fake.reset());
+  const openAiEnv = () => ({
+    CHAT_PROVIDER: 'openai',
+    OPENAI_BASE_URL: fake.baseUrl,
+    OPENAI_API_KEY: API_KEY,
+    CHAT_MODEL: 'fake-model-1',
+    CHAT_TIMEOUT_MS: String(TIMEOUT_MS),
+    LOG_LEVEL: 'debug',
+  });
   afterEach(() => jest.restoreAllMocks());
 
   const newChat = async (body: Json = {}) =>
@@ -640,44 +638,60 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
   });
 
   it('never lets the API key reach logs, audit details or error bodies', async () => {
-    // the upstream quotes the key back, as OpenAI's "Incorrect API key provided: sk-…" does
-    const quoting = {
-      kind: 'status',
-      status: 401,
-      message: `Incorrect API key provided: ${API_KEY}`,
-    } as const;
-    fake.answer(quoting, quoting);
-    const logged = t.logs.raw.length;
-    const json = await say(await newChat(), 'hello');
-    const streamedChat = await newChat();
-    const stream = await openSse(
-      t.app.getHttpServer(),
-      `/v1/chat/sessions/${streamedChat}/messages`,
-      { method: 'POST', headers: { authorization: bearer(owner) }, body: { content: 'hello' } },
-    );
-    const events = await stream.until('done');
-    // the key was in play: the upstream got it, and both turns failed on its answer
-    expect(fake.requests.map((r) => r.headers.authorization)).toEqual([
-      `Bearer ${API_KEY}`,
-      `Bearer ${API_KEY}`,
-    ]);
-    expect(json.status).toBe(502);
-    expect(json.body.errors[0]).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
-    const error = events.find((e) => e.event === 'error');
-    expect(error?.data).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
-    // the bodies, what the turns stored, their log lines and audit events: no key anywhere
-    expect(JSON.stringify(json.body)).not.toContain(API_KEY);
-    expect(JSON.stringify(events)).not.toContain(API_KEY);
-    expect(JSON.stringify(await history(streamedChat))).not.toContain(API_KEY);
-    const lines = t.logs.raw.slice(logged).join('');
-    expect(lines).toContain('chat model failed');
-    expect(lines).not.toContain(API_KEY);
-    const audited = await db.query<{ details: Json }[]>(
-      `SELECT details FROM audit_events
-        WHERE resource_type = 'chat_turn' AND details->>'session_id' = ANY($1)`,
-      [[json.body.meta.session_id as string, streamedChat]],
-    );
-    expect(audited).toHaveLength(2);
-    expect(JSON.stringify(audited)).not.toContain(API_KEY.slice(8, 24));
+    // an instance of its own: Nest's logger writes to the last app made, and its lines are read here
+    const own = await createTestApp({ env: openAiEnv() });
+    try {
+      const server = own.app.getHttpServer();
+      const user = await loggedInUser(server);
+      const chat = async () => (await openSession(server, user, 'chat')).id as string;
+      // the upstream quotes the key back, as OpenAI's "Incorrect API key provided: sk-…" does
+      const quoting = {
+        kind: 'status',
+        status: 401,
+        message: `Incorrect API key provided: ${API_KEY}`,
+      } as const;
+      fake.answer(quoting, quoting);
+      const jsonChat = await chat();
+      const json = await request(server)
+        .post(`/v1/chat/sessions/${jsonChat}/messages`)
+        .set('Authorization', bearer(user))
+        .send({ content: 'hello' });
+      const streamedChat = await chat();
+      const stream = await openSse(server, `/v1/chat/sessions/${streamedChat}/messages`, {
+        method: 'POST',
+        headers: { authorization: bearer(user) },
+        body: { content: 'hello' },
+      });
+      const events = await stream.until('done');
+      // the key was in play: the upstream got it, and both turns failed on its answer
+      expect(fake.requests.map((r) => r.headers.authorization)).toEqual([
+        `Bearer ${API_KEY}`,
+        `Bearer ${API_KEY}`,
+      ]);
+      expect(json.status).toBe(502);
+      expect(json.body.errors[0]).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
+      const error = events.find((e) => e.event === 'error');
+      expect(error?.data).toMatchObject({ code: 'SYS_UPSTREAM_ERROR' });
+      // the bodies, what the turns stored, their log lines and audit events: no key anywhere
+      expect(JSON.stringify(json.body)).not.toContain(API_KEY);
+      expect(JSON.stringify(events)).not.toContain(API_KEY);
+      const stored = await request(server)
+        .get(`/v1/chat/sessions/${streamedChat}/messages`)
+        .set('Authorization', bearer(user))
+        .expect(200);
+      expect(JSON.stringify(stored.body)).not.toContain(API_KEY);
+      const failures = own.logs.lines.filter((line) => line.msg === 'chat model failed');
+      expect(failures).toHaveLength(2);
+      expect(own.logs.raw.join('')).not.toContain(API_KEY);
+      const audited = await db.query<{ details: Json }[]>(
+        `SELECT details FROM audit_events
+          WHERE resource_type = 'chat_turn' AND details->>'session_id' = ANY($1)`,
+        [[jsonChat, streamedChat]],
+      );
+      expect(audited).toHaveLength(2);
+      expect(JSON.stringify(audited)).not.toContain(API_KEY.slice(8, 24));
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -52,6 +52,10 @@ describe('Sync jobs (API.md §7)', () => {
     [owner, viewer, stranger] = await Promise.all(
       Array.from({ length: 3 }, () => loggedInUser(server)),
     );
+  });
+  // every test starts from an empty casefile of its own (they run in any order: --randomize)
+  beforeEach(async () => {
+    const server = t.app.getHttpServer();
     casefileId = (await createCasefile(server, owner, { title: 'Freight' })).id;
     await grantPermission(server, owner, casefileId, viewer.id, 'viewer');
   });

@@ -31,11 +31,15 @@ describe('Workspace data (API.md §7)', () => {
     [owner, editor, viewer, stranger] = await Promise.all(
       Array.from({ length: 4 }, () => loggedInUser(server)),
     );
+  });
+  afterAll(() => t.close());
+  // every test starts from an empty casefile of its own (they run in any order: --randomize)
+  beforeEach(async () => {
+    const server = t.app.getHttpServer();
     casefileId = (await createCasefile(server, owner, { title: 'Vendor dispute' })).id;
     await grantPermission(server, owner, casefileId, editor.id, 'editor');
     await grantPermission(server, owner, casefileId, viewer.id, 'viewer');
   });
-  afterAll(() => t.close());
 
   const post = (user: User, path: string, body: unknown, casefile = casefileId) =>
     api()
@@ -73,6 +77,15 @@ describe('Workspace data (API.md §7)', () => {
       text: `${'lorem ipsum dolor sit amet '.repeat(40_000)}needle-at-the-end`,
     });
     const raw = gmailRawMessage('m-5', 'Été: contrat signé', 'Le contrat est signé à Genève.');
+    /** The mailbox after the import and re-import below: m-1 relabelled, m-6 added. */
+    const mailbox = [
+      { ...first, labelIds: ['INBOX'] },
+      htmlOnly,
+      bare,
+      huge,
+      raw,
+      gmailMessage({ id: 'm-6', text: 'new one' }),
+    ];
 
     it('imports format=full and format=raw messages, extracting headers, text and attachments', async () => {
       const res = await post(editor, 'gmail-messages', {
@@ -119,6 +132,7 @@ describe('Workspace data (API.md §7)', () => {
     });
 
     it('re-imports idempotently: unchanged, or updated when something changed', async () => {
+      await post(editor, 'gmail-messages', { messages: [first, htmlOnly] }).expect(200);
       const again = await post(editor, 'gmail-messages', { messages: [first, htmlOnly] }).expect(
         200,
       );
@@ -136,9 +150,11 @@ describe('Workspace data (API.md §7)', () => {
     });
 
     it('rejects a bad batch whole: an item (named with its field), over 500 items, over 10 MiB', async () => {
-      const before = await db.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM gmail_messages',
-      );
+      const stored = () =>
+        db.query<{ n: number }[]>(
+          'SELECT count(*)::int AS n FROM gmail_messages WHERE casefile_id = $1',
+          [casefileId],
+        );
       const res = await post(editor, 'gmail-messages', {
         messages: [
           gmailMessage({ id: 'ok-1', text: 'fine' }),
@@ -173,10 +189,11 @@ describe('Workspace data (API.md §7)', () => {
         code: 'VAL_PAYLOAD_TOO_LARGE',
         details: { limit_bytes: tenMib },
       });
-      expect(await db.query('SELECT count(*)::int AS n FROM gmail_messages')).toEqual(before);
+      expect(await stored()).toEqual([{ n: 0 }]);
     });
 
     it('lists with filters and cursors', async () => {
+      await post(editor, 'gmail-messages', { messages: mailbox }).expect(200);
       const byLabel = await get(viewer, 'gmail-messages?label=IMPORTANT').expect(200);
       expect((byLabel.body.data.items as Json[]).map((m) => m.id as string)).toEqual([]);
       const inbox = await get(viewer, 'gmail-messages?label=INBOX&include_total=true').expect(200);
@@ -302,7 +319,41 @@ describe('Workspace data (API.md §7)', () => {
   });
 
   describe('search', () => {
+    /** The casefile's three kinds of data, each with the word "turbine". */
+    const importTurbines = async () => {
+      await post(editor, 'gmail-messages', {
+        messages: [
+          gmailMessage({
+            id: 'm-1',
+            subject: encodedWord('Rückzahlung — invoice 4471 overdue'),
+            text: 'The invoice 4471 for the turbine parts is 30 days overdue.',
+          }),
+          gmailMessage({
+            id: 'm-4',
+            subject: 'Log dump',
+            text: `${'lorem ipsum dolor sit amet '.repeat(40_000)}needle-at-the-end`,
+          }),
+          gmailRawMessage('m-5', 'Été: contrat signé', 'Le contrat est signé à Genève.'),
+        ],
+      }).expect(200);
+      await post(editor, 'drive-files', {
+        files: [
+          driveFile('f-1', 'Turbine contract.pdf', {
+            content_text: 'This agreement covers turbine maintenance and arbitration in Geneva.',
+          }),
+        ],
+      }).expect(200);
+      await post(editor, 'sheets', {
+        spreadsheet_id: 'sheet-1',
+        value_range: valueRange("'Q3 costs'!A1:B2", [
+          ['Vendor', 'Amount'],
+          ['Acme turbines', 1200.5],
+        ]),
+      }).expect(200);
+    };
+
     it('ranks hits across the three kinds, with highlighted snippets', async () => {
+      await importTurbines();
       const res = await get(viewer, 'search?q=turbine').expect(200);
       const hits = res.body.data.items as Json[];
       expect(hits.map((h) => `${h.type as string}:${h.id as string}`).sort()).toEqual(
@@ -377,6 +428,7 @@ describe('Workspace data (API.md §7)', () => {
     });
 
     it('searches only within the casefile', async () => {
+      await importTurbines();
       const other = (await createCasefile(t.app.getHttpServer(), stranger, { title: 'Other' })).id;
       await post(
         stranger,
@@ -390,8 +442,7 @@ describe('Workspace data (API.md §7)', () => {
   });
 
   it('counts what the casefile holds', async () => {
-    // a casefile of its own: the counts hold whatever the tests before this one stored
-    const counted = (await createCasefile(t.app.getHttpServer(), owner, { title: 'Counted' })).id;
+    const counted = casefileId;
     await post(
       owner,
       'gmail-messages',
@@ -413,12 +464,17 @@ describe('Workspace data (API.md §7)', () => {
       },
       counted,
     ).expect(200);
-    await grantPermission(t.app.getHttpServer(), owner, counted, viewer.id, 'viewer');
     const res = await api()
       .get(`/v1/casefiles/${counted}`)
       .set('Authorization', bearer(viewer))
       .expect(200);
-    expect(res.body.data.counts).toMatchObject({ gmail_messages: 2, drive_files: 1, sheets: 1 });
+    expect(res.body.data.counts).toEqual({
+      tool_sessions: 0,
+      chat_sessions: 0,
+      gmail_messages: 2,
+      drive_files: 1,
+      sheets: 1,
+    });
   });
 
   it('lets editors write and viewers read; strangers get 404 on every route', async () => {
