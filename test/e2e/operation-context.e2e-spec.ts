@@ -11,7 +11,7 @@ import { bearer, login, registerUser } from '../factories/users';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
-import type { HubClsStore } from '../../src/core/hub/request-context';
+import type { HubClsStore, JobContext } from '../../src/core/hub/work-context';
 
 /** Operations that run their own transaction write their audit event in it. */
 describe('audit events of operations with transaction: false', () => {
@@ -149,20 +149,21 @@ describe('BackgroundWork', () => {
       auditTrail.note({ resourceType: 'thing', details: { n: 1 } });
       auditTrail.note({ details: { m: 2 } });
       new Logger('ProbeJob').log('inside the job');
-      return Promise.resolve({ ...cls.get('requestContext')!, noted: auditTrail.noted() });
+      return Promise.resolve({ ...cls.get<JobContext>('work'), noted: auditTrail.noted() });
     });
     expect(seen).toMatchObject({
+      kind: 'job',
       operation: 'probe_job',
-      requestId: expect.stringMatching(/^job:probe_job:[0-9a-f-]{36}$/) as string,
+      id: expect.stringMatching(/^job:probe_job:[0-9a-f-]{36}$/) as string,
       noted: { resourceType: 'thing', details: { n: 1, m: 2 } },
     });
     const line = t.logs.lines.find((l) => l.msg === 'inside the job');
-    expect(line).toMatchObject({ request_id: seen.requestId, job: 'probe_job' });
+    expect(line).toMatchObject({ request_id: seen.id, job: 'probe_job' });
     // two jobs never share one
     const other = await background.run('probe_job', () =>
-      Promise.resolve(cls.get('requestContext')!.requestId),
+      Promise.resolve(cls.get<JobContext>('work').id),
     );
-    expect(other).not.toBe(seen.requestId);
+    expect(other).not.toBe(seen.id);
   });
 
   it('runs after-commit work only once the transaction has committed', async () => {

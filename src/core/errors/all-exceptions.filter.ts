@@ -12,7 +12,8 @@ import type { Request, Response } from 'express';
 import { ClsServiceManager } from 'nestjs-cls';
 import { errorEnvelope } from '../http/envelope';
 import { requestIdOf } from '../http/request-id';
-import { buildMeta, type HubClsStore } from '../hub/request-context';
+import { buildMeta } from '../hub/request-context';
+import { currentRequest, type HubClsStore } from '../hub/work-context';
 import {
   isDatabaseUnavailableError,
   isStatementTimeoutError,
@@ -107,7 +108,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (error instanceof ShuttingDownError) res.setHeader('Connection', 'close');
 
     const cls = ClsServiceManager.getClsService<HubClsStore>();
-    const ctx = cls.isActive() ? cls.get('requestContext') : undefined;
+    const ctx = currentRequest(cls);
     const body = errorEnvelope(
       {
         code: error.code,

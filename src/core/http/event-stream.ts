@@ -5,7 +5,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request as ExpressRequest } from 'express';
 import { ClsServiceManager } from 'nestjs-cls';
 import { OPERATION_METADATA, type OperationMetadata } from '../hub/operation.decorator';
-import type { HubClsStore } from '../hub/request-context';
+import { currentRequest, type HubClsStore } from '../hub/work-context';
 
 /** One Server-Sent Event: `event:` name, JSON `data`, and an `id:` for resumption. */
 export interface SseEvent {
@@ -42,7 +42,7 @@ export function responseModeOf(
 export const ResponseModeParam = createParamDecorator(
   (_data: unknown, context: ExecutionContext): ResponseMode => {
     const cls = ClsServiceManager.getClsService<HubClsStore>();
-    const decided = cls.isActive() ? cls.get('requestContext')?.responseMode : undefined;
+    const decided = currentRequest(cls)?.responseMode;
     return (
       decided ??
       responseModeOf(

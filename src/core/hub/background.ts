@@ -1,16 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import { ClsService } from 'nestjs-cls';
+import { CLS_ID, ClsService } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
 import { runAfterCommit } from './after-commit';
-import type { HubClsStore, RequestContext } from './request-context';
+import type { HubClsStore, JobContext } from './work-context';
 
 /**
- * Background work (the audit sealer, sweeps, sync jobs) in the same kind of
- * context as a request: a `RequestContext` in CLS whose operation is the job's name and whose
- * request id is `job:<name>:<uuid>`, so AuditTrail notes, after-commit work and log lines (which
- * carry that id) behave exactly as they do in a request. After-commit work runs once the job's
- * transaction (`inTransaction`) has committed, never before; dropped when it rolls back.
+ * Background work (the audit sealer, the sweeps, sync jobs) as what it is: a job, in a CLS
+ * context of its own (never the one of a request that started it) holding a `JobContext` — its
+ * name, its id `job:<name>:<uuid>` (the CLS id, which its log lines carry with `job`), and its
+ * after-commit work — so AuditTrail notes, log lines and `AfterCommit` behave as in a request.
+ * After-commit work runs once the job's transaction (`inTransaction`) has committed, never
+ * before; dropped when it rolls back.
  */
 @Injectable()
 export class BackgroundWork {
@@ -23,48 +24,36 @@ export class BackgroundWork {
 
   /** Runs `work` as job `name` in a context of its own. */
   run<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const ctx = jobContext(name);
-    // a context of its own, even when started from a request's (nothing of the request leaks in)
+    const job: JobContext = {
+      kind: 'job',
+      id: `job:${name}:${randomUUID()}`,
+      operation: name,
+      actor: undefined,
+      afterCommit: [],
+    };
     return this.cls.run({ ifNested: 'override' }, async () => {
-      this.cls.set('requestContext', ctx);
+      this.cls.set(CLS_ID, job.id);
+      this.cls.set('work', job);
       const result = await work();
-      await runAfterCommit(ctx, this.logger);
+      await runAfterCommit(job, this.logger);
       return result;
     });
   }
 
   /** One transaction of the job: work registered with AfterCommit inside runs after COMMIT. */
   async inTransaction<T>(work: () => Promise<T>): Promise<T> {
-    const ctx = this.cls.get('requestContext');
-    if (!ctx) throw new Error('BackgroundWork.inTransaction() outside BackgroundWork.run()');
-    const pending = ctx.afterCommit.length;
+    const job = this.cls.get('work');
+    if (job?.kind !== 'job') {
+      throw new Error('BackgroundWork.inTransaction() outside BackgroundWork.run()');
+    }
+    const pending = job.afterCommit.length;
     try {
       const result = await this.txHost.withTransaction(work);
-      await runAfterCommit(ctx, this.logger);
+      await runAfterCommit(job, this.logger);
       return result;
     } catch (error) {
-      ctx.afterCommit.splice(pending); // rolled back: what it registered never happened
+      job.afterCommit.splice(pending); // rolled back: what it registered never happened
       throw error;
     }
   }
-}
-
-function jobContext(name: string): RequestContext {
-  return {
-    requestId: `job:${name}:${randomUUID()}`,
-    actor: undefined,
-    operation: name,
-    options: { name, summary: name, transaction: false },
-    params: {},
-    body: undefined,
-    responseMode: 'json',
-    method: 'JOB',
-    route: `<job:${name}>`,
-    startedAt: performance.now(),
-    ip: undefined,
-    userAgent: undefined,
-    hooks: [],
-    successStatus: 200,
-    afterCommit: [],
-  };
 }

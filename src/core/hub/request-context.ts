@@ -1,18 +1,20 @@
-import type { ClsStore } from 'nestjs-cls';
 import type { ResponseMeta } from '../http/envelope';
 import type { ResponseMode } from '../http/event-stream';
 import type { Actor } from './actor';
 import type { OperationMetadata } from './operation.decorator';
+import type { WorkContext } from './work-context';
+
+export type { HubClsStore } from './work-context';
 
 /**
- * What the RequestHub knows about the request in flight. It lives in CLS, so audit, logging and
- * repositories deep in the call chain can read it; services still receive the actor explicitly.
+ * What the RequestHub knows about the request in flight: the work (operation, actor, after-commit
+ * work) and everything HTTP about it. It lives in CLS (`work`), for hooks, the filter and logging.
  */
-export interface RequestContext {
+export interface RequestContext extends WorkContext {
+  readonly kind: 'request';
   requestId: string;
   /** Set by the auth guard; absent on public routes. */
   actor: Actor | undefined;
-  operation: string;
   /** The operation's declared options (transaction, body limit, streams, …), for hooks. */
   options: Readonly<OperationMetadata>;
   /** The route's path parameters (`{id: …}`), e.g. the session a lifecycle hook resolves. */
@@ -38,12 +40,6 @@ export interface RequestContext {
   responseMeta?: Record<string, unknown>;
   /** Headers a hook adds to a successful answer (JSON or the start of a stream). */
   responseHeaders?: Record<string, string>;
-  /** Registered through AfterCommit; run by the hub once the transaction has committed. */
-  afterCommit: (() => Promise<void>)[];
-}
-
-export interface HubClsStore extends ClsStore {
-  requestContext?: RequestContext;
 }
 
 /** `meta` for a response, from the CLS context when the hub has built one. */

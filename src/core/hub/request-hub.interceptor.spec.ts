@@ -44,7 +44,7 @@ function executionFor(handler: keyof Handlers, method: string): ExecutionContext
 function setup(hooks: RequestHook[]) {
   const store: Partial<HubClsStore> = {};
   const transactions: string[] = [];
-  const cls = { set: (key: 'requestContext', value: RequestContext) => (store[key] = value) };
+  const cls = { set: (key: 'work', value: RequestContext) => (store[key] = value) };
   const txHost = {
     withTransaction: async <T>(fn: () => Promise<T>): Promise<T> => {
       transactions.push('begin');
@@ -94,7 +94,7 @@ describe('RequestHubInterceptor', () => {
       meta: { request_id: 'req-1', operation: 'read_thing', hooks: ['a', 'b'] },
       errors: [],
     });
-    expect(store.requestContext).toMatchObject({ operation: 'read_thing', route: '/v1/things' });
+    expect(store.work).toMatchObject({ operation: 'read_thing', route: '/v1/things' });
   });
 
   it('leaves out hooks that do not apply, also from meta.hooks', async () => {

@@ -73,17 +73,17 @@ export class RequestHubInterceptor implements NestInterceptor {
     const ctx = contextOf(req, plan);
 
     if (plan.operation.envelope === false) {
-      this.cls.set('requestContext', ctx);
+      this.cls.set('work', ctx);
       return this.passThrough(ctx, plan.hooks, next);
     }
     const key = plan.idempotent ? this.idempotency.keyOf(req) : undefined;
     if (ctx.responseMode === 'sse') {
       if (key !== undefined) throw new StreamNotIdempotentError();
-      this.cls.set('requestContext', ctx);
+      this.cls.set('work', ctx);
       return this.stream(ctx, plan.hooks, next, res);
     }
     return defer(async () => {
-      this.cls.set('requestContext', ctx);
+      this.cls.set('work', ctx);
       await this.runPre(ctx, plan.hooks);
       // after the hooks' checks (session, access): a replay never skips what the request would meet
       const claim =

@@ -88,6 +88,7 @@ export class RoutePlans {
 /** The request's context, as the hub builds it from the request and its route's plan. */
 export function contextOf(req: Request, plan: RoutePlan): RequestContext {
   return {
+    kind: 'request',
     requestId: requestIdOf(req),
     actor: req.user as Actor | undefined,
     operation: plan.operation.name,

@@ -2,7 +2,7 @@ import { Injectable, type LoggerService } from '@nestjs/common';
 import { ClsServiceManager } from 'nestjs-cls';
 import pino, { type DestinationStream, type Level, type Logger as Pino } from 'pino';
 import { AppConfig } from '../../config/app-config';
-import type { HubClsStore } from '../hub/request-context';
+import type { HubClsStore } from '../hub/work-context';
 import { capLine, serializeError } from './log-safety';
 
 function prettyAvailable(): boolean {
@@ -22,9 +22,9 @@ function prettyAvailable(): boolean {
 function currentRequestId(): { request_id?: string; job?: string } {
   const cls = ClsServiceManager.getClsService<HubClsStore>();
   if (!cls.isActive()) return {};
-  const ctx = cls.get('requestContext');
-  if (ctx?.method === 'JOB') return { request_id: ctx.requestId, job: ctx.operation };
-  const id = ctx?.requestId ?? cls.getId();
+  const work = cls.get('work');
+  if (work?.kind === 'job') return { request_id: work.id, job: work.operation };
+  const id = cls.getId();
   return id ? { request_id: id } : {};
 }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { type Page, type PageQuery, paginate } from '../../core/http/pagination';
 import { ClsService } from 'nestjs-cls';
-import type { HubClsStore, RequestContext } from '../../core/hub/request-context';
+import type { RequestContext } from '../../core/hub/request-context';
+import { currentRequest, type HubClsStore } from '../../core/hub/work-context';
 import type { AuditStatus } from './audit-event.entity';
 import { AuditTrail } from './audit-trail';
 import {
@@ -29,7 +30,7 @@ export class AuditService {
    * by the hook after the rollback.
    */
   async recordSuccessInTransaction(): Promise<void> {
-    const ctx = this.cls.isActive() ? this.cls.get('requestContext') : undefined;
+    const ctx = currentRequest(this.cls);
     if (!ctx || this.trail.written()) return;
     await this.record(ctx, 'success', ctx.successStatus);
     this.trail.markWritten();

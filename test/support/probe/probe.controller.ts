@@ -4,7 +4,7 @@ import { ClsService } from 'nestjs-cls';
 import { uuidv7 } from 'uuidv7';
 import { DomainError, TooManyRequestsError } from '../../../src/platform/errors/domain-error';
 import { type ErrorCode, ERROR_CODES } from '../../../src/platform/errors/error-codes';
-import type { HubClsStore } from '../../../src/core/hub/request-context';
+import { currentRequest, type HubClsStore } from '../../../src/core/hub/work-context';
 import { Operation } from '../../../src/core/hub/operation.decorator';
 import { PathId } from '../../../src/core/http/id.param';
 import {
@@ -64,7 +64,7 @@ export class ProbeController {
     if (total > 100) throw new ProbeDomainError('VAL_FAILED');
     if (mode === 'json') return { count: total };
     const hook = this.hook;
-    const requestId = this.cls.get('requestContext')?.requestId;
+    const requestId = currentRequest(this.cls)?.requestId;
     const postRan = () => hook.events.some((e) => e.requestId === requestId && e.phase === 'post');
     return (async function* () {
       for (let n = 1; n <= total; n++) {
@@ -116,7 +116,7 @@ export class ProbeController {
   @Operation('probe_context', { summary: 'probe' })
   context(): unknown {
     this.logger.log('probe handler log line');
-    return { context: this.cls.get('requestContext'), cls_id: this.cls.getId() };
+    return { context: currentRequest(this.cls), cls_id: this.cls.getId() };
   }
 
   @Get('errors/:code')
