@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { uuidv7 } from 'uuidv7';
+import type { EntityColumns } from '../../platform/database/entity-columns';
 
 /** What an import did (API.md §7): items stored for the first time, changed, or already so. */
 export class ImportCountsDto {
@@ -16,19 +18,46 @@ export function importCountsOf(total: number, written: { created: boolean }[]): 
   return { created, updated: written.length - created, unchanged: total - written.length };
 }
 
+/** What every imported Google item's table has: its id, its casefile and Google's id. */
+interface GoogleItem {
+  id: string;
+  googleId: string;
+}
+
 /**
  * The one statement that stores a batch of Google items in `table` (API.md §7): `$1` the casefile,
- * `$2` the items as a JSON array with `id`, `google_id` and `columns` (typed by `types`, as
- * `jsonb_to_recordset` reads them). Inserted, or updated where a column differs; a row that is
- * already so is not written. Each written row answers whether it was created.
+ * `$2` the items as a JSON array (`batchUpsertItems`) with `id`, `google_id` and `columns`, typed
+ * as the entity declares them. Inserted, or updated where a column differs; a row that is already
+ * so is not written. Each written row answers whether it was created.
  */
-export function batchUpsertSql(table: string, columns: readonly string[], types: string): string {
-  const list = (prefix: string) => columns.map((column) => `${prefix}${column}`).join(', ');
-  return `INSERT INTO ${table} AS t (id, casefile_id, google_id, ${list('')})
+export function batchUpsertSql<E extends GoogleItem>(
+  table: EntityColumns<E>,
+  columns: readonly (keyof E & string)[],
+): string {
+  const names = table.names(columns);
+  const list = (prefix: string) => names.map((column) => `${prefix}${column}`).join(', ');
+  return `INSERT INTO ${table.table} AS t (id, casefile_id, google_id, ${list('')})
     SELECT i.id, $1, i.google_id, ${list('i.')}
-      FROM jsonb_to_recordset($2::jsonb) AS i(id uuid, google_id text, ${types})
+      FROM jsonb_to_recordset($2::jsonb) AS i(${table.recordset(['id', 'googleId', ...columns])})
     ON CONFLICT (casefile_id, google_id) DO UPDATE
-       SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
+       SET ${names.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
      WHERE (${list('t.')}) IS DISTINCT FROM (${list('EXCLUDED.')})
     RETURNING (xmax = 0) AS created`;
+}
+
+/** The JSON array `batchUpsertSql` reads: each item with a new id, under its column names. */
+export function batchUpsertItems<E extends GoogleItem, K extends keyof E & string>(
+  table: EntityColumns<E>,
+  columns: readonly K[],
+  items: readonly Pick<E, 'googleId' | K>[],
+): string {
+  return JSON.stringify(
+    items.map((item) =>
+      table.item({ ...item, id: uuidv7() } as Pick<E, 'id' | 'googleId' | K>, [
+        'id',
+        'googleId',
+        ...columns,
+      ]),
+    ),
+  );
 }

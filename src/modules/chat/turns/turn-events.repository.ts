@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EntityColumns } from '../../../platform/database/entity-columns';
 import { Sql } from '../../../platform/database/sql';
+import { ChatTurnEventEntity } from './chat-turn-event.entity';
 import type { TurnEvent } from './turn-event';
 
 /** How many events one read answers; a follower reads on until it has them all. */
@@ -8,7 +11,18 @@ const READ_BATCH = 500;
 /** The persisted events of chat turns (`chat_turn_events`). */
 @Injectable()
 export class TurnEventsRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The statement that appends a turn's events: their columns as the entity declares them. */
+  private readonly insert: string;
+
+  constructor(
+    private readonly sql: Sql,
+    dataSource: DataSource,
+  ) {
+    const events = EntityColumns.of(dataSource, ChatTurnEventEntity);
+    this.insert = `INSERT INTO ${events.table} (turn_id, seq, session_id, event, data)
+       SELECT $1, e.seq, $2, e.event, e.data
+         FROM jsonb_to_recordset($3::jsonb) AS e(${events.recordset(['seq', 'event', 'data'])})`;
+  }
 
   /**
    * Appends events of one turn in one statement, committed at once: they are written as they
@@ -21,9 +35,7 @@ export class TurnEventsRepository {
     events: readonly TurnEvent[],
     notify?: string,
   ): Promise<void> {
-    const insert = `INSERT INTO chat_turn_events (turn_id, seq, session_id, event, data)
-       SELECT $1, e.seq, $2, e.event, e.data
-         FROM jsonb_to_recordset($3::jsonb) AS e(seq integer, event text, data jsonb)`;
+    const insert = this.insert;
     const params = [turnId, sessionId, JSON.stringify(events)];
     if (notify === undefined) {
       await this.sql.autocommit.count(insert, params);

@@ -1,25 +1,34 @@
 import { Injectable } from '@nestjs/common';
-import { uuidv7 } from 'uuidv7';
+import { DataSource } from 'typeorm';
+import { EntityColumns } from '../../../platform/database/entity-columns';
 import { escapeLike, Sql, SqlParams, where } from '../../../platform/database/sql';
-import { batchUpsertSql, type ImportCountsDto, importCountsOf } from '../import-counts';
+import {
+  batchUpsertItems,
+  batchUpsertSql,
+  type ImportCountsDto,
+  importCountsOf,
+} from '../import-counts';
+import { DriveFileEntity } from './drive-file.entity';
 import {
   type CursorPosition,
   keysetAfter,
   type KeysetRow,
 } from '../../../platform/database/keyset';
 
+/** The columns an import writes; an upsert changes a row only when one of them differs. */
+const COLUMNS = [
+  'name',
+  'mimeType',
+  'description',
+  'modifiedAt',
+  'sizeBytes',
+  'webViewLink',
+  'owners',
+  'contentText',
+] as const satisfies readonly (keyof DriveFileEntity)[];
+
 /** A Drive file as an import stores it. */
-export interface ParsedDriveFile {
-  googleId: string;
-  name: string;
-  mimeType: string;
-  description: string;
-  modifiedAt: Date;
-  sizeBytes: string | null;
-  webViewLink: string | null;
-  owners: string[];
-  contentText: string;
-}
+export type ParsedDriveFile = Pick<DriveFileEntity, 'googleId' | (typeof COLUMNS)[number]>;
 
 export interface DriveFileRow extends KeysetRow, Omit<ParsedDriveFile, 'contentText'> {
   hasContent: boolean;
@@ -31,47 +40,29 @@ export interface DriveFilters {
   modifiedAfter?: string;
 }
 
-const COLUMNS = [
-  'name',
-  'mime_type',
-  'description',
-  'modified_at',
-  'size_bytes',
-  'web_view_link',
-  'owners',
-  'content_text',
-] as const;
-
 const ROW = `f.id, f.google_id AS "googleId", f.name, f.mime_type AS "mimeType", f.description,
   f.modified_at AS "modifiedAt", f.size_bytes::text AS "sizeBytes", f.web_view_link AS "webViewLink",
   f.owners, f.content_text <> '' AS "hasContent"`;
 
 @Injectable()
 export class DriveFilesRepository {
-  constructor(private readonly sql: Sql) {}
+  private readonly table: EntityColumns<DriveFileEntity>;
+  private readonly upsertSql: string;
+
+  constructor(
+    private readonly sql: Sql,
+    dataSource: DataSource,
+  ) {
+    this.table = EntityColumns.of(dataSource, DriveFileEntity);
+    this.upsertSql = batchUpsertSql(this.table, COLUMNS);
+  }
 
   /** One statement for the batch: insert, or update where something changed. */
   async upsert(casefileId: string, files: readonly ParsedDriveFile[]): Promise<ImportCountsDto> {
-    const items = files.map((f) => ({
-      id: uuidv7(),
-      google_id: f.googleId,
-      name: f.name,
-      mime_type: f.mimeType,
-      description: f.description,
-      modified_at: f.modifiedAt.toISOString(),
-      size_bytes: f.sizeBytes,
-      web_view_link: f.webViewLink,
-      owners: f.owners,
-      content_text: f.contentText,
-    }));
-    const written = await this.sql.rows<{ created: boolean }>(
-      batchUpsertSql(
-        'drive_files',
-        COLUMNS,
-        'name text, mime_type text, description text, modified_at timestamptz, size_bytes bigint, web_view_link text, owners text[], content_text text',
-      ),
-      [casefileId, JSON.stringify(items)],
-    );
+    const written = await this.sql.rows<{ created: boolean }>(this.upsertSql, [
+      casefileId,
+      batchUpsertItems(this.table, COLUMNS, files),
+    ]);
     return importCountsOf(files.length, written);
   }
 

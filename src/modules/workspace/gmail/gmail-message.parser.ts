@@ -1,6 +1,8 @@
 import { convert } from 'html-to-text';
 import PostalMime from 'postal-mime';
 import { isStorableTime } from '../../../core/http/timestamps';
+import type { GmailMessageEntity } from './gmail-message.entity';
+import type { GMAIL_COLUMNS } from './gmail-messages.repository';
 
 /** A part of a Gmail API message (`format=full`): headers, a base64url body, nested parts. */
 export interface GmailPart {
@@ -23,20 +25,10 @@ export interface GmailMessageResource {
 }
 
 /** What a message is in a casefile. */
-export interface ParsedGmailMessage {
-  googleId: string;
-  threadId: string | null;
-  subject: string;
-  sender: string;
-  senderAddress: string;
-  recipientsTo: string[];
-  recipientsCc: string[];
-  sentAt: Date;
-  snippet: string;
-  labels: string[];
-  bodyText: string;
-  attachments: string[];
-}
+export type ParsedGmailMessage = Pick<
+  GmailMessageEntity,
+  'googleId' | (typeof GMAIL_COLUMNS)[number]
+>;
 
 type Mailbox = { name: string; address?: string; group?: Mailbox[] };
 

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { uuidv7 } from 'uuidv7';
+import { DataSource } from 'typeorm';
+import { EntityColumns } from '../../../platform/database/entity-columns';
 import { escapeLike, Sql, SqlParams, where } from '../../../platform/database/sql';
-import { batchUpsertSql, type ImportCountsDto, importCountsOf } from '../import-counts';
+import {
+  batchUpsertItems,
+  batchUpsertSql,
+  type ImportCountsDto,
+  importCountsOf,
+} from '../import-counts';
+import { GmailMessageEntity } from './gmail-message.entity';
 import type { ParsedGmailMessage } from './gmail-message.parser';
 import {
   type CursorPosition,
@@ -10,31 +17,35 @@ import {
 } from '../../../platform/database/keyset';
 
 /** The columns an import writes; an upsert changes a row only when one of them differs. */
-const COLUMNS = [
-  'thread_id',
+export const GMAIL_COLUMNS = [
+  'threadId',
   'subject',
   'sender',
-  'sender_address',
-  'recipients_to',
-  'recipients_cc',
-  'sent_at',
+  'senderAddress',
+  'recipientsTo',
+  'recipientsCc',
+  'sentAt',
   'snippet',
   'labels',
-  'body_text',
+  'bodyText',
   'attachments',
-] as const;
+] as const satisfies readonly (keyof GmailMessageEntity)[];
 
-export interface GmailMessageRow extends KeysetRow {
-  googleId: string;
-  threadId: string | null;
-  subject: string;
-  sender: string;
-  recipientsTo: string[];
-  recipientsCc: string[];
-  sentAt: Date;
-  snippet: string;
-  labels: string[];
-}
+export interface GmailMessageRow
+  extends
+    KeysetRow,
+    Pick<
+      GmailMessageEntity,
+      | 'googleId'
+      | 'threadId'
+      | 'subject'
+      | 'sender'
+      | 'recipientsTo'
+      | 'recipientsCc'
+      | 'sentAt'
+      | 'snippet'
+      | 'labels'
+    > {}
 
 export interface GmailFilters {
   from?: string;
@@ -49,7 +60,16 @@ const ROW = `m.id, m.google_id AS "googleId", m.thread_id AS "threadId", m.subje
 
 @Injectable()
 export class GmailMessagesRepository {
-  constructor(private readonly sql: Sql) {}
+  private readonly table: EntityColumns<GmailMessageEntity>;
+  private readonly upsertSql: string;
+
+  constructor(
+    private readonly sql: Sql,
+    dataSource: DataSource,
+  ) {
+    this.table = EntityColumns.of(dataSource, GmailMessageEntity);
+    this.upsertSql = batchUpsertSql(this.table, GMAIL_COLUMNS);
+  }
 
   /**
    * One statement for the whole batch: insert, or update where something changed (API.md §7);
@@ -59,29 +79,10 @@ export class GmailMessagesRepository {
     casefileId: string,
     messages: readonly ParsedGmailMessage[],
   ): Promise<ImportCountsDto> {
-    const items = messages.map((m) => ({
-      id: uuidv7(),
-      google_id: m.googleId,
-      thread_id: m.threadId,
-      subject: m.subject,
-      sender: m.sender,
-      sender_address: m.senderAddress,
-      recipients_to: m.recipientsTo,
-      recipients_cc: m.recipientsCc,
-      sent_at: m.sentAt.toISOString(),
-      snippet: m.snippet,
-      labels: m.labels,
-      body_text: m.bodyText,
-      attachments: m.attachments,
-    }));
-    const written = await this.sql.rows<{ created: boolean }>(
-      batchUpsertSql(
-        'gmail_messages',
-        COLUMNS,
-        'thread_id text, subject text, sender text, sender_address text, recipients_to text[], recipients_cc text[], sent_at timestamptz, snippet text, labels text[], body_text text, attachments text[]',
-      ),
-      [casefileId, JSON.stringify(items)],
-    );
+    const written = await this.sql.rows<{ created: boolean }>(this.upsertSql, [
+      casefileId,
+      batchUpsertItems(this.table, GMAIL_COLUMNS, messages),
+    ]);
     return importCountsOf(messages.length, written);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { Sql, SqlParams, where } from '../../../platform/database/sql';
 import { type ImportCountsDto, importCountsOf } from '../import-counts';
+import type { SheetRangeEntity } from './sheet-range.entity';
 import {
   type CursorPosition,
   keysetAfter,
@@ -11,23 +12,20 @@ import {
 export type Cell = string | number | boolean;
 
 /** A range as an import stores it: the header row, then the rows. */
-export interface ParsedSheetRange {
-  spreadsheetId: string;
-  sheetTitle: string;
-  range: string;
-  header: string[];
+export interface ParsedSheetRange extends Pick<
+  SheetRangeEntity,
+  'spreadsheetId' | 'sheetTitle' | 'range' | 'header'
+> {
   rows: Cell[][];
 }
 
-export interface SheetRangeRow extends KeysetRow {
-  spreadsheetId: string;
-  sheetTitle: string;
-  range: string;
-  header: string[];
-  rowCount: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export interface SheetRangeRow
+  extends
+    KeysetRow,
+    Pick<
+      SheetRangeEntity,
+      'spreadsheetId' | 'sheetTitle' | 'range' | 'header' | 'rowCount' | 'createdAt' | 'updatedAt'
+    > {}
 
 /** A list shows a header's first columns, each's start: a header row may be megabytes. */
 export const LISTED_COLUMNS = 200;

@@ -1,0 +1,54 @@
+import type { DataSource, EntityMetadata, EntityTarget } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+
+/**
+ * An entity's table as SQL written by hand sees it: column names and types read from the entity
+ * (TypeORM's metadata), so that a table is described once — by its entity, which the schema test
+ * holds to the migrations — and a statement that lists columns cannot drift from either.
+ */
+export class EntityColumns<E> {
+  private constructor(
+    private readonly metadata: EntityMetadata,
+    private readonly typeOf: (column: ColumnMetadata) => string,
+  ) {}
+
+  static of<E>(dataSource: DataSource, entity: EntityTarget<E>): EntityColumns<E> {
+    const metadata = dataSource.getMetadata(entity);
+    return new EntityColumns<E>(metadata, (column) => {
+      const type = dataSource.driver.normalizeType(column);
+      return column.isArray ? `${type}[]` : type;
+    });
+  }
+
+  get table(): string {
+    return this.metadata.tableName;
+  }
+
+  /** The database names of `properties`, in their order. */
+  names(properties: readonly (keyof E & string)[]): string[] {
+    return properties.map((property) => this.column(property).databaseName);
+  }
+
+  /** `google_id text, sent_at timestamp with time zone, …`: a `jsonb_to_recordset` column list. */
+  recordset(properties: readonly (keyof E & string)[]): string {
+    return properties
+      .map((property) => {
+        const column = this.column(property);
+        return `${column.databaseName} ${this.typeOf(column)}`;
+      })
+      .join(', ');
+  }
+
+  /** One item for `jsonb_to_recordset`: the values of `properties`, under their column names. */
+  item<K extends keyof E & string>(values: Pick<E, K>, properties: readonly K[]): object {
+    return Object.fromEntries(
+      properties.map((property) => [this.column(property).databaseName, values[property]]),
+    );
+  }
+
+  private column(property: keyof E & string): ColumnMetadata {
+    const column = this.metadata.findColumnWithPropertyName(property);
+    if (!column) throw new Error(`${this.metadata.name} has no column ${property}`);
+    return column;
+  }
+}
