@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { BackgroundWork } from '../../core/hub/background';
+import { PeriodicSweep } from '../../core/hub/periodic-sweep';
 import { SessionsService } from './sessions.service';
 
 const SWEEP_INTERVAL_MS = 30_000;
@@ -11,35 +12,22 @@ const SWEEP_INTERVAL_MS = 30_000;
  * twice (see SessionsRepository.sweep), so no lock is needed.
  */
 @Injectable()
-export class SessionSweeper {
-  private readonly logger = new Logger('SessionSweeper');
-  private running = false;
-
+export class SessionSweeper extends PeriodicSweep {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly background: BackgroundWork,
-  ) {}
-
-  @Interval(SWEEP_INTERVAL_MS)
-  async onInterval(): Promise<void> {
-    // a sweep slower than the interval is not overlapped by the next one on this instance
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.sweep();
-    } catch (error) {
-      this.logger.warn({ err: error }, 'session sweep failed; the next one retries');
-    } finally {
-      this.running = false;
-    }
+    background: BackgroundWork,
+  ) {
+    super(background, 'sweep_sessions', 'session');
   }
 
-  /** One sweep: how many sessions it expired. */
-  sweep(): Promise<number> {
-    return this.background.run('sweep_sessions', async () => {
-      const expired = await this.sessions.sweep();
-      if (expired > 0) this.logger.log({ expired }, 'sessions expired');
-      return expired;
-    });
+  @Interval(SWEEP_INTERVAL_MS)
+  onInterval(): Promise<void> {
+    return this.tick();
+  }
+
+  protected async sweepOnce(): Promise<number> {
+    const expired = await this.sessions.sweep();
+    if (expired > 0) this.logger.log({ expired }, 'sessions expired');
+    return expired;
   }
 }

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { AppConfig } from '../../../config/app-config';
 import { BackgroundWork } from '../../../core/hub/background';
+import { PeriodicSweep } from '../../../core/hub/periodic-sweep';
 import { TurnEventsRepository } from './turn-events.repository';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -20,47 +21,35 @@ const TURN_END_GRACE_SECONDS = 30;
  * Every instance sweeps; they split the due turns between them, so no lock is needed.
  */
 @Injectable()
-export class TurnEventsSweeper {
-  private readonly logger = new Logger('TurnEventsSweeper');
-  private running = false;
-
+export class TurnEventsSweeper extends PeriodicSweep {
   constructor(
     private readonly events: TurnEventsRepository,
-    private readonly background: BackgroundWork,
+    background: BackgroundWork,
     private readonly config: AppConfig,
-  ) {}
-
-  @Interval(SWEEP_INTERVAL_MS)
-  async onInterval(): Promise<void> {
-    // a sweep slower than the interval is not overlapped by the next one on this instance
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.sweep();
-    } catch (error) {
-      this.logger.warn({ err: error }, 'turn events sweep failed; the next one retries');
-    } finally {
-      this.running = false;
-    }
+  ) {
+    super(background, 'sweep_chat_turn_events', 'turn events');
   }
 
-  /** One sweep: how many events it deleted. */
-  sweep(): Promise<number> {
-    return this.background.run('sweep_chat_turn_events', async () => {
-      const { turnEventsRetentionSeconds, turnDeadlineMs } = this.config.chat;
-      const longestTurn =
-        (turnDeadlineMs + 2 * this.config.tools.timeoutMs) / 1000 + TURN_END_GRACE_SECONDS;
-      const seconds = Math.max(turnEventsRetentionSeconds, Math.ceil(longestTurn));
-      let turns = 0;
-      let events = 0;
-      for (let batch = 0; batch < BATCHES_PER_SWEEP; batch++) {
-        const deleted = await this.events.deleteTurnsStartedBefore(seconds, TURNS_PER_BATCH);
-        turns += deleted.turns;
-        events += deleted.events;
-        if (deleted.turns < TURNS_PER_BATCH) break;
-      }
-      if (turns > 0) this.logger.log({ turns, events }, 'chat turn events deleted');
-      return events;
-    });
+  @Interval(SWEEP_INTERVAL_MS)
+  onInterval(): Promise<void> {
+    return this.tick();
+  }
+
+  /** How many events it deleted. */
+  protected async sweepOnce(): Promise<number> {
+    const { turnEventsRetentionSeconds, turnDeadlineMs } = this.config.chat;
+    const longestTurn =
+      (turnDeadlineMs + 2 * this.config.tools.timeoutMs) / 1000 + TURN_END_GRACE_SECONDS;
+    const seconds = Math.max(turnEventsRetentionSeconds, Math.ceil(longestTurn));
+    let turns = 0;
+    let events = 0;
+    for (let batch = 0; batch < BATCHES_PER_SWEEP; batch++) {
+      const deleted = await this.events.deleteTurnsStartedBefore(seconds, TURNS_PER_BATCH);
+      turns += deleted.turns;
+      events += deleted.events;
+      if (deleted.turns < TURNS_PER_BATCH) break;
+    }
+    if (turns > 0) this.logger.log({ turns, events }, 'chat turn events deleted');
+    return events;
   }
 }
