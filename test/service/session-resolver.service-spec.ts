@@ -126,7 +126,10 @@ describe('SessionResolver (service level)', () => {
     await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [
       session.id,
     ]);
-    const bound: Actor = { ...creator, bound: { id: session.id, kind: 'tool' } };
+    const bound: Actor = {
+      ...creator,
+      bound: { id: session.id, kind: 'tool', scope: `session:${session.id}` },
+    };
     const run = { kind: 'tool', access: 'run', bound: true } as const;
     const outcomes = await Promise.allSettled(
       Array.from({ length: 5 }, () => t.run(() => resolver.resolve(bound, run, undefined))),

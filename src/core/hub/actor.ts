@@ -9,6 +9,11 @@ export type Role = (typeof ROLES)[number];
 export interface CredentialBinding {
   id: string;
   kind: string;
+  /**
+   * How an Idempotency-Key's stored scope names this binding. Part of the stored key: the text a
+   * kind of binding uses must not change, or retries sent across a deploy run again.
+   */
+  scope: string;
 }
 
 export const API_KEY_SCOPES = ['read', 'write'] as const;

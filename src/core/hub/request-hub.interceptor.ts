@@ -26,7 +26,7 @@ import {
 import { toDomainError } from '../errors/all-exceptions.filter';
 import { DatabaseUnavailableError } from '../../platform/errors/system.errors';
 import { DatabaseBreaker } from '../../platform/database/database-breaker';
-import { abandonDatabaseWork } from '../../platform/database/sql';
+import { abandonableDatabaseWork } from '../../platform/database/sql';
 import { successEnvelope } from '../http/envelope';
 import { SSE_HEADERS, type SseEvent, toSseStream } from '../http/event-stream';
 import { AppConfig } from '../../config/app-config';
@@ -93,7 +93,7 @@ export class RequestHubInterceptor implements NestInterceptor {
               // what the token binds, not what this request resolved: a retry after its session
               // expired (and was replaced) is the same request, and replays
               .claim(req, key, {
-                boundTo: ctx.actor?.bound?.id,
+                boundTo: ctx.actor?.bound?.scope,
                 secretFields: plan.secretFields,
               })
               .catch(async (error: unknown) => {
@@ -162,10 +162,12 @@ export class RequestHubInterceptor implements NestInterceptor {
    */
   private async inTransaction(execute: () => Promise<unknown>) {
     this.breaker.assertAvailable();
+    // marked before the transaction opens its nested context, so that context sees an abandonment
+    const work = abandonableDatabaseWork();
     try {
       return await this.breaker.guard(this.txHost.withTransaction(execute));
     } catch (error) {
-      if (error instanceof DatabaseUnavailableError) abandonDatabaseWork();
+      if (error instanceof DatabaseUnavailableError) work.abandon();
       throw error;
     }
   }

@@ -68,7 +68,7 @@ export class Idempotency {
     options: { boundTo?: string; secretFields?: readonly string[] } = {},
   ): Promise<IdempotencyClaim> {
     const scope = callerKeyOf(req);
-    const bound = options.boundTo === undefined ? '' : ` bound:${options.boundTo}`;
+    const bound = options.boundTo === undefined ? '' : ` ${options.boundTo}`;
     const scopedRoute = `${req.method} ${req.path}${bound}`;
     const outcome = await this.store.claim(scope, scopedRoute, key, hashBody(req.body));
     switch (outcome.kind) {

@@ -56,22 +56,37 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** The CLS slot that marks the current context's database work as abandoned. */
-const ABANDONED = 'sql:abandoned';
+/** The CLS slot holding the mark of the current work's database work (see `abandonable`). */
+const ABANDONMENT = 'sql:abandonment';
 
-/**
- * A request already answered 503 because the database stopped answering must not go on writing
- * when it answers again: after this, every statement of the current CLS context fails, so its
- * transaction rolls back when the server answers again.
- */
-export function abandonDatabaseWork(): void {
-  const cls = ClsServiceManager.getClsService<Record<string, unknown>>();
-  if (cls.isActive()) cls.set(ABANDONED, true);
+interface Abandonment {
+  abandoned: boolean;
 }
 
-function abandonedByItsRequest(): boolean {
+/**
+ * Marks the start of database work that a 503 may abandon (the hub, before a request's
+ * transaction). A request already answered 503 because the database stopped answering must not
+ * go on writing when it answers again: once `abandon()` is called, every statement of this work
+ * fails, so its transaction rolls back when the server answers again. The mark is one object put
+ * in the CLS context now, so every context nested from here — the transaction's, a tool's, made
+ * before or after the abandonment — sees it (nested contexts are copies of this one's values).
+ */
+export function abandonableDatabaseWork(): { abandon(): void } {
   const cls = ClsServiceManager.getClsService<Record<string, unknown>>();
-  return cls.isActive() && cls.get(ABANDONED) === true;
+  const mark: Abandonment = { abandoned: false };
+  if (cls.isActive()) cls.set(ABANDONMENT, mark);
+  return {
+    abandon: () => {
+      mark.abandoned = true;
+    },
+  };
+}
+
+/** Whether the work of the current context was abandoned (its statements then fail). */
+export function databaseWorkAbandoned(): boolean {
+  const cls = ClsServiceManager.getClsService<Record<string, unknown>>();
+  if (!cls.isActive()) return false;
+  return cls.get<Abandonment | undefined>(ABANDONMENT)?.abandoned === true;
 }
 
 function queryConfig(text: string, params: readonly unknown[]): QueryConfig {
@@ -141,7 +156,7 @@ export class SqlExecutor {
   /** A database that stopped answering is not asked again (503 at once), nor by an abandoned request. */
   private assertMayRun(): void {
     this.breaker.assertAvailable();
-    if (abandonedByItsRequest()) throw new DatabaseUnavailableError();
+    if (databaseWorkAbandoned()) throw new DatabaseUnavailableError();
   }
 
   /** Every transaction is opened by TransactionHost, hence pipelined; any other is a bug. */

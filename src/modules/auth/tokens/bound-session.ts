@@ -1,4 +1,4 @@
-import type { Actor } from '../../../core/hub/actor';
+import type { Actor, CredentialBinding } from '../../../core/hub/actor';
 
 /** The kinds of session an access token can bind (its `session_kind` claim, API.md §5.3). */
 export const SESSION_KINDS = ['tool', 'chat'] as const;
@@ -8,6 +8,14 @@ export type SessionKind = (typeof SESSION_KINDS)[number];
 export interface BoundSession {
   id: string;
   kind: SessionKind;
+}
+
+/**
+ * The binding an access token of `session` gives its actor. Its scope is the text Idempotency-Key
+ * records of such tokens have always been stored under (` session:<id>`): it must not change.
+ */
+export function bindingOf(session: BoundSession): CredentialBinding {
+  return { id: session.id, kind: session.kind, scope: `session:${session.id}` };
 }
 
 /**

@@ -43,7 +43,7 @@ describe('JwtStrategy.validate', () => {
 
   it('keeps the bound session of a session token on the actor', async () => {
     const actor = await strategy.validate(claims({ session_id: SESSION_ID, session_kind: 'tool' }));
-    expect(actor.bound).toEqual({ id: SESSION_ID, kind: 'tool' });
+    expect(actor.bound).toEqual({ id: SESSION_ID, kind: 'tool', scope: `session:${SESSION_ID}` });
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../../../config/app-config';
 import type { Actor } from '../../../core/hub/actor';
-import { type BoundSession, SESSION_KINDS, type SessionKind } from './bound-session';
+import { bindingOf, type BoundSession, SESSION_KINDS, type SessionKind } from './bound-session';
 import { ExpiredTokenError, InvalidTokenError, MissingCredentialsError } from '../auth.errors';
 import { type AccessTokenClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
 import { LoginStateService } from './login-state.service';
@@ -109,7 +109,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       loginId: fam,
       secondFactor: state.secondFactor,
       scopes: ['read', 'write'],
-      ...(session && { bound: session }),
+      ...(session && { bound: bindingOf(session) }),
     };
   }
 }
