@@ -51,13 +51,8 @@ export function batchUpsertItems<E extends GoogleItem, K extends keyof E & strin
   columns: readonly K[],
   items: readonly Pick<E, 'googleId' | K>[],
 ): string {
+  const itemOf = table.itemOf<'id' | 'googleId' | K>(['id', 'googleId', ...columns]);
   return JSON.stringify(
-    items.map((item) =>
-      table.item({ ...item, id: uuidv7() } as Pick<E, 'id' | 'googleId' | K>, [
-        'id',
-        'googleId',
-        ...columns,
-      ]),
-    ),
+    items.map((item) => itemOf({ ...item, id: uuidv7() } as Pick<E, 'id' | 'googleId' | K>)),
   );
 }

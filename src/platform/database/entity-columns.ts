@@ -39,11 +39,19 @@ export class EntityColumns<E> {
       .join(', ');
   }
 
-  /** One item for `jsonb_to_recordset`: the values of `properties`, under their column names. */
-  item<K extends keyof E & string>(values: Pick<E, K>, properties: readonly K[]): object {
-    return Object.fromEntries(
-      properties.map((property) => [this.column(property).databaseName, values[property]]),
-    );
+  /**
+   * What turns a row of `properties` into an item for `jsonb_to_recordset` (its values under their
+   * column names): the names are looked up once, here, not for every row of a batch.
+   */
+  itemOf<K extends keyof E & string>(
+    properties: readonly K[],
+  ): (values: Pick<E, K>) => Record<string, unknown> {
+    const names = this.names(properties);
+    return (values) => {
+      const item: Record<string, unknown> = {};
+      properties.forEach((property, index) => (item[names[index]] = values[property]));
+      return item;
+    };
   }
 
   private column(property: keyof E & string): ColumnMetadata {
