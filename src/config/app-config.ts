@@ -74,6 +74,8 @@ export class AppConfig {
   readonly sseHeartbeatMs: number;
   readonly google: { readonly apiBaseUrl: string | undefined };
   readonly sync: { readonly sliceSeconds: number };
+  /** How often the job queue expires jobs whose workers died: often enough for a sync slice's. */
+  readonly queue: { readonly maintenanceSeconds: number };
 
   constructor(env: EnvironmentVariables, jwtSecret: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -136,6 +138,7 @@ export class AppConfig {
       apiBaseUrl: env.GOOGLE_API_BASE_URL?.replace(/\/?$/, '/'), // paths resolve below it
     };
     this.sync = { sliceSeconds: env.SYNC_JOB_SLICE_SECONDS };
+    this.queue = { maintenanceSeconds: Math.min(env.SYNC_JOB_SLICE_SECONDS, 60) };
   }
 
   get isProduction(): boolean {

@@ -1,5 +1,7 @@
 import { rmSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
+import { AppLogger } from '../../src/core/logging/app-logger';
 import { BackgroundWork } from '../../src/core/hub/background';
 import type { Actor } from '../../src/core/hub/actor';
 import { AuthService } from '../../src/modules/auth';
@@ -28,6 +30,8 @@ export interface TestContext {
 export async function createTestContext(options: TestAppOptions = {}): Promise<TestContext> {
   const { moduleRef, logs, dataDir } = await compileTestModule(options);
   await moduleRef.init();
+  // Nest's Logger writes where an app's would (the log capture), as in the service
+  Logger.overrideLogger(moduleRef.get(AppLogger));
   const background = moduleRef.get(BackgroundWork);
   const run = <T>(work: () => Promise<T>) => background.run('service_test', work);
   return {

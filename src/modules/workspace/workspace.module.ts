@@ -17,17 +17,18 @@ import { SyncQueue } from './sync/sync-queue';
 import { SyncRunner } from './sync/sync-runner';
 import { WorkspaceController } from './workspace.controller';
 import { WorkspaceService } from './workspace.service';
+import { JobQueueModule } from '../../platform/queue/job-queue.module';
 import { AccessModule } from '../access';
 import { AuditModule } from '../audit';
 import { toolsIn } from '../tool-sessions';
 
 /**
  * Workspace data (API.md §7): Gmail, Drive and Sheets imports, lists and search, and pull-sync
- * jobs from the Google APIs on a pg-boss queue; and the casefile
+ * jobs from the Google APIs on the job queue; and the casefile
  * tools (API.md §5.1), one `tools/*.tool.ts` file each, which the tool registry finds.
  */
 @Module({
-  imports: [AccessModule, AuditModule],
+  imports: [AccessModule, AuditModule, JobQueueModule],
   controllers: [WorkspaceController, SyncJobsController],
   providers: [
     provideCasefileContents('workspace', workspaceContents),
