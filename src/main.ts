@@ -6,7 +6,7 @@ import pino from 'pino';
 import { AppModule } from './app.module';
 import { configureApp, NEST_APP_OPTIONS } from './app.setup';
 import { type AppConfig, loadAppConfig } from './config/app-config';
-import { ConfigValidationError } from './config/environment';
+import { ConfigValidationError } from './config/validate-environment';
 import { HttpDrain, ShutdownState } from './core/lifecycle/shutdown';
 import { AppLogger } from './core/logging/app-logger';
 import { type DatabaseServer, startDatabaseServer } from './platform/database/database-server';

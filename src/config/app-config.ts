@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type EnvironmentVariables, validateEnvironment } from './environment';
+import type { EnvironmentVariables } from './environment';
+import { validateEnvironment } from './validate-environment';
 
 const DEV_CORS_ORIGINS = [
   'http://localhost:3000',
@@ -92,16 +93,7 @@ export class AppConfig {
     };
     this.redisUrl = env.REDIS_URL;
     this.jwtSecret = jwtSecret;
-    this.auth = {
-      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
-      loginMaxFailures: env.LOGIN_MAX_FAILURES,
-      admin2faRequired: env.ADMIN_2FA_REQUIRED,
-      bootstrapAdmin:
-        env.ADMIN_EMAIL && env.ADMIN_PASSWORD
-          ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
-          : undefined,
-    };
+    this.auth = authOf(env);
     this.rateLimit = {
       perMinute: env.RATE_LIMIT_PER_MINUTE,
       authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
@@ -111,27 +103,8 @@ export class AppConfig {
       idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
       maxTtlSeconds: env.SESSION_MAX_TTL_SECONDS,
     };
-    this.tools = {
-      timeoutMs: env.TOOL_TIMEOUT_MS,
-      maxResultBytes: env.TOOL_MAX_RESULT_BYTES,
-      workers: env.TOOL_WORKERS,
-      workerMemoryMb: env.TOOL_WORKER_MEMORY_MB,
-      userConcurrency: env.TOOL_USER_CONCURRENCY,
-      userQueue: env.TOOL_USER_QUEUE,
-      queueSize: env.TOOL_QUEUE_SIZE,
-    };
-    this.chat = {
-      provider: env.CHAT_PROVIDER,
-      openaiBaseUrl: env.OPENAI_BASE_URL,
-      openaiApiKey: env.OPENAI_API_KEY,
-      model: env.CHAT_MODEL,
-      maxToolRounds: env.CHAT_MAX_TOOL_ROUNDS,
-      timeoutMs: env.CHAT_TIMEOUT_MS,
-      maxTokens: env.CHAT_MAX_TOKENS,
-      turnDeadlineMs: env.CHAT_TURN_DEADLINE_MS,
-      toolCallConcurrency: env.CHAT_TOOL_CALL_CONCURRENCY,
-      turnEventsRetentionSeconds: env.CHAT_TURN_EVENTS_RETENTION_SECONDS,
-    };
+    this.tools = toolsOf(env);
+    this.chat = chatOf(env);
     this.idempotencyTtlSeconds = env.IDEMPOTENCY_TTL_SECONDS;
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
     this.google = {
@@ -170,4 +143,44 @@ function resolveJwtSecret(env: EnvironmentVariables, dataDir: string): string {
 export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
   const env = validateEnvironment(raw);
   return new AppConfig(env, resolveJwtSecret(env, resolve(env.DATA_DIR)));
+}
+
+function authOf(env: EnvironmentVariables): AppConfig['auth'] {
+  return {
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    loginMaxFailures: env.LOGIN_MAX_FAILURES,
+    admin2faRequired: env.ADMIN_2FA_REQUIRED,
+    bootstrapAdmin:
+      env.ADMIN_EMAIL && env.ADMIN_PASSWORD
+        ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
+        : undefined,
+  };
+}
+
+function toolsOf(env: EnvironmentVariables): AppConfig['tools'] {
+  return {
+    timeoutMs: env.TOOL_TIMEOUT_MS,
+    maxResultBytes: env.TOOL_MAX_RESULT_BYTES,
+    workers: env.TOOL_WORKERS,
+    workerMemoryMb: env.TOOL_WORKER_MEMORY_MB,
+    userConcurrency: env.TOOL_USER_CONCURRENCY,
+    userQueue: env.TOOL_USER_QUEUE,
+    queueSize: env.TOOL_QUEUE_SIZE,
+  };
+}
+
+function chatOf(env: EnvironmentVariables): AppConfig['chat'] {
+  return {
+    provider: env.CHAT_PROVIDER,
+    openaiBaseUrl: env.OPENAI_BASE_URL,
+    openaiApiKey: env.OPENAI_API_KEY,
+    model: env.CHAT_MODEL,
+    maxToolRounds: env.CHAT_MAX_TOOL_ROUNDS,
+    timeoutMs: env.CHAT_TIMEOUT_MS,
+    maxTokens: env.CHAT_MAX_TOKENS,
+    turnDeadlineMs: env.CHAT_TURN_DEADLINE_MS,
+    toolCallConcurrency: env.CHAT_TOOL_CALL_CONCURRENCY,
+    turnEventsRetentionSeconds: env.CHAT_TURN_EVENTS_RETENTION_SECONDS,
+  };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, SqlParams, where } from '../../platform/database/sql';
-import type { AuditEventEntity, AuditStatus } from './audit-event.entity';
+import { AuditEventEntity, type AuditStatus } from './audit-event.entity';
 import { type CursorPosition } from '../../platform/database/keyset';
 
 /** An event as recorded; the sealing columns belong to the chain (audit-chain.ts). */
@@ -15,10 +15,6 @@ export interface AuditFilters {
   before?: Date;
 }
 
-const EVENT = `e.id, e.at, e.request_id AS "requestId", e.user_id AS "userId", e.operation,
-  e.resource_type AS "resourceType", e.resource_id AS "resourceId", e.casefile_id AS "casefileId",
-  e.status, e.http_status AS "httpStatus", e.details, e.ip, e.user_agent AS "userAgent"`;
-
 function filterTerms(filters: AuditFilters, params: SqlParams): string[] {
   const terms: string[] = [];
   if (filters.userId) terms.push(`e.user_id = ${params.bind(filters.userId)}`);
@@ -32,7 +28,28 @@ function filterTerms(filters: AuditFilters, params: SqlParams): string[] {
 
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly eventColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.eventColumns = sql
+      .columnsOf(AuditEventEntity)
+      .select('e', [
+        'id',
+        'at',
+        'requestId',
+        'userId',
+        'operation',
+        'resourceType',
+        'resourceId',
+        'casefileId',
+        'status',
+        'httpStatus',
+        'details',
+        'ip',
+        'userAgent',
+      ]);
+  }
 
   /**
    * Joins the request's transaction when there is one — sent with its COMMIT, so no change
@@ -83,7 +100,7 @@ export class AuditRepository {
       );
     }
     return this.sql.rows(
-      `SELECT ${EVENT}, e.at::text AS "cursorKey" FROM audit_events e ${where(terms)}
+      `SELECT ${this.eventColumns}, e.at::text AS "cursorKey" FROM audit_events e ${where(terms)}
         ORDER BY e.at DESC, e.id DESC LIMIT ${params.bind(take)}`,
       params.values,
     );

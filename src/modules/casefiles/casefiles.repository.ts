@@ -1,12 +1,19 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { uuidv7 } from 'uuidv7';
-import { escapeLike, Sql, SqlParams, where } from '../../platform/database/sql';
-import type { CasefileEntity } from './casefile.entity';
+import { Sql, SqlParams, where } from '../../platform/database/sql';
+import { CasefileEntity } from './casefile.entity';
 import { CasefileContentList, type CasefileCountKey, countsSql } from './casefile-contents';
-import type { CasefileSort, QueryCondition, SortKey } from './casefile-conditions';
+import type { CasefileSort } from './casefile-conditions';
+import {
+  type CasefileCriteria,
+  criteriaSql,
+  cursorKeySql,
+  keysetSql,
+  orderSql,
+} from './casefile-list.sql';
 import type { Relation } from './dto/list-casefiles.dto';
-import { type CursorPosition, keysetAfter } from '../../platform/database/keyset';
+import type { CursorPosition } from '../../platform/database/keyset';
 import { casefileLevel, type PermissionLevel, visibleCasefileSources } from '../access';
 
 /** A casefile as the API shows it: the row, what sits in it, and the reader's level. */
@@ -18,114 +25,7 @@ export type CasefileRow = Omit<CasefileEntity, 'ownerSince'> & {
 
 export type ListedCasefileRow = CasefileRow & { cursorKey: string };
 
-export interface CasefileCriteria {
-  tag?: string;
-  q?: string;
-  createdAfter?: Date;
-  createdBefore?: Date;
-  ownerId?: string;
-  includeDeleted?: boolean;
-  /** From `POST /casefiles/query`, already checked against the whitelist. */
-  conditions?: readonly QueryCondition[];
-}
-
-const COLUMNS = `c.id, c.owner_id AS "ownerId", c.title, c.description, c.tags, c.version,
-  c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.deleted_at AS "deletedAt"`;
-
 const READER_LEVEL = (reader: string) => `${casefileLevel.ofRow('c', reader)} AS "myPermission"`;
-
-const SORT_COLUMN: Record<SortKey, { column: string; alias: string; type: string }> = {
-  created_at: { column: 'created_at', alias: '"createdAt"', type: 'timestamptz' },
-  updated_at: { column: 'updated_at', alias: '"updatedAt"', type: 'timestamptz' },
-  title: { column: 'title', alias: 'title', type: 'text' },
-};
-
-function conditionSql(condition: QueryCondition, params: SqlParams): string {
-  const { field, operator, value } = condition;
-  if (field === 'tags') {
-    switch (operator) {
-      case 'eq':
-        return `c.tags @> ARRAY[${params.bind(value)}::text]`;
-      case 'ne':
-        return `NOT (c.tags @> ARRAY[${params.bind(value)}::text])`;
-      case 'in':
-        return `c.tags && ${params.bind(value)}::text[]`;
-      case 'nin':
-        return `NOT (c.tags && ${params.bind(value)}::text[])`;
-      case 'like':
-        return `EXISTS (SELECT 1 FROM unnest(c.tags) t WHERE t ILIKE ${params.bind(value)})`;
-      case 'gt':
-      case 'gte':
-      case 'lt':
-      case 'lte':
-        throw new Error(
-          `operator ${operator} is not valid for tags (validateConditions refuses it)`,
-        );
-    }
-  }
-  const type = {
-    title: 'text',
-    created_at: 'timestamptz',
-    updated_at: 'timestamptz',
-    owner_id: 'uuid',
-  }[field];
-  const column = `c.${field}`;
-  switch (operator) {
-    case 'eq':
-      return `${column} = ${params.bind(value)}::${type}`;
-    case 'ne':
-      return `${column} <> ${params.bind(value)}::${type}`;
-    case 'gt':
-      return `${column} > ${params.bind(value)}::${type}`;
-    case 'gte':
-      return `${column} >= ${params.bind(value)}::${type}`;
-    case 'lt':
-      return `${column} < ${params.bind(value)}::${type}`;
-    case 'lte':
-      return `${column} <= ${params.bind(value)}::${type}`;
-    case 'in':
-      return `${column} = ANY(${params.bind(value)}::${type}[])`;
-    case 'nin':
-      return `NOT (${column} = ANY(${params.bind(value)}::${type}[]))`;
-    case 'like':
-      return `${column} ILIKE ${params.bind(value)}`;
-  }
-}
-
-/** WHERE terms on alias `c`, shared by every branch of a list query. */
-function criteriaSql(criteria: CasefileCriteria, params: SqlParams): string[] {
-  const terms: string[] = [];
-  if (!criteria.includeDeleted) terms.push('c.deleted_at IS NULL');
-  if (criteria.tag !== undefined) terms.push(`c.tags @> ARRAY[${params.bind(criteria.tag)}::text]`);
-  if (criteria.q) {
-    terms.push(
-      `(c.title || ' ' || coalesce(c.description, '')) ILIKE ${params.bind(`%${escapeLike(criteria.q)}%`)}`,
-    );
-  }
-  if (criteria.createdAfter) terms.push(`c.created_at > ${params.bind(criteria.createdAfter)}`);
-  if (criteria.createdBefore) terms.push(`c.created_at < ${params.bind(criteria.createdBefore)}`);
-  if (criteria.ownerId) terms.push(`c.owner_id = ${params.bind(criteria.ownerId)}`);
-  for (const condition of criteria.conditions ?? []) terms.push(conditionSql(condition, params));
-  return terms;
-}
-
-function keysetSql(sort: CasefileSort, after: CursorPosition | undefined, params: SqlParams) {
-  const { column, type } = SORT_COLUMN[sort.key];
-  return keysetAfter(
-    { key: `c.${column}`, id: 'c.id', keyType: type },
-    after,
-    sort.direction,
-    params,
-  );
-}
-
-function orderSql(sort: CasefileSort, alias: string, useAliases = false): string {
-  const direction = sort.direction === 'desc' ? 'DESC' : 'ASC';
-  const column = useAliases
-    ? SORT_COLUMN[sort.key].alias
-    : `${alias}.${SORT_COLUMN[sort.key].column}`;
-  return `${column} ${direction}, ${alias}.id ${direction}`;
-}
 
 @Injectable()
 export class CasefilesRepository implements OnModuleInit {
@@ -134,10 +34,27 @@ export class CasefilesRepository implements OnModuleInit {
     throw new Error('CasefilesRepository used before its module was initialised');
   };
 
+  /** The SELECT list of a row (names from the entity). */
+  private readonly casefileColumns: string;
+
   constructor(
     private readonly sql: Sql,
     private readonly discovery: DiscoveryService,
-  ) {}
+  ) {
+    this.casefileColumns = sql
+      .columnsOf(CasefileEntity)
+      .select('c', [
+        'id',
+        'ownerId',
+        'title',
+        'description',
+        'tags',
+        'version',
+        'createdAt',
+        'updatedAt',
+        'deletedAt',
+      ]);
+  }
 
   /** Every module's `provideCasefileContents()`, found once all providers exist. */
   onModuleInit(): void {
@@ -158,7 +75,7 @@ export class CasefilesRepository implements OnModuleInit {
     const row = await this.sql.one<Omit<CasefileRow, 'counts'>>(
       `INSERT INTO casefiles AS c (id, owner_id, title, description, tags)
        VALUES ($1, $2, $3, $4, $5)
-       RETURNING ${COLUMNS}, 'owner' AS "myPermission"`,
+       RETURNING ${this.casefileColumns}, 'owner' AS "myPermission"`,
       [uuidv7(), casefile.ownerId, casefile.title, casefile.description, casefile.tags],
     );
     return { ...(row as Omit<CasefileRow, 'counts'>), counts: {} };
@@ -170,7 +87,7 @@ export class CasefilesRepository implements OnModuleInit {
    */
   findWithLevel(id: string, userId: string): Promise<CasefileRow | undefined> {
     return this.sql.one<CasefileRow>(
-      `SELECT ${COLUMNS}, ${this.counts('c')}, ${READER_LEVEL('$2')}
+      `SELECT ${this.casefileColumns}, ${this.counts('c')}, ${READER_LEVEL('$2')}
          FROM casefiles c WHERE c.id = $1 AND c.deleted_at IS NULL`,
       [id, userId],
     );
@@ -197,7 +114,7 @@ export class CasefilesRepository implements OnModuleInit {
     if (expectedVersion !== undefined) terms.push(`c.version = ${params.bind(expectedVersion)}`);
     return this.sql.one<Omit<CasefileRow, 'myPermission'>>(
       `UPDATE casefiles AS c SET ${sets.join(', ')} ${where(terms)}
-       RETURNING ${COLUMNS}, ${this.counts('c')}`,
+       RETURNING ${this.casefileColumns}, ${this.counts('c')}`,
       params.values,
     );
   }
@@ -255,9 +172,9 @@ export class CasefilesRepository implements OnModuleInit {
     const me = params.bind(userId);
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
     const limit = params.bind(take);
-    const cursorKey = `c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"`;
+    const cursorKey = cursorKeySql(sort);
     const branches = visibleCasefileSources(relation, { casefile: 'c', user: me, terms }).map(
-      (source) => `(SELECT ${COLUMNS}, ${cursorKey}, ${source.level} AS "myPermission"
+      (source) => `(SELECT ${this.casefileColumns}, ${cursorKey}, ${source.level} AS "myPermission"
           FROM ${source.from}
          ORDER BY ${orderSql(sort, 'c')} LIMIT ${limit})`,
     );
@@ -300,8 +217,8 @@ export class CasefilesRepository implements OnModuleInit {
     const reader = params.bind(readerId);
     const terms = [...criteriaSql(criteria, params), ...keysetSql(sort, after, params)];
     return this.sql.rows<ListedCasefileRow>(
-      `SELECT ${COLUMNS}, ${this.counts('c')}, ${READER_LEVEL(reader)},
-              c.${SORT_COLUMN[sort.key].column}::text AS "cursorKey"
+      `SELECT ${this.casefileColumns}, ${this.counts('c')}, ${READER_LEVEL(reader)},
+              ${cursorKeySql(sort)}
          FROM casefiles c
         ${where(terms)}
         ORDER BY ${orderSql(sort, 'c')}

@@ -4,11 +4,8 @@ import { RequestValidationError } from '../../platform/errors/system.errors';
 import type { Actor } from '../../core/hub/actor';
 import { type CasefileSort, validateConditions } from './casefile-conditions';
 import { CasefileNotFoundError, VersionMismatchError } from './casefiles.errors';
-import {
-  type CasefileCriteria,
-  type CasefileRow,
-  CasefilesRepository,
-} from './casefiles.repository';
+import type { CasefileCriteria } from './casefile-list.sql';
+import { type CasefileRow, CasefilesRepository } from './casefiles.repository';
 import type { CreateCasefileDto, UpdateCasefileDto } from './dto/create-casefile.dto';
 import type {
   AdminListCasefilesQuery,

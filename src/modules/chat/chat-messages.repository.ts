@@ -2,11 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { toStorableText } from '../../core/http/hostile-input';
 import { Sql, SqlParams, where } from '../../platform/database/sql';
-import type { ChatMessageEntity } from './chat-message.entity';
+import { ChatMessageEntity } from './chat-message.entity';
 import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
-
-const MESSAGE = `m.id, m.session_id AS "sessionId", m.turn_id AS "turnId", m.role, m.content,
-  m.tool_calls AS "toolCalls", m.tool_call_id AS "toolCallId", m.created_at AS "createdAt"`;
 
 /**
  * A message to store; its `id` when the caller fixed it earlier (a streamed answer's deltas name
@@ -18,7 +15,23 @@ export type NewChatMessage = Omit<ChatMessageEntity, 'id' | 'createdAt'> &
 
 @Injectable()
 export class ChatMessagesRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly messageColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.messageColumns = sql
+      .columnsOf(ChatMessageEntity)
+      .select('m', [
+        'id',
+        'sessionId',
+        'turnId',
+        'role',
+        'content',
+        'toolCalls',
+        'toolCallId',
+        'createdAt',
+      ]);
+  }
 
   /**
    * Stores a message at once: a turn is kept as far as it got, whatever ends it. A model's text
@@ -29,7 +42,7 @@ export class ChatMessagesRepository {
       `INSERT INTO chat_messages AS m
          (id, session_id, turn_id, role, content, tool_calls, tool_call_id)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
-       RETURNING ${MESSAGE}`,
+       RETURNING ${this.messageColumns}`,
       [
         message.id ?? uuidv7(),
         message.sessionId,
@@ -54,7 +67,7 @@ export class ChatMessagesRepository {
   /** The session's last `limit` messages, oldest first: the conversation a model is shown. */
   async recent(sessionId: string, limit: number): Promise<ChatMessageEntity[]> {
     const rows = await this.sql.rows<ChatMessageEntity>(
-      `SELECT ${MESSAGE} FROM chat_messages m WHERE m.session_id = $1
+      `SELECT ${this.messageColumns} FROM chat_messages m WHERE m.session_id = $1
         ORDER BY m.created_at DESC, m.id DESC LIMIT $2`,
       [sessionId, limit],
     );
@@ -99,7 +112,7 @@ export class ChatMessagesRepository {
       ...keysetAfter({ key: 'm.created_at', id: 'm.id' }, after, 'asc', params),
     ];
     return this.sql.rows(
-      `SELECT ${MESSAGE}, m.created_at::text AS "cursorKey" FROM chat_messages m ${where(terms)}
+      `SELECT ${this.messageColumns}, m.created_at::text AS "cursorKey" FROM chat_messages m ${where(terms)}
         ORDER BY m.created_at, m.id LIMIT ${params.bind(take)}`,
       params.values,
     );

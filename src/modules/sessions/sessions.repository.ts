@@ -1,3 +1,4 @@
+import { SessionEntity } from './session.entity';
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { Sql, SqlParams, where } from '../../platform/database/sql';
@@ -16,11 +17,6 @@ export interface SessionLookup extends Session {
   /** This statement took the busy lease for the caller (the `run` lookups only). */
   claimed?: boolean;
 }
-
-const SESSION = `s.id, s.kind, s.user_id AS "userId", s.casefile_id AS "casefileId", s.status,
-  s.ttl_seconds AS "ttlSeconds", s.created_at AS "createdAt", s.last_activity_at AS "lastActivityAt",
-  s.expires_at AS "expiresAt", s.closed_at AS "closedAt", s.request_count AS "requestCount",
-  s.busy_until AS "busyUntil", s.replaced_by AS "replacedBy", s.attributes`;
 
 /** Seconds as an interval; `$n` binds the number. */
 const secs = (bind: string) => `make_interval(secs => ${bind}::double precision)`;
@@ -44,7 +40,29 @@ export interface SessionFilters {
 /** The one place that writes the lifecycle of sessions of both kinds. */
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly sessionColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.sessionColumns = sql
+      .columnsOf(SessionEntity)
+      .select('s', [
+        'id',
+        'kind',
+        'userId',
+        'casefileId',
+        'status',
+        'ttlSeconds',
+        'createdAt',
+        'lastActivityAt',
+        'expiresAt',
+        'closedAt',
+        'requestCount',
+        'busyUntil',
+        'replacedBy',
+        'attributes',
+      ]);
+  }
 
   /** A new active session; `expires_at` is now + ttl, never past the absolute cap. */
   async insert(session: {
@@ -58,7 +76,7 @@ export class SessionsRepository {
     const row = await this.sql.one<Session>(
       `INSERT INTO sessions AS s (id, kind, user_id, casefile_id, ttl_seconds, expires_at, attributes)
        VALUES ($1, $2, $3, $4, $5::int, now() + ${secs('least($5::int, $6::int)')}, $7::jsonb)
-       RETURNING ${SESSION}`,
+       RETURNING ${this.sessionColumns}`,
       [
         uuidv7(),
         session.kind,
@@ -75,7 +93,7 @@ export class SessionsRepository {
   /** The session of `kind` as `userId` finds it (see SessionLookup). */
   find(id: string, kind: SessionKind, userId: string, cap: number) {
     return this.sql.one<SessionLookup>(
-      `SELECT ${SESSION}, ${casefileLevel.ofId('s.casefile_id', '$2')} AS level,
+      `SELECT ${this.sessionColumns}, ${casefileLevel.ofId('s.casefile_id', '$2')} AS level,
               ${DUE('$4')} AS due, ${BUSY} AS busy
          FROM sessions s WHERE s.id = $1 AND s.kind = $3`,
       [id, userId, kind, cap],
@@ -101,7 +119,7 @@ export class SessionsRepository {
           WHERE s.id = $1 AND s.kind = $3 AND s.user_id = $2 AND s.status = 'active'
             AND NOT ${pastDeadline('$4')} AND ${NOT_BUSY}
          RETURNING s.id)
-       SELECT ${SESSION}, ${casefileLevel.ofId('s.casefile_id', '$2')} AS level,
+       SELECT ${this.sessionColumns}, ${casefileLevel.ofId('s.casefile_id', '$2')} AS level,
               ${DUE('$4')} AS due, ${BUSY} AS busy, EXISTS (SELECT 1 FROM claimed) AS claimed
          FROM sessions s WHERE s.id = $1 AND s.kind = $3`,
       [id, userId, kind, cap, lease.token, lease.seconds],
@@ -113,7 +131,7 @@ export class SessionsRepository {
     return this.sql.one<Session>(
       `UPDATE sessions s SET status = 'expired', closed_at = ${ENDED_AT('$2')}
         WHERE s.id = $1 AND ${DUE('$2')} AND ${NOT_BUSY}
-       RETURNING ${SESSION}`,
+       RETURNING ${this.sessionColumns}`,
       [id, cap],
     );
   }
@@ -172,7 +190,7 @@ export class SessionsRepository {
        SELECT $2, old.kind, old.user_id, old.casefile_id, old.ttl_seconds, old.attributes,
               now() + ${secs('least(old.ttl_seconds, $3::int)')}, $4, now() + ${secs('$5')}
          FROM old
-       RETURNING ${SESSION}`,
+       RETURNING ${this.sessionColumns}`,
       [id, uuidv7(), cap, lease.token, lease.seconds],
     );
   }
@@ -223,13 +241,15 @@ export class SessionsRepository {
     return this.sql.one<Session>(
       `UPDATE sessions s SET status = 'closed', closed_at = now()
         WHERE s.id = $1 AND s.status = 'active'
-       RETURNING ${SESSION}`,
+       RETURNING ${this.sessionColumns}`,
       [id],
     );
   }
 
   findById(id: string): Promise<Session | undefined> {
-    return this.sql.one<Session>(`SELECT ${SESSION} FROM sessions s WHERE s.id = $1`, [id]);
+    return this.sql.one<Session>(`SELECT ${this.sessionColumns} FROM sessions s WHERE s.id = $1`, [
+      id,
+    ]);
   }
 
   /**
@@ -249,7 +269,7 @@ export class SessionsRepository {
       ...keysetAfter({ key: 's.created_at', id: 's.id' }, after, 'desc', params),
     ];
     return this.sql.rows(
-      `SELECT ${SESSION}, ${due} AS due, s.created_at::text AS "cursorKey"
+      `SELECT ${this.sessionColumns}, ${due} AS due, s.created_at::text AS "cursorKey"
          FROM sessions s ${where(terms)}
         ORDER BY s.created_at DESC, s.id DESC LIMIT ${params.bind(take)}`,
       params.values,
@@ -274,7 +294,7 @@ export class SessionsRepository {
       `UPDATE sessions AS s SET casefile_id = $3
         WHERE s.id = $1 AND s.user_id = $2 AND s.casefile_id IS NULL
           AND s.status = 'active' AND NOT ${pastDeadline('$4')}
-       RETURNING ${SESSION}`,
+       RETURNING ${this.sessionColumns}`,
       [id, userId, casefileId, cap],
     );
   }

@@ -1,14 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, SqlParams, where } from '../../platform/database/sql';
-import type { ToolRequestEntity } from './tool-request.entity';
+import { ToolRequestEntity } from './tool-request.entity';
 import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
-
-const REQUEST = `r.id, r.session_id AS "sessionId", r.tool, r.parameters, r.status, r.result,
-  r.error, r.started_at AS "startedAt", r.duration_ms AS "durationMs"`;
 
 @Injectable()
 export class ToolRequestsRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly requestColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.requestColumns = sql
+      .columnsOf(ToolRequestEntity)
+      .select('r', [
+        'id',
+        'sessionId',
+        'tool',
+        'parameters',
+        'status',
+        'result',
+        'error',
+        'startedAt',
+        'durationMs',
+      ]);
+  }
 
   /**
    * Records an execution. Nobody reads the insert's answer (the caller built the row), so it is
@@ -45,7 +59,7 @@ export class ToolRequestsRepository {
       ...keysetAfter({ key: 'r.started_at', id: 'r.id' }, after, 'asc', params),
     ];
     return this.sql.rows(
-      `SELECT ${REQUEST}, r.started_at::text AS "cursorKey" FROM tool_requests r ${where(terms)}
+      `SELECT ${this.requestColumns}, r.started_at::text AS "cursorKey" FROM tool_requests r ${where(terms)}
         ORDER BY r.started_at, r.id LIMIT ${params.bind(take)}`,
       params.values,
     );

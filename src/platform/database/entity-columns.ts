@@ -29,6 +29,21 @@ export class EntityColumns<E> {
     return properties.map((property) => this.column(property).databaseName);
   }
 
+  /**
+   * `c.owner_id AS "ownerId", c.title, …`: a SELECT list of `properties` (all the entity's
+   * columns when left out) on table alias `alias`, each read back under its property name: the
+   * row a repository returns is the entity, or a Pick of it.
+   */
+  select(alias: string, properties?: readonly (keyof E & string)[]): string {
+    const columns = properties?.map((property) => this.column(property)) ?? this.metadata.columns;
+    return columns
+      .map(({ databaseName: name, propertyName: property }) => {
+        const column = alias === '' ? name : `${alias}.${name}`;
+        return name === property ? column : `${column} AS "${property}"`;
+      })
+      .join(', ');
+  }
+
   /** `google_id text, sent_at timestamp with time zone, …`: a `jsonb_to_recordset` column list. */
   recordset(properties: readonly (keyof E & string)[]): string {
     return properties

@@ -3,7 +3,8 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { PipelinedTypeOrmAdapter } from '../overrides/pipelined-transactions';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig, QueryResult } from 'pg';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, type EntityTarget, QueryFailedError } from 'typeorm';
+import { EntityColumns } from './entity-columns';
 import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseUnavailableError } from '../errors/system.errors';
 import { DatabaseBreaker } from './database-breaker';
@@ -178,10 +179,15 @@ export class Sql extends SqlExecutor {
 
   constructor(
     txHost: TransactionHost<PipelinedTypeOrmAdapter>,
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     breaker: DatabaseBreaker,
   ) {
     super(() => txHost.tx, breaker);
     this.autocommit = new SqlExecutor(() => dataSource.manager, breaker);
+  }
+
+  /** Entity `entity`'s table as hand-written SQL names it (its columns, their types). */
+  columnsOf<E>(entity: EntityTarget<E>): EntityColumns<E> {
+    return EntityColumns.of(this.dataSource, entity);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { ApiKeyScope, Role } from '../../../core/hub/actor';
 import { Sql } from '../../../platform/database/sql';
-import type { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyEntity } from './api-key.entity';
 
 /** What the guard needs to authenticate a key (cached by prefix). */
 export interface ApiKeyCredential {
@@ -16,13 +16,27 @@ export interface ApiKeyCredential {
   active: boolean;
 }
 
-const API_KEY = `k.id, k.user_id AS "userId", k.name, k.prefix, k.key_hash AS "keyHash", k.scopes,
-  k.expires_at AS "expiresAt", k.revoked_at AS "revokedAt", k.last_used_at AS "lastUsedAt",
-  k.created_at AS "createdAt"`;
-
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly keyColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.keyColumns = sql
+      .columnsOf(ApiKeyEntity)
+      .select('k', [
+        'id',
+        'userId',
+        'name',
+        'prefix',
+        'keyHash',
+        'scopes',
+        'expiresAt',
+        'revokedAt',
+        'lastUsedAt',
+        'createdAt',
+      ]);
+  }
 
   async insert(key: {
     userId: string;
@@ -34,7 +48,7 @@ export class ApiKeysRepository {
   }): Promise<ApiKeyEntity> {
     const row = await this.sql.one<ApiKeyEntity>(
       `INSERT INTO api_keys AS k (id, user_id, name, prefix, key_hash, scopes, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${API_KEY}`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${this.keyColumns}`,
       [uuidv7(), key.userId, key.name, key.prefix, key.keyHash, key.scopes, key.expiresAt],
     );
     return row as ApiKeyEntity;
@@ -42,7 +56,7 @@ export class ApiKeysRepository {
 
   listActiveOf(userId: string): Promise<ApiKeyEntity[]> {
     return this.sql.rows<ApiKeyEntity>(
-      `SELECT ${API_KEY} FROM api_keys k WHERE k.user_id = $1 AND k.revoked_at IS NULL
+      `SELECT ${this.keyColumns} FROM api_keys k WHERE k.user_id = $1 AND k.revoked_at IS NULL
         ORDER BY k.created_at DESC, k.id DESC`,
       [userId],
     );

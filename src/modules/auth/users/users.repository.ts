@@ -9,7 +9,7 @@ import {
   where,
 } from '../../../platform/database/sql';
 import { DuplicateEmailError, DuplicateUsernameError } from '../auth.errors';
-import type { UserEntity } from './user.entity';
+import { UserEntity } from './user.entity';
 import { type CursorPosition } from '../../../platform/database/keyset';
 
 export interface UserFilters {
@@ -26,12 +26,6 @@ export interface NewUser {
   role?: Role;
 }
 
-const USER = `u.id, u.email, u.username, u.display_name AS "displayName",
-  u.password_hash AS "passwordHash", u.role, u.is_active AS "isActive",
-  u.two_factor_secret AS "twoFactorSecret", u.two_factor_enabled AS "twoFactorEnabled",
-  u.failed_login_count AS "failedLoginCount", u.failed_login_window_start AS "failedLoginWindowStart",
-  u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
-
 function filterTerms(filters: UserFilters, params: SqlParams): string[] {
   const terms: string[] = [];
   if (filters.role) terms.push(`u.role = ${params.bind(filters.role)}`);
@@ -46,14 +40,35 @@ function filterTerms(filters: UserFilters, params: SqlParams): string[] {
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly userColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.userColumns = sql
+      .columnsOf(UserEntity)
+      .select('u', [
+        'id',
+        'email',
+        'username',
+        'displayName',
+        'passwordHash',
+        'role',
+        'isActive',
+        'twoFactorSecret',
+        'twoFactorEnabled',
+        'failedLoginCount',
+        'failedLoginWindowStart',
+        'createdAt',
+        'updatedAt',
+      ]);
+  }
 
   /** Inserts a user; a taken email or username becomes its 409 (the unique indexes decide). */
   async insert(user: NewUser): Promise<UserEntity> {
     try {
       const row = await this.sql.one<UserEntity>(
         `INSERT INTO users AS u (id, email, username, display_name, password_hash, role)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${USER}`,
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${this.userColumns}`,
         [
           uuidv7(),
           user.email,
@@ -73,7 +88,9 @@ export class UsersRepository {
   }
 
   findById(id: string): Promise<UserEntity | undefined> {
-    return this.sql.one<UserEntity>(`SELECT ${USER} FROM users u WHERE u.id = $1`, [id]);
+    return this.sql.one<UserEntity>(`SELECT ${this.userColumns} FROM users u WHERE u.id = $1`, [
+      id,
+    ]);
   }
 
   async usernamesOf(ids: readonly string[]): Promise<Map<string, string>> {
@@ -87,7 +104,7 @@ export class UsersRepository {
 
   findByEmail(email: string): Promise<UserEntity | undefined> {
     return this.sql.one<UserEntity>(
-      `SELECT ${USER} FROM users u WHERE lower(u.email) = lower($1)`,
+      `SELECT ${this.userColumns} FROM users u WHERE lower(u.email) = lower($1)`,
       [email],
     );
   }
@@ -127,7 +144,7 @@ export class UsersRepository {
       );
     }
     return this.sql.rows(
-      `SELECT ${USER}, u.created_at::text AS "cursorKey" FROM users u ${where(terms)}
+      `SELECT ${this.userColumns}, u.created_at::text AS "cursorKey" FROM users u ${where(terms)}
         ORDER BY u.created_at DESC, u.id DESC LIMIT ${params.bind(take)}`,
       params.values,
     );
@@ -144,7 +161,10 @@ export class UsersRepository {
 
   /** The user, locked for the rest of the transaction. */
   findByIdForUpdate(id: string): Promise<UserEntity | undefined> {
-    return this.sql.one<UserEntity>(`SELECT ${USER} FROM users u WHERE u.id = $1 FOR UPDATE`, [id]);
+    return this.sql.one<UserEntity>(
+      `SELECT ${this.userColumns} FROM users u WHERE u.id = $1 FOR UPDATE`,
+      [id],
+    );
   }
 
   /** Locks every active super_admin row and counts them: two demotions cannot both pass. */
@@ -159,7 +179,7 @@ export class UsersRepository {
     const row = await this.sql.one<UserEntity>(
       `UPDATE users AS u SET role = coalesce($2, u.role), is_active = coalesce($3, u.is_active),
               updated_at = now()
-        WHERE u.id = $1 RETURNING ${USER}`,
+        WHERE u.id = $1 RETURNING ${this.userColumns}`,
       [id, patch.role ?? null, patch.isActive ?? null],
     );
     return row as UserEntity;

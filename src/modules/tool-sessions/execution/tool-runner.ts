@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { extname, join } from 'node:path';
 import type { Counter, Histogram } from 'prom-client';
-import { type Pool, pool, Promise as WorkerPromise, TerminateError } from 'workerpool';
+import { Promise as WorkerPromise } from 'workerpool';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { AppConfig } from '../../../config/app-config';
 import { isStatementTimeoutError } from '../../../platform/database/database-unavailable';
@@ -14,7 +14,7 @@ import type { RegisteredTool } from '../registry/tool-registry';
 import { type ToolContext, ToolError } from '../registry/tool.decorator';
 import { ToolCapacity } from './tool-capacity';
 import { type SerialisedResult, serialiseResult } from './tool-result';
-import { type ToolTask, WORKER_METHODS } from './tool-task';
+import { messageOf, ToolWorkers, WorkerLost } from './tool-workers';
 
 export type ToolErrorCode = 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_RESULT_TOO_LARGE' | ErrorCode;
 
@@ -31,26 +31,10 @@ export interface ToolOutcome {
 class ToolTimeout extends Error {}
 
 const MAX_MESSAGE_LENGTH = 500;
-/** What a worker wrote to stderr is kept, this much of it, for the log line of its death. */
-const STDERR_KEPT = 4_000;
-/** How long a worker process may take to start a run it was handed, on top of the timeout. */
-const WORKER_START_ALLOWANCE_MS = 10_000;
-/** What a worker process says during a run: that the tool started, and its output. */
-interface WorkerEvent {
-  started?: boolean;
-  stderr?: string;
-  stdout?: string;
-}
-/** A worker past its timeout is killed this soon (it cannot answer a polite request while busy). */
-const KILL_AFTER_MS = 100;
 
 /**
  * Runs tools within their bounds (API.md §5): TOOL_TIMEOUT_MS, TOOL_MAX_RESULT_BYTES and, for
- * worker tools, a process of their own. Worker tools run in a pool of child processes (workerpool,
- * `workerType: 'process'`): a tool stuck in a loop is killed at the timeout, and one that
- * allocates past TOOL_WORKER_MEMORY_MB ends its own process — threads could not contain that
- * (V8 aborts the whole process on some out-of-memory paths, issue 21) — and either way the process
- * is replaced and only that run fails. Runs share the workers fairly (ToolCapacity): a user's
+ * worker tools, a process of their own (ToolWorkers). Runs share the workers fairly (ToolCapacity): a user's
  * runs beyond their share wait in their own line, and a full line is `429 TOOL_CAPACITY`.
  * Event-loop tools get an AbortSignal and are abandoned at the timeout. Apart from capacity
  * refusals (before anything runs), nothing here throws: every way a tool ends becomes an outcome.
@@ -58,7 +42,7 @@ const KILL_AFTER_MS = 100;
 @Injectable()
 export class ToolRunner implements OnApplicationShutdown {
   private readonly logger = new Logger('ToolRunner');
-  private pool: Pool | undefined;
+  private readonly workers: ToolWorkers;
   /** The worker processes, shared out. */
   private readonly workerCapacity: ToolCapacity;
   /**
@@ -66,8 +50,6 @@ export class ToolRunner implements OnApplicationShutdown {
    * shared out the same way, so one user's searches cannot take the connections from everyone.
    */
   private readonly eventLoopCapacity: ToolCapacity;
-  private stopping = false;
-
   constructor(
     private readonly config: AppConfig,
     @InjectMetric(TOOL_EXECUTIONS_TOTAL) private readonly executions: Counter<string>,
@@ -81,6 +63,7 @@ export class ToolRunner implements OnApplicationShutdown {
       waiting: tools.queueSize,
       maxWaitMs: tools.timeoutMs,
     };
+    this.workers = new ToolWorkers(config, () => this.workerScript());
     this.workerCapacity = new ToolCapacity({ ...shares, slots: tools.workers });
     this.eventLoopCapacity = new ToolCapacity({
       ...shares,
@@ -94,47 +77,13 @@ export class ToolRunner implements OnApplicationShutdown {
   }
 
   /** Settles once every worker has answered a task (its tools' files loaded). */
-  warmedUp: Promise<void> = Promise.resolve();
+  get warmedUp(): Promise<void> {
+    return this.workers.warmedUp;
+  }
 
   /** Starts the worker processes, with the worker tools' files loaded. */
   start(toolFiles: string[]): void {
-    const { workers, workerMemoryMb } = this.config.tools;
-    const fromSource = extname(__filename) === '.ts';
-    this.pool = pool(this.workerScript(), {
-      workerType: 'process',
-      // asked again for each process it starts (a replacement too)
-      onCreateWorker: () => ({ script: this.workerScript() }),
-      // all started at once and kept: a run never waits for a process to start, and one killed
-      // at a timeout (or dead) is replaced as soon as it is gone
-      minWorkers: workers,
-      maxWorkers: workers,
-      workerTerminateTimeout: KILL_AFTER_MS,
-      // their output is logged as JSON lines, not mixed raw into the service's own
-      emitStdStreams: true,
-      forkArgs: [JSON.stringify(toolFiles)],
-      forkOpts: {
-        // from TypeScript sources (tests, `npm run start:dev`) the processes compile them too;
-        // nothing else of this process's flags (a profiler, a preload) is passed on
-        execArgv: [
-          ...(fromSource ? ['--require', require.resolve('ts-node/register/transpile-only')] : []),
-          `--max-old-space-size=${workerMemoryMb}`,
-        ],
-        // no secret of the service's environment reaches the process that runs untrusted input
-        env: { NODE_ENV: this.config.nodeEnv },
-      },
-    });
-    const warmUp = () => this.onPool(WORKER_METHODS.warmUp, []);
-    this.warmedUp = Promise.all(Array.from({ length: workers }, warmUp)).then(
-      () => undefined,
-      (error: unknown) => {
-        // shutting down before the workers were up is not a failure; anything else is logged once
-        if (this.stopping) return;
-        this.logger.warn(
-          { reason: messageOf(error) },
-          'tool workers did not start; retried per run',
-        );
-      },
-    );
+    this.workers.start(toolFiles);
   }
 
   /** The file a worker process runs (tests point it at one that cannot start). */
@@ -170,9 +119,8 @@ export class ToolRunner implements OnApplicationShutdown {
     return { ...outcome, startedAt, durationMs };
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.pool?.terminate(true);
+  onApplicationShutdown(): Promise<void> {
+    return this.workers.stop();
   }
 
   private async settle(
@@ -184,7 +132,7 @@ export class ToolRunner implements OnApplicationShutdown {
     try {
       const result =
         tool.definition.runsIn === 'worker'
-          ? await this.onWorker(tool, ctx, params)
+          ? await this.workers.run(tool, ctx, params)
           : await this.onEventLoop(tool, ctx, params);
       if ('tooLarge' in result) {
         return failed(
@@ -218,77 +166,6 @@ export class ToolRunner implements OnApplicationShutdown {
       // an event-loop tool's refusal in the API's own terms (a casefile it may no longer read)
       if (error instanceof DomainError) return failed(error.code, error.message);
       return failed('TOOL_FAILED', this.messageOf(tool, error));
-    }
-  }
-
-  private onWorker(
-    tool: RegisteredTool,
-    ctx: ToolContext,
-    params: Record<string, unknown>,
-  ): Promise<SerialisedResult> {
-    if (!tool.source) throw new Error(`worker tool ${tool.definition.name} has no source file`);
-    const task: ToolTask = {
-      ...tool.source,
-      ctx: { sessionId: ctx.sessionId, userId: ctx.userId, casefileId: ctx.casefileId },
-      params,
-      maxResultBytes: this.config.tools.maxResultBytes,
-    };
-    const { timeoutMs } = this.config.tools;
-    let timer: NodeJS.Timeout | undefined;
-    return (
-      this.onPool(WORKER_METHODS.run, [task], {
-        // TOOL_TIMEOUT_MS counts from the moment the tool starts in its process, not from the
-        // hand-over: a replacement process still starting (after another user's run was killed)
-        // is not this run's time
-        started: (pending) => {
-          timer = setTimeout(() => void pending.cancel(), timeoutMs);
-        },
-        // a process that never starts the tool is given up on after its start-up allowance too
-        handedOver: (pending) => void pending.timeout(timeoutMs + WORKER_START_ALLOWANCE_MS),
-      }) as Promise<SerialisedResult>
-    ).finally(() => clearTimeout(timer));
-  }
-
-  /**
-   * A task on the pool. A worker process that dies under it (out of memory, killed, or one that
-   * never started: its files missing while a build replaces them) fails this task as WorkerLost;
-   * workerpool replaces the process for the next one.
-   */
-  private async onPool(
-    method: string,
-    args: unknown[],
-    arm: {
-      handedOver?: (pending: WorkerPromise<unknown>) => void;
-      started?: (pending: WorkerPromise<unknown>) => void;
-    } = {},
-  ): Promise<unknown> {
-    if (!this.pool) throw new WorkerLost('the tool workers are not started');
-    let stderr = '';
-    const pending: WorkerPromise<unknown> = this.pool.exec(method, args, {
-      // workerpool calls this for every task the process runs: it must always be given
-      on: (payload: WorkerEvent) => {
-        if (payload.started) arm.started?.(pending);
-        if (payload.stderr && stderr.length < STDERR_KEPT) {
-          stderr = (stderr + payload.stderr).slice(0, STDERR_KEPT);
-        }
-      },
-    });
-    arm.handedOver?.(pending);
-    try {
-      return await pending;
-    } catch (error) {
-      if (!(error instanceof TerminateError)) throw error;
-      const lost = new WorkerLost(
-        /heap out of memory|heap limit/i.test(stderr)
-          ? `The tool ran out of memory (its worker is limited to ${this.config.tools.workerMemoryMb} MB) and was stopped`
-          : 'The tool worker stopped before the tool finished; it is replaced',
-      );
-      if (!this.stopping) {
-        // V8's own account of it ("FATAL ERROR: … heap out of memory"), not the native stack after
-        const cause = /^.*(FATAL|Error).*$/m.exec(stderr)?.[0] ?? stderr.slice(0, 300);
-        this.logger.warn({ stderr: cause.slice(0, 300), method }, 'tool worker process died');
-      }
-      throw lost;
     }
   }
 
@@ -326,15 +203,6 @@ export class ToolRunner implements OnApplicationShutdown {
     this.logger.error({ err: error, tool: tool.definition.name }, 'tool failed');
     return 'The tool failed';
   }
-}
-
-/** The worker process running a task died or never started. */
-class WorkerLost extends Error {}
-
-/** An error's message, read by shape: errors from a worker process arrive as plain objects. */
-function messageOf(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : '';
 }
 
 function failed(code: ToolErrorCode, message: string) {

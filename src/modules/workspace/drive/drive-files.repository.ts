@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { EntityColumns } from '../../../platform/database/entity-columns';
+import type { EntityColumns } from '../../../platform/database/entity-columns';
 import { escapeLike, Sql, SqlParams, where } from '../../../platform/database/sql';
 import {
   batchUpsertItems,
@@ -40,21 +39,29 @@ export interface DriveFilters {
   modifiedAfter?: string;
 }
 
-const ROW = `f.id, f.google_id AS "googleId", f.name, f.mime_type AS "mimeType", f.description,
-  f.modified_at AS "modifiedAt", f.size_bytes::text AS "sizeBytes", f.web_view_link AS "webViewLink",
-  f.owners, f.content_text <> '' AS "hasContent"`;
-
 @Injectable()
 export class DriveFilesRepository {
   private readonly table: EntityColumns<DriveFileEntity>;
   private readonly upsertSql: string;
 
-  constructor(
-    private readonly sql: Sql,
-    dataSource: DataSource,
-  ) {
-    this.table = EntityColumns.of(dataSource, DriveFileEntity);
+  /** The SELECT list of a row (names from the entity). */
+  private readonly rowColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.table = sql.columnsOf(DriveFileEntity);
     this.upsertSql = batchUpsertSql(this.table, COLUMNS);
+    const columns = this.table.select('f', [
+      'id',
+      'googleId',
+      'name',
+      'mimeType',
+      'description',
+      'modifiedAt',
+      'webViewLink',
+      'owners',
+    ]);
+    // the size as text (a bigint may pass 2^53); whether text was kept, not the text
+    this.rowColumns = `${columns}, f.size_bytes::text AS "sizeBytes", f.content_text <> '' AS "hasContent"`;
   }
 
   /** One statement for the batch: insert, or update where something changed. */
@@ -79,7 +86,7 @@ export class DriveFilesRepository {
       ...keysetAfter({ key: 'f.modified_at', id: 'f.id' }, after, 'desc', params),
     ];
     return this.sql.rows(
-      `SELECT ${ROW}, f.modified_at::text AS "cursorKey" FROM drive_files f ${where(terms)}
+      `SELECT ${this.rowColumns}, f.modified_at::text AS "cursorKey" FROM drive_files f ${where(terms)}
         ORDER BY f.modified_at DESC, f.id DESC LIMIT ${params.bind(take)}`,
       params.values,
     );

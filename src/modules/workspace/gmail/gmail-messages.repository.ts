@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { EntityColumns } from '../../../platform/database/entity-columns';
+import type { EntityColumns } from '../../../platform/database/entity-columns';
 import { escapeLike, Sql, SqlParams, where } from '../../../platform/database/sql';
 import {
   batchUpsertItems,
@@ -54,21 +53,29 @@ export interface GmailFilters {
   before?: string;
 }
 
-const ROW = `m.id, m.google_id AS "googleId", m.thread_id AS "threadId", m.subject, m.sender,
-  m.recipients_to AS "recipientsTo", m.recipients_cc AS "recipientsCc", m.sent_at AS "sentAt",
-  m.snippet, m.labels`;
-
 @Injectable()
 export class GmailMessagesRepository {
   private readonly table: EntityColumns<GmailMessageEntity>;
   private readonly upsertSql: string;
 
-  constructor(
-    private readonly sql: Sql,
-    dataSource: DataSource,
-  ) {
-    this.table = EntityColumns.of(dataSource, GmailMessageEntity);
+  /** The SELECT list of a row (names from the entity). */
+  private readonly rowColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.table = sql.columnsOf(GmailMessageEntity);
     this.upsertSql = batchUpsertSql(this.table, GMAIL_COLUMNS);
+    this.rowColumns = this.table.select('m', [
+      'id',
+      'googleId',
+      'threadId',
+      'subject',
+      'sender',
+      'recipientsTo',
+      'recipientsCc',
+      'sentAt',
+      'snippet',
+      'labels',
+    ]);
   }
 
   /**
@@ -99,7 +106,7 @@ export class GmailMessagesRepository {
       ...keysetAfter({ key: 'm.sent_at', id: 'm.id' }, after, 'desc', params),
     ];
     return this.sql.rows(
-      `SELECT ${ROW}, m.sent_at::text AS "cursorKey" FROM gmail_messages m ${where(terms)}
+      `SELECT ${this.rowColumns}, m.sent_at::text AS "cursorKey" FROM gmail_messages m ${where(terms)}
         ORDER BY m.sent_at DESC, m.id DESC LIMIT ${params.bind(take)}`,
       params.values,
     );

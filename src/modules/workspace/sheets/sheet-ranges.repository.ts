@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { Sql, SqlParams, where } from '../../../platform/database/sql';
 import { type ImportCountsDto, importCountsOf } from '../import-counts';
-import type { SheetRangeEntity } from './sheet-range.entity';
+import { SheetRangeEntity } from './sheet-range.entity';
 import {
   type CursorPosition,
   keysetAfter,
@@ -31,15 +31,30 @@ export interface SheetRangeRow
 export const LISTED_COLUMNS = 200;
 export const LISTED_COLUMN_CHARS = 1000;
 
-const ROW = `s.id, s.spreadsheet_id AS "spreadsheetId", s.sheet_title AS "sheetTitle", s.range,
-  (SELECT coalesce(jsonb_agg(left(h.name, ${LISTED_COLUMN_CHARS}) ORDER BY h.n), '[]'::jsonb)
+/** A range's header as a list shows it: its first columns' names, each cut short. */
+const LISTED_HEADER = `(SELECT coalesce(jsonb_agg(left(h.name, ${LISTED_COLUMN_CHARS}) ORDER BY h.n), '[]'::jsonb)
      FROM jsonb_array_elements_text(s.header) WITH ORDINALITY AS h(name, n)
-    WHERE h.n <= ${LISTED_COLUMNS}) AS header,
-  s.row_count AS "rowCount", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
+    WHERE h.n <= ${LISTED_COLUMNS}) AS header`;
 
 @Injectable()
 export class SheetRangesRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly rowColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    const columns = sql
+      .columnsOf(SheetRangeEntity)
+      .select('s', [
+        'id',
+        'spreadsheetId',
+        'sheetTitle',
+        'range',
+        'rowCount',
+        'createdAt',
+        'updatedAt',
+      ]);
+    this.rowColumns = `${columns}, ${LISTED_HEADER}`;
+  }
 
   /** Insert, or replace where something changed, on (spreadsheet, range). */
   async upsert(casefileId: string, range: ParsedSheetRange): Promise<ImportCountsDto> {
@@ -79,7 +94,7 @@ export class SheetRangesRepository {
       ...keysetAfter({ key: 's.created_at', id: 's.id' }, after, 'desc', params),
     ];
     return this.sql.rows(
-      `SELECT ${ROW}, s.created_at::text AS "cursorKey" FROM sheet_ranges s ${where(terms)}
+      `SELECT ${this.rowColumns}, s.created_at::text AS "cursorKey" FROM sheet_ranges s ${where(terms)}
         ORDER BY s.created_at DESC, s.id DESC LIMIT ${params.bind(take)}`,
       params.values,
     );

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../../../platform/database/sql';
 import type { ImportCountsDto } from '../import-counts';
-import type { SyncJobEntity, SyncParams, SyncSource, SyncStatus } from './sync-job.entity';
+import {
+  SyncJobEntity,
+  type SyncParams,
+  type SyncSource,
+  type SyncStatus,
+} from './sync-job.entity';
 import { casefileLevel, type PermissionLevel } from '../../access';
 
 export type SyncJobRow = Omit<SyncJobEntity, 'accessToken' | 'attempt' | 'cursor' | 'params'>;
@@ -35,10 +40,6 @@ export interface SyncJobStanding {
   creatorLevel: PermissionLevel | null;
 }
 
-const ROW = `id, casefile_id AS "casefileId", created_by AS "createdBy", source, status, fetched,
-  created, updated, unchanged, error, created_at AS "createdAt", started_at AS "startedAt",
-  finished_at AS "finishedAt"`;
-
 /**
  * The end of a job: its token is erased in the same statement (API.md §7). A cancelled job that
  * stores its page in flight keeps the time it was cancelled.
@@ -56,7 +57,28 @@ const LAST_PAGE = `status = CASE status WHEN 'running' THEN 'succeeded' ELSE sta
  */
 @Injectable()
 export class SyncJobsRepository {
-  constructor(private readonly sql: Sql) {}
+  /** The SELECT list of a row (names from the entity). */
+  private readonly jobColumns: string;
+
+  constructor(private readonly sql: Sql) {
+    this.jobColumns = sql
+      .columnsOf(SyncJobEntity)
+      .select('', [
+        'id',
+        'casefileId',
+        'createdBy',
+        'source',
+        'status',
+        'fetched',
+        'created',
+        'updated',
+        'unchanged',
+        'error',
+        'createdAt',
+        'startedAt',
+        'finishedAt',
+      ]);
+  }
 
   async insert(job: {
     id: string;
@@ -68,7 +90,7 @@ export class SyncJobsRepository {
   }): Promise<SyncJobRow> {
     const row = await this.sql.one<SyncJobRow>(
       `INSERT INTO sync_jobs (id, casefile_id, created_by, source, params, access_token)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${ROW}`,
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${this.jobColumns}`,
       [job.id, job.casefileId, job.createdBy, job.source, job.params, job.accessToken],
     );
     return row as SyncJobRow;
@@ -80,7 +102,7 @@ export class SyncJobsRepository {
     userId: string,
   ): Promise<(SyncJobRow & { level: PermissionLevel | null }) | undefined> {
     return this.sql.one(
-      `SELECT ${ROW}, ${casefileLevel.ofId('j.casefile_id', '$2')} AS level
+      `SELECT ${this.jobColumns}, ${casefileLevel.ofId('j.casefile_id', '$2')} AS level
          FROM sync_jobs j WHERE j.id = $1`,
       [id, userId],
     );
@@ -88,7 +110,7 @@ export class SyncJobsRepository {
 
   /** The job as it is now (after a write of this transaction that found nothing to change). */
   find(id: string): Promise<SyncJobRow | undefined> {
-    return this.sql.one<SyncJobRow>(`SELECT ${ROW} FROM sync_jobs WHERE id = $1`, [id]);
+    return this.sql.one<SyncJobRow>(`SELECT ${this.jobColumns} FROM sync_jobs WHERE id = $1`, [id]);
   }
 
   /**
@@ -99,7 +121,7 @@ export class SyncJobsRepository {
   cancel(id: string): Promise<SyncJobRow | undefined> {
     return this.sql.one<SyncJobRow>(
       `UPDATE sync_jobs SET status = 'cancelled', ${FINISHED}
-        WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${ROW}`,
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${this.jobColumns}`,
       [id],
     );
   }

@@ -4,7 +4,7 @@ import {
   ConfigValidationError,
   ENVIRONMENT_VARIABLE_NAMES,
   validateEnvironment,
-} from './environment';
+} from './validate-environment';
 
 function errorFor(env: NodeJS.ProcessEnv): ConfigValidationError {
   try {
