@@ -66,6 +66,9 @@ const config: Config = {
     },
   ],
   testTimeout: 60_000,
+  // Tests run in a new order each time (the seed is printed at the end; `--seed <n>` replays
+  // it): a test that leans on another's leftovers fails here, not by chance later.
+  randomize: true,
   // Each suite file leaves 50–200 MB behind in the process that ran it (`--logHeapUsage`: 389 MB
   // after the first, ~1 GB after seven). In band — Jest's choice for one worker, as on 2 cores —
   // all 70 files share one process, which reached V8's 4 GB heap limit in CI: seconds-long

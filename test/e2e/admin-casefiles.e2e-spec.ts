@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { DataSource } from 'typeorm';
@@ -49,22 +50,26 @@ describe('Admin casefile routes (API.md §8)', () => {
   afterAll(() => t.close());
 
   it('lists every casefile, deleted ones only on request, filtered by owner', async () => {
-    const kept = await createCasefile(app, alice, { title: 'Kept', tags: ['adm'] });
-    const deleted = await createCasefile(app, alice, { title: 'Deleted', tags: ['adm'] });
-    await createCasefile(app, bob, { title: 'Bobs', tags: ['adm'] });
+    // owners and a tag of this test's own: the other tests' casefiles are not in its lists
+    const alice = await newUser();
+    const bob = await newUser();
+    const tag = `adm-${randomUUID().slice(0, 8)}`;
+    const kept = await createCasefile(app, alice, { title: 'Kept', tags: [tag] });
+    const deleted = await createCasefile(app, alice, { title: 'Deleted', tags: [tag] });
+    await createCasefile(app, bob, { title: 'Bobs', tags: [tag] });
     await http
       .delete(`/v1/casefiles/${deleted.id}`)
       .set('Authorization', bearer(alice))
       .expect(204);
 
-    const live = await adminGet('/v1/admin/casefiles?tag=adm').expect(200);
+    const live = await adminGet(`/v1/admin/casefiles?tag=${tag}`).expect(200);
     expect(live.body.meta.operation).toBe('admin_list_casefiles');
     const liveItems = live.body.data.items as AdminCasefile[];
     expect(liveItems.map((c) => c.title)).toEqual(['Bobs', 'Kept']);
     expect(liveItems.every((c) => c.deleted_at === null && c.my_permission === null)).toBe(true);
 
     const all = await adminGet(
-      '/v1/admin/casefiles?tag=adm&include_deleted=true&include_total=true',
+      `/v1/admin/casefiles?tag=${tag}&include_deleted=true&include_total=true`,
     ).expect(200);
     expect(
       (all.body.data.items as AdminCasefile[]).map((c) => [c.title, c.deleted_at !== null]),
@@ -83,11 +88,11 @@ describe('Admin casefile routes (API.md §8)', () => {
       deleted.id,
     ]);
 
-    const paged = await adminGet('/v1/admin/casefiles?tag=adm&include_deleted=true&limit=2').expect(
-      200,
-    );
+    const paged = await adminGet(
+      `/v1/admin/casefiles?tag=${tag}&include_deleted=true&limit=2`,
+    ).expect(200);
     const rest = await adminGet(
-      `/v1/admin/casefiles?tag=adm&include_deleted=true&limit=2&cursor=${paged.body.data.next_cursor}`,
+      `/v1/admin/casefiles?tag=${tag}&include_deleted=true&limit=2&cursor=${paged.body.data.next_cursor}`,
     ).expect(200);
     expect(
       [...paged.body.data.items, ...rest.body.data.items].map((c: AdminCasefile) => c.title),

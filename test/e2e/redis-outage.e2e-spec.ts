@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from '../support/test-app';
  */
 describe('Redis configured but unreachable', () => {
   // room for the first test's 5 requests per user and the anonymous register/login calls per IP
+  // (two per test)
   const LIMIT = 8;
   let t: TestApp;
   let app: App;
@@ -52,6 +53,11 @@ describe('Redis configured but unreachable', () => {
   });
 
   it('reports the outage on /health (503) and in the logs, once', async () => {
+    // authenticated requests of its own, each of which would use the cache and the counters
+    const tokens = await login(app, await registerUser(app));
+    for (let i = 0; i < 2; i++) {
+      await http.get('/v1/auth/me').set('Authorization', bearer(tokens)).expect(200);
+    }
     const res = await http.get('/health').expect(503);
     expect(res.body.data.checks.redis.status).toBe('error');
     const warnings = t.logs.lines.filter((l) => l.msg === 'Redis unavailable: cache bypassed');

@@ -64,24 +64,42 @@ describe('start-up as its own process (src/main.ts)', () => {
   });
 
   describe('embedded PostgreSQL lifecycle', () => {
-    const dataDir = join(makeTestDir('casefile-hub-start-'), 'data');
+    const root = makeTestDir('casefile-hub-start-');
+    /** A DATA_DIR whose database was created (and migrated), then stopped: each test copies it. */
+    const created = join(root, 'created');
+    let dataDir: string;
     let server: ServerProcess | undefined;
-
-    afterAll(async () => {
-      if (server?.child.exitCode === null) {
-        server.child.kill('SIGTERM');
-        await server.exited;
-      }
-      rmSync(join(dataDir, '..'), { recursive: true, force: true });
-    });
+    let dirs = 0;
 
     const start = async () => {
       server = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
       await waitForHealthy(server);
       return server;
     };
+    const stop = async (running: ServerProcess) => {
+      if (running.child.exitCode === null) {
+        running.child.kill('SIGTERM');
+        await running.exited;
+      }
+    };
+
+    beforeAll(async () => {
+      dataDir = created;
+      await stop(await start());
+    });
+    // every test has a DATA_DIR of its own (they run in any order), holding a created database
+    beforeEach(() => {
+      dataDir = join(root, `data-${++dirs}`);
+      // `cp -a`: owners and modes kept (run as root, the database belongs to a user of its own)
+      execFileSync('cp', ['-a', created, dataDir]);
+    });
+    afterEach(async () => {
+      if (server) await stop(server);
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
 
     it('creates the database on first start and stops it on SIGTERM', async () => {
+      dataDir = join(root, 'empty');
       const first = await start();
       expect(first.output()).toContain('embedded PostgreSQL created');
       expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
@@ -94,7 +112,7 @@ describe('start-up as its own process (src/main.ts)', () => {
     });
 
     it('reuses the same database on the next start', async () => {
-      const second = await start();
+      const second = await start(); // the database in this DATA_DIR was created and stopped before
       expect(second.output()).toContain('embedded PostgreSQL started');
       expect(second.output()).not.toContain('created');
       expect(second.output()).not.toContain('applied migrations');

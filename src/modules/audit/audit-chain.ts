@@ -11,7 +11,8 @@ import type { AuditChainHeadEntity } from './audit-chain-head.entity';
 export const GENESIS_HASH = '0'.repeat(64);
 const SEAL_BATCH = 1000;
 const VERIFY_BATCH = 5000;
-const SEAL_LOCK_KEY = 7_244_019_302;
+/** The advisory lock one sealer holds at a time (tests take it to reset the chain). */
+export const SEAL_LOCK_KEY = 7_244_019_302;
 
 /**
  * One canonical text per event, made by PostgreSQL in UTC and with jsonb's own normal form, so

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import jsonwebtoken, { sign, type SignOptions } from 'jsonwebtoken';
 import type { AppConfig } from '../../../config/app-config';
@@ -67,10 +68,11 @@ describe('JwtStrategy.actorOf', () => {
   );
   const request = (token?: string) =>
     ({ headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }) as Request;
+  /** A new token each call (its own jti): tokens verified once are known process-wide. */
   const token = (options: SignOptions = {}, key: string = secret) =>
     sign({ fam: 'login-1' }, key, {
       subject: 'user-1',
-      jwtid: 'j',
+      jwtid: randomUUID(),
       expiresIn: 60,
       algorithm: 'HS256',
       issuer: JWT_ISSUER,
