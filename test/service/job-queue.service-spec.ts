@@ -54,6 +54,29 @@ describe('JobQueue (service level)', () => {
   /** The pg-boss instance under `queue`, to put a fault into one of its calls. */
   const bossOf = (q: JobQueue) => (q as unknown as { boss: Promise<PgBoss> }).boss;
 
+  it('wake() sends an idle worker to its queue at once, not at its next poll', async () => {
+    /** A queue whose idle workers would look again only after a minute. */
+    class SlowPolling extends JobQueue {
+      protected override readonly pollingMs = 60_000;
+    }
+    queue = new SlowPolling(t.get(DataSource), t.get(AppConfig), t.get(Sql));
+    const ran: number[] = [];
+    await queue.work<Data>(
+      name,
+      {},
+      {
+        concurrency: 1,
+        run: (job) => Promise.resolve(void ran.push(job.data.n)),
+      },
+    );
+    await sleep(200); // its first look found nothing: it is idle now
+    await queue.send(name, { n: 1 }, { inTransaction: false });
+    const woken = Date.now();
+    queue.wake(name);
+    await until(() => ran.length === 1, 5_000);
+    expect(Date.now() - woken).toBeLessThan(5_000);
+  });
+
   it('runs each job once, on as many workers as asked, and completes it', async () => {
     const seen: number[] = [];
     let running = 0;
@@ -103,7 +126,8 @@ describe('JobQueue (service level)', () => {
     await queue.send(name, { n: 7 }, { inTransaction: false });
     queue.wake(name);
 
-    await until(() => given.length === 1);
+    // three tries, each failure followed by a two-second wait, then the dead letter queue's turn
+    await until(() => given.length === 1, 30_000);
     expect(tries).toEqual([0, 1, 2]);
     expect(given[0].data).toEqual({ n: 7 });
     expect((await jobs()).map((job) => job.state)).toEqual(['failed']);
@@ -189,7 +213,7 @@ describe('JobQueue (service level)', () => {
     });
   });
 
-  it('a completion that fails is logged and the job retried, not lost and not an unhandled rejection', async () => {
+  it('a completion that fails is logged and the job retried, not lost', async () => {
     const ran: number[] = [];
     await queue.work<Data>(
       name,

@@ -35,7 +35,9 @@ export class EntityColumns<E> {
    * row a repository returns is the entity, or a Pick of it.
    */
   select(alias: string, properties?: readonly (keyof E & string)[]): string {
-    const columns = properties?.map((property) => this.column(property)) ?? this.metadata.columns;
+    const columns =
+      properties?.map((property) => this.column(property)) ??
+      this.metadata.columns.filter((column) => column.isSelect); // not a `select: false` tsvector
     return columns
       .map(({ databaseName: name, propertyName: property }) => {
         const column = alias === '' ? name : `${alias}.${name}`;

@@ -67,6 +67,8 @@ export class JobQueue implements OnModuleDestroy {
   private readonly wakeUps = new Map<string, AbortController>();
   private readonly workers: Promise<void>[] = [];
   private boss?: Promise<PgBoss>;
+  /** How long an idle worker waits before it looks again (a `wake` cuts it short). */
+  protected readonly pollingMs: number = POLLING_MS;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -74,24 +76,27 @@ export class JobQueue implements OnModuleDestroy {
     private readonly sql: Sql,
   ) {}
 
-  /** Creates queue `name` (or updates its policy) and starts this instance's workers for it. */
+  /**
+   * Creates queue `name`, or gives the existing one this policy (for the jobs queued from now
+   * on: a job keeps the policy it was queued with), and starts this instance's workers for it.
+   */
   async work<T extends object>(
     name: string,
     policy: QueuePolicy,
     workers: QueueWorkers<T>,
   ): Promise<void> {
     const boss = await this.started();
-    await boss.createQueue(
+    const options = definedOnly({
       name,
-      definedOnly({
-        name,
-        retryLimit: policy.retryLimit,
-        retryDelay: policy.retryDelaySeconds,
-        retryBackoff: policy.retryBackoff,
-        expireInSeconds: policy.expireInSeconds,
-        deadLetter: policy.deadLetter,
-      }),
-    );
+      retryLimit: policy.retryLimit,
+      retryDelay: policy.retryDelaySeconds,
+      retryBackoff: policy.retryBackoff,
+      expireInSeconds: policy.expireInSeconds,
+      deadLetter: policy.deadLetter,
+    });
+    // createQueue keeps an existing queue as it is (ON CONFLICT DO NOTHING)
+    await boss.createQueue(name, options);
+    await boss.updateQueue(name, options);
     this.wakeUps.set(name, new AbortController());
     for (let i = 0; i < workers.concurrency; i++) {
       this.workers.push(this.loop(boss, name, workers));
@@ -136,7 +141,14 @@ export class JobQueue implements OnModuleDestroy {
   }
 
   private started(): Promise<PgBoss> {
-    this.boss ??= this.start();
+    if (!this.boss && this.stopping.signal.aborted) {
+      return Promise.reject(new Error('the job queue has stopped'));
+    }
+    // a start that failed is tried again by the next caller, not remembered
+    this.boss ??= this.start().catch((error: unknown) => {
+      this.boss = undefined;
+      throw error;
+    });
     return this.boss;
   }
 
@@ -185,23 +197,34 @@ export class JobQueue implements OnModuleDestroy {
     }
   }
 
-  /** A job fetched as shutdown began: queued again as it was, its retries left kept, unrun. */
+  /**
+   * A job fetched as shutdown began: queued again with its data and the retries it had left,
+   * unrun, in one transaction with its completion (both happen, or neither: a database that fails
+   * here leaves the job to be failed and retried, never to run twice).
+   */
   private async putBack<T extends object>(
     boss: PgBoss,
     name: string,
     job: PgBoss.JobWithMetadata<T>,
   ): Promise<void> {
-    await this.send(name, job.data, {
-      inTransaction: false,
-      retryLimit: job.retryLimit - job.retryCount,
+    await this.dataSource.transaction(async (manager) => {
+      const db: PgBoss.Db = {
+        executeSql: async (text, values) => ({
+          rows: await manager.query<unknown[]>(text, values),
+        }),
+      };
+      const retryLimit = job.retryLimit - job.retryCount;
+      if ((await boss.send(name, job.data, { retryLimit, db })) === null) {
+        throw new Error(`job queue ${name} does not exist`);
+      }
+      await boss.complete(name, job.id, {}, { db });
     });
-    await boss.complete(name, job.id);
   }
 
   private async idle(name: string): Promise<void> {
     const wakeUp = this.wakeUps.get(name) ?? new AbortController();
     const signal = AbortSignal.any([this.stopping.signal, wakeUp.signal]);
-    await sleep(POLLING_MS, undefined, { signal }).catch(() => undefined);
+    await sleep(this.pollingMs, undefined, { signal }).catch(() => undefined);
     if (wakeUp.signal.aborted) this.wakeUps.set(name, new AbortController());
   }
 }
