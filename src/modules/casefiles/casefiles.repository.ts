@@ -41,19 +41,7 @@ export class CasefilesRepository implements OnModuleInit {
     private readonly sql: Sql,
     private readonly discovery: DiscoveryService,
   ) {
-    this.casefileColumns = sql
-      .columnsOf(CasefileEntity)
-      .select('c', [
-        'id',
-        'ownerId',
-        'title',
-        'description',
-        'tags',
-        'version',
-        'createdAt',
-        'updatedAt',
-        'deletedAt',
-      ]);
+    this.casefileColumns = sql.columnsOf(CasefileEntity).select('c', { omit: ['ownerSince'] });
   }
 
   /** Every module's `provideCasefileContents()`, found once all providers exist. */

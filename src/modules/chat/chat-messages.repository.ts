@@ -19,18 +19,7 @@ export class ChatMessagesRepository {
   private readonly messageColumns: string;
 
   constructor(private readonly sql: Sql) {
-    this.messageColumns = sql
-      .columnsOf(ChatMessageEntity)
-      .select('m', [
-        'id',
-        'sessionId',
-        'turnId',
-        'role',
-        'content',
-        'toolCalls',
-        'toolCallId',
-        'createdAt',
-      ]);
+    this.messageColumns = sql.columnsOf(ChatMessageEntity).select('m');
   }
 
   /**

@@ -1,7 +1,7 @@
-import { SessionEntity } from './session.entity';
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import { Sql, SqlParams, where } from '../../platform/database/sql';
+import { SessionEntity } from './session.entity';
 import type { Session, SessionKind, SessionStatus } from './session';
 import { type CursorPosition, keysetAfter, type KeysetRow } from '../../platform/database/keyset';
 import { casefileLevel, type PermissionLevel } from '../access';
@@ -44,24 +44,7 @@ export class SessionsRepository {
   private readonly sessionColumns: string;
 
   constructor(private readonly sql: Sql) {
-    this.sessionColumns = sql
-      .columnsOf(SessionEntity)
-      .select('s', [
-        'id',
-        'kind',
-        'userId',
-        'casefileId',
-        'status',
-        'ttlSeconds',
-        'createdAt',
-        'lastActivityAt',
-        'expiresAt',
-        'closedAt',
-        'requestCount',
-        'busyUntil',
-        'replacedBy',
-        'attributes',
-      ]);
+    this.sessionColumns = sql.columnsOf(SessionEntity).select('s', { omit: ['busyToken'] });
   }
 
   /** A new active session; `expires_at` is now + ttl, never past the absolute cap. */

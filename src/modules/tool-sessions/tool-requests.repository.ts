@@ -9,19 +9,7 @@ export class ToolRequestsRepository {
   private readonly requestColumns: string;
 
   constructor(private readonly sql: Sql) {
-    this.requestColumns = sql
-      .columnsOf(ToolRequestEntity)
-      .select('r', [
-        'id',
-        'sessionId',
-        'tool',
-        'parameters',
-        'status',
-        'result',
-        'error',
-        'startedAt',
-        'durationMs',
-      ]);
+    this.requestColumns = sql.columnsOf(ToolRequestEntity).select('r');
   }
 
   /**

@@ -30,15 +30,24 @@ export class EntityColumns<E> {
   }
 
   /**
-   * `c.owner_id AS "ownerId", c.title, …`: a SELECT list of `properties` (all the entity's
-   * columns when left out) on table alias `alias`, each read back under its property name: the
-   * row a repository returns is the entity, or a Pick of it.
+   * `c.owner_id AS "ownerId", c.title, …`: a SELECT list on table alias `alias` (none: `''`), each
+   * column read back under its property name, so the row is the entity or a Pick/Omit of it:
+   * `columns` lists the properties, or names those to `omit`; left out, every selectable column.
    */
-  select(alias: string, properties?: readonly (keyof E & string)[]): string {
-    const columns =
-      properties?.map((property) => this.column(property)) ??
-      this.metadata.columns.filter((column) => column.isSelect); // not a `select: false` tsvector
-    return columns
+  select(
+    alias: string,
+    columns?: readonly (keyof E & string)[] | { omit: readonly (keyof E & string)[] },
+  ): string {
+    const listed = columns === undefined || 'omit' in columns ? undefined : columns;
+    const omitted: readonly string[] =
+      columns !== undefined && 'omit' in columns ? columns.omit : [];
+    const selected =
+      listed?.map((property) => this.column(property)) ??
+      // every selectable column (not a `select: false` tsvector) but those omitted
+      this.metadata.columns.filter(
+        (column) => column.isSelect && !omitted.includes(column.propertyName),
+      );
+    return selected
       .map(({ databaseName: name, propertyName: property }) => {
         const column = alias === '' ? name : `${alias}.${name}`;
         return name === property ? column : `${column} AS "${property}"`;

@@ -22,20 +22,7 @@ export class ApiKeysRepository {
   private readonly keyColumns: string;
 
   constructor(private readonly sql: Sql) {
-    this.keyColumns = sql
-      .columnsOf(ApiKeyEntity)
-      .select('k', [
-        'id',
-        'userId',
-        'name',
-        'prefix',
-        'keyHash',
-        'scopes',
-        'expiresAt',
-        'revokedAt',
-        'lastUsedAt',
-        'createdAt',
-      ]);
+    this.keyColumns = sql.columnsOf(ApiKeyEntity).select('k');
   }
 
   async insert(key: {

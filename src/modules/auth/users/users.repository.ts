@@ -44,23 +44,7 @@ export class UsersRepository {
   private readonly userColumns: string;
 
   constructor(private readonly sql: Sql) {
-    this.userColumns = sql
-      .columnsOf(UserEntity)
-      .select('u', [
-        'id',
-        'email',
-        'username',
-        'displayName',
-        'passwordHash',
-        'role',
-        'isActive',
-        'twoFactorSecret',
-        'twoFactorEnabled',
-        'failedLoginCount',
-        'failedLoginWindowStart',
-        'createdAt',
-        'updatedAt',
-      ]);
+    this.userColumns = sql.columnsOf(UserEntity).select('u');
   }
 
   /** Inserts a user; a taken email or username becomes its 409 (the unique indexes decide). */
