@@ -16,6 +16,7 @@ import { AuthModule } from './modules/auth';
 import { casefileOperations, CasefilesModule } from './modules/casefiles';
 import { ToolSessionsModule } from './modules/tool-sessions';
 import { WorkspaceModule } from './modules/workspace';
+import { GoogleModule } from './modules/google';
 import { ChatModule } from './modules/chat';
 import { AdminModule } from './modules/admin';
 import { SessionLifecycleHook, sessionOperations, SessionsModule } from './modules/sessions';
@@ -53,6 +54,7 @@ export class AppModule {
         ToolSessionsModule,
         ChatModule,
         WorkspaceModule,
+        GoogleModule,
         AdminModule,
       ],
     };

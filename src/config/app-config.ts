@@ -73,7 +73,11 @@ export class AppConfig {
   };
   readonly idempotencyTtlSeconds: number;
   readonly sseHeartbeatMs: number;
-  readonly google: { readonly apiBaseUrl: string | undefined };
+  readonly google: {
+    readonly apiBaseUrl: string | undefined;
+    /** Google connections' OAuth client; undefined when not configured. */
+    readonly oauth: GoogleOAuthConfig | undefined;
+  };
   readonly sync: { readonly sliceSeconds: number };
   /** How often the job queue expires jobs whose workers died: often enough for a sync slice's. */
   readonly queue: { readonly maintenanceSeconds: number };
@@ -109,6 +113,7 @@ export class AppConfig {
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
     this.google = {
       apiBaseUrl: env.GOOGLE_API_BASE_URL?.replace(/\/?$/, '/'), // paths resolve below it
+      oauth: googleOAuthOf(env),
     };
     this.sync = { sliceSeconds: env.SYNC_JOB_SLICE_SECONDS };
     this.queue = { maintenanceSeconds: Math.min(env.SYNC_JOB_SLICE_SECONDS, 60) };
@@ -182,5 +187,30 @@ function chatOf(env: EnvironmentVariables): AppConfig['chat'] {
     turnDeadlineMs: env.CHAT_TURN_DEADLINE_MS,
     toolCallConcurrency: env.CHAT_TOOL_CALL_CONCURRENCY,
     turnEventsRetentionSeconds: env.CHAT_TURN_EVENTS_RETENTION_SECONDS,
+  };
+}
+
+export interface GoogleOAuthConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  /** Root of the authorize, token and revoke endpoints; undefined: Google's own hosts. */
+  readonly baseUrl: string | undefined;
+  /** Where a connection may send the browser back: these URLs and what lies below them. */
+  readonly returnUrls: readonly string[];
+}
+
+function googleOAuthOf(env: EnvironmentVariables): GoogleOAuthConfig | undefined {
+  const { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REDIRECT_URI } = env;
+  if (!GOOGLE_CLIENT_ID || !GOOGLE_CLIENT_SECRET || !GOOGLE_REDIRECT_URI) return undefined;
+  return {
+    clientId: GOOGLE_CLIENT_ID,
+    clientSecret: GOOGLE_CLIENT_SECRET,
+    redirectUri: GOOGLE_REDIRECT_URI,
+    baseUrl: env.GOOGLE_OAUTH_BASE_URL?.replace(/\/+$/, ''),
+    returnUrls: (env.GOOGLE_RETURN_URLS ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
   };
 }

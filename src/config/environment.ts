@@ -243,6 +243,33 @@ export class EnvironmentVariables {
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   GOOGLE_API_BASE_URL?: string;
 
+  /** The OAuth client Google issued to this service; unset: Google connections are refused. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  GOOGLE_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  GOOGLE_CLIENT_SECRET?: string;
+
+  /** Where Google sends the browser back: this service's `/v1/google/oauth/callback`. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  GOOGLE_REDIRECT_URI?: string;
+
+  /** One root for Google's OAuth endpoints (authorize, token, revoke); unset: Google's own. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  GOOGLE_OAUTH_BASE_URL?: string;
+
+  /** Comma-separated URLs a connection may send the browser back to (that URL or below it). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  GOOGLE_RETURN_URLS?: string;
+
   /**
    * A sync job runs in slices of at most this long, each a pg-boss job; a slice whose worker died
    * is taken up again after three times this.

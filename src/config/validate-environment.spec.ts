@@ -55,6 +55,37 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ PORT: '', DATABASE_URL: '' })).toMatchObject({ PORT: 3000 });
   });
 
+  describe('Google connections', () => {
+    const client = {
+      GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
+      GOOGLE_CLIENT_SECRET: 'secret',
+      GOOGLE_REDIRECT_URI: 'https://hub.example/v1/google/oauth/callback',
+    };
+
+    it('takes the OAuth client whole, or not at all', () => {
+      expect(validateEnvironment(client)).toMatchObject(client);
+      expect(validateEnvironment({})).not.toHaveProperty('GOOGLE_CLIENT_ID');
+      for (const missing of Object.keys(client)) {
+        const partial = { ...client, [missing]: undefined };
+        expect(errorFor(partial).variable).toBe('GOOGLE_CLIENT_ID');
+      }
+    });
+
+    it('refuses return URLs that are not http(s) URLs', () => {
+      expect(
+        validateEnvironment({
+          ...client,
+          GOOGLE_RETURN_URLS: 'https://a.example/x, http://b.test',
+        }),
+      ).toBeDefined();
+      for (const bad of ['javascript:alert(1)', 'https://a.example,/relative', 'ftp://x']) {
+        expect(errorFor({ ...client, GOOGLE_RETURN_URLS: bad }).variable).toBe(
+          'GOOGLE_RETURN_URLS',
+        );
+      }
+    });
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });

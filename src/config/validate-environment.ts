@@ -53,6 +53,20 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv): EnvironmentVariable
       'must be at least SESSION_IDLE_TTL_SECONDS',
     );
   }
+  const google = [env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET, env.GOOGLE_REDIRECT_URI];
+  if (google.some(Boolean) && !google.every(Boolean)) {
+    throw new ConfigValidationError(
+      'GOOGLE_CLIENT_ID',
+      'needs GOOGLE_CLIENT_SECRET and GOOGLE_REDIRECT_URI with it (all three, or none)',
+    );
+  }
+  const returnUrls = (env.GOOGLE_RETURN_URLS ?? '').split(',').filter((url) => url.trim());
+  if (returnUrls.some((url) => !/^https?:\/\/[^\s/]+/.test(url.trim()))) {
+    throw new ConfigValidationError(
+      'GOOGLE_RETURN_URLS',
+      'must list http(s) URLs, comma-separated',
+    );
+  }
   if (env.CHAT_PROVIDER === 'openai' && (!env.OPENAI_BASE_URL || !env.CHAT_MODEL)) {
     throw new ConfigValidationError('CHAT_PROVIDER', 'openai needs OPENAI_BASE_URL and CHAT_MODEL');
   }

@@ -221,11 +221,18 @@ describe('Fuzz: every operation of the OpenAPI document (issue 21)', () => {
 
   beforeAll(async () => {
     // a database of its own: the sync jobs it queues must not reach another suite's workers,
-    // and its Google is a port where nothing listens
+    // and its Google (API and OAuth) is a port where nothing listens
     database = await createFreshDatabase('casefile_hub_test_fuzz');
     t = await createTestApp({
       databaseUrl: database.url,
-      env: { GOOGLE_API_BASE_URL: 'http://127.0.0.1:9' },
+      env: {
+        GOOGLE_API_BASE_URL: 'http://127.0.0.1:9',
+        GOOGLE_CLIENT_ID: 'fuzz-client',
+        GOOGLE_CLIENT_SECRET: 'fuzz-secret',
+        GOOGLE_REDIRECT_URI: 'https://hub.example.test/v1/google/oauth/callback',
+        GOOGLE_OAUTH_BASE_URL: 'http://127.0.0.1:9',
+        GOOGLE_RETURN_URLS: 'https://app.example.test/',
+      },
     });
     const server = t.app.getHttpServer();
     doc = (await api().get('/v1/openapi.json').expect(200)).body as Json;

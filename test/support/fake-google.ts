@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FakeGoogleOAuth } from './fake-google-oauth';
 import { LocalServer } from './local-server';
 
 type Json = Record<string, unknown>;
@@ -36,11 +37,24 @@ export class FakeGoogle extends LocalServer {
   messages: Json[] = [];
   files: Json[] = [];
   readonly spreadsheets = new Map<string, Map<string, Cell[][]>>();
+  /** Google's OAuth endpoints (consent, token, revoke): their access tokens are `token`. */
+  readonly oauth = new FakeGoogleOAuth(() => this.token);
   private readonly faults: Fault[] = [];
   private readonly holds: { path: RegExp; released: Promise<void> }[] = [];
 
   static start(): Promise<FakeGoogle> {
     return new FakeGoogle().listen();
+  }
+
+  /** The environment of a service whose Google connections use this server. */
+  oauthEnv(returnUrls = 'https://app.example.test/google'): Record<string, string> {
+    return {
+      GOOGLE_CLIENT_ID: this.oauth.clientId,
+      GOOGLE_CLIENT_SECRET: this.oauth.clientSecret,
+      GOOGLE_REDIRECT_URI: 'https://hub.example.test/v1/google/oauth/callback',
+      GOOGLE_OAUTH_BASE_URL: this.origin,
+      GOOGLE_RETURN_URLS: returnUrls,
+    };
   }
 
   /** What to configure as GOOGLE_API_BASE_URL. */
@@ -102,6 +116,16 @@ export class FakeGoogle extends LocalServer {
       res.end(JSON.stringify(body));
     };
     for (const hold of this.holds.filter((h) => h.path.test(path))) await hold.released;
+    const oauth = await this.oauthAnswer(req, path, url.searchParams);
+    if (oauth) {
+      if (res.destroyed) return;
+      res.writeHead(oauth.status, {
+        'content-type': 'application/json; charset=UTF-8',
+        ...(oauth.location ? { location: oauth.location } : {}),
+      });
+      res.end(oauth.body === undefined ? '' : JSON.stringify(oauth.body));
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       send(
         401,
@@ -121,6 +145,18 @@ export class FakeGoogle extends LocalServer {
     const answer = this.route(path, url.searchParams);
     if (answer) send(200, answer);
     else send(404, googleError(404, 'NOT_FOUND', 'Requested entity was not found.'));
+  }
+
+  /** The OAuth endpoints' answer, or undefined for a path that is not one of them. */
+  private async oauthAnswer(req: IncomingMessage, path: string, query: URLSearchParams) {
+    if (path === '/o/oauth2/v2/auth' && req.method === 'GET') return this.oauth.authorize(query);
+    if (req.method !== 'POST' || (path !== '/token' && path !== '/revoke')) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    return path === '/token'
+      ? this.oauth.token(form, req.headers.authorization)
+      : this.oauth.revoke(query);
   }
 
   private route(path: string, query: URLSearchParams): unknown {

@@ -6,7 +6,8 @@ import { AppConfig } from '../../config/app-config';
  * What a sealed secret is for. Each purpose has a key of its own (HKDF from JWT_SECRET), so a
  * secret sealed for one purpose cannot be opened as another.
  */
-export type SecretPurpose = 'totp-secrets' | 'google-access-tokens';
+export type SecretPurpose =
+  'totp-secrets' | 'google-access-tokens' | 'google-refresh-tokens' | 'google-oauth-verifiers';
 
 /**
  * Encrypts small secrets at rest (TOTP seeds; the Google access tokens of sync jobs) with

@@ -79,6 +79,10 @@ export const ERROR_CODES = {
     status: 404,
     meaning: 'The sync job does not exist or is not visible to the caller.',
   },
+  NF_GOOGLE_CONNECTION: {
+    status: 404,
+    meaning: "The Google connection does not exist or is not the caller's.",
+  },
   NF_API_KEY: { status: 404, meaning: "The API key does not exist or is not the caller's." },
   CF_DUPLICATE_EMAIL: {
     status: 409,
@@ -109,6 +113,11 @@ export const ERROR_CODES = {
   BR_CASEFILE_REQUIRED: {
     status: 422,
     meaning: 'The tool needs a session attached to a casefile.',
+  },
+  BR_GOOGLE_CONNECTION_REVOKED: {
+    status: 422,
+    meaning:
+      'The Google connection was revoked (by its user, or Google no longer honours its grant); connect the account again.',
   },
   BR_WEAK_PASSWORD: { status: 422, meaning: 'The password breaks the password policy.' },
   BR_OWNER_PERMISSION: {
@@ -153,6 +162,11 @@ export const ERROR_CODES = {
     status: 503,
     meaning:
       "A tool request's recorded error (the request answers 201, status failed): the worker process running the tool stopped (out of memory, crashed) or could not start; it is replaced.",
+  },
+  SYS_GOOGLE_NOT_CONFIGURED: {
+    status: 503,
+    meaning:
+      'Google connections are not configured on this server (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REDIRECT_URI).',
   },
   SYS_SHUTTING_DOWN: {
     status: 503,
