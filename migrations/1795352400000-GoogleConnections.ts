@@ -3,8 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Google connections (API.md §7.1): a user's Google account, connected once through OAuth
  * (authorization code with PKCE, offline access). `pending` while the browser is at Google (the
- * hash of the `state` it carries, the PKCE verifier sealed, where to send it back); `active` with
- * the refresh token sealed; `revoked` with the token forgotten.
+ * hash of the `state` it carries, the PKCE verifier sealed, where to send it back), then until
+ * the user confirms it (the code Google sent, sealed, and the hash of the confirmation the
+ * browser was given); `active` with the refresh token sealed; `revoked` with the token forgotten.
  */
 export class GoogleConnections1795352400000 implements MigrationInterface {
   name = 'GoogleConnections1795352400000';
@@ -20,6 +21,8 @@ export class GoogleConnections1795352400000 implements MigrationInterface {
         refresh_token text,
         state_hash text,
         code_verifier text,
+        code text,
+        confirmation_hash text,
         return_url text,
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         authorized_at timestamptz(3),
@@ -32,7 +35,7 @@ export class GoogleConnections1795352400000 implements MigrationInterface {
         CONSTRAINT google_connections_token_check
           CHECK (status = 'active' OR refresh_token IS NULL),
         CONSTRAINT google_connections_pending_check
-          CHECK (status = 'pending' OR (state_hash IS NULL AND code_verifier IS NULL))
+          CHECK (status = 'pending' OR (state_hash IS NULL AND code_verifier IS NULL AND code IS NULL AND confirmation_hash IS NULL))
       )`);
     await queryRunner.query(
       'CREATE UNIQUE INDEX google_connections_state_idx ON google_connections (state_hash) WHERE state_hash IS NOT NULL',

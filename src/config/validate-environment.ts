@@ -61,7 +61,7 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv): EnvironmentVariable
     );
   }
   const returnUrls = (env.GOOGLE_RETURN_URLS ?? '').split(',').filter((url) => url.trim());
-  if (returnUrls.some((url) => !/^https?:\/\/[^\s/]+/.test(url.trim()))) {
+  if (returnUrls.some((url) => !isHttpUrl(url.trim()))) {
     throw new ConfigValidationError(
       'GOOGLE_RETURN_URLS',
       'must list http(s) URLs, comma-separated',
@@ -71,4 +71,15 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv): EnvironmentVariable
     throw new ConfigValidationError('CHAT_PROVIDER', 'openai needs OPENAI_BASE_URL and CHAT_MODEL');
   }
   return env;
+}
+
+/** An absolute http(s) URL that `new URL` accepts (a port past 65535 or a bad host does not). */
+function isHttpUrl(text: string): boolean {
+  if (!/^https?:\/\/[^\s/]+/.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

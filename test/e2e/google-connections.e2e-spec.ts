@@ -60,11 +60,19 @@ describe('Google connections (API.md §7.1)', () => {
     expect(back.origin + back.pathname).toBe('https://hub.example.test/v1/google/oauth/callback');
     return `${back.pathname}${back.search}`;
   };
+  /** The user's client, back at its return URL: confirms what the callback put there. */
+  const confirm = (as: User, id: string, confirmation: string) =>
+    api()
+      .post(`/v1/google/connections/${id}/confirm`)
+      .set('Authorization', bearer(as))
+      .send({ confirmation });
   const connect = async (as: User = user) => {
     const started = await start(as);
     const callback = await consent(started.authorization_url as string);
     const res = await api().get(callback).expect(302);
-    return { id: started.id as string, callback, location: new URL(res.headers.location) };
+    const back = new URL(res.headers.location);
+    await confirm(as, started.id as string, back.searchParams.get('confirmation')!).expect(200);
+    return { id: started.id as string, callback };
   };
   const list = async (as: User = user) =>
     (await api().get('/v1/google/connections').set('Authorization', bearer(as)).expect(200)).body
@@ -92,7 +100,13 @@ describe('Google connections (API.md §7.1)', () => {
     const back = new URL(res.headers.location);
     expect(`${back.origin}${back.pathname}`).toBe(`${RETURN_URL}/done`);
     expect(back.searchParams.get('tab')).toBe('sources'); // the client's own query is kept
-    expect(back.toString()).toContain(`connection_id=${started.id}`);
+    expect(back.searchParams.get('connection_id')).toBe(started.id);
+    const confirmation = back.searchParams.get('confirmation')!;
+    expect(confirmation).toMatch(/^[\w-]{43}$/);
+    // nothing is connected before the user's own client confirms it
+    expect((await list()).find((item) => item.id === started.id)?.status).toBe('pending');
+    const confirmed = await confirm(user, started.id as string, confirmation).expect(200);
+    expect(confirmed.body.data).toMatchObject({ id: started.id, status: 'active' });
 
     const [listed] = (await list()).filter((item) => item.id === started.id);
     expect(listed).toMatchObject({ status: 'active', email: google.oauth.email });
@@ -148,17 +162,57 @@ describe('Google connections (API.md §7.1)', () => {
     expect((await list()).map((item) => item.id)).not.toContain(started.id);
   });
 
-  it("a code Google refuses (another flow's, so the PKCE verifier does not match) ends the flow with exchange_failed", async () => {
-    const first = await start();
-    const second = await start();
-    const firstCallback = new URL(await consent(first.authorization_url as string), 'http://x');
-    const state = new URL(second.authorization_url as string).searchParams.get('state')!;
+  it("a flow consented to in another user's browser connects nobody (a consent link sent to a victim)", async () => {
+    const attacker = user;
+    const victim = await loggedInUser(t.app.getHttpServer());
+    const started = await start(attacker);
+    const grantsBefore = google.oauth.grants.size;
+    // the victim's browser consents and comes back to the (allow-listed) client, signed in as the victim
     const res = await api()
-      .get('/v1/google/oauth/callback')
-      .query({ code: firstCallback.searchParams.get('code'), state })
+      .get(await consent(started.authorization_url as string))
       .expect(302);
-    expect(new URL(res.headers.location).searchParams.get('error')).toBe('exchange_failed');
-    expect((await list()).map((item) => item.id)).not.toContain(second.id);
+    const confirmation = new URL(res.headers.location).searchParams.get('confirmation')!;
+    const asVictim = await confirm(victim, started.id as string, confirmation).expect(404);
+    expect(asVictim.body.errors[0].code).toBe('NF_GOOGLE_CONNECTION');
+    // the attacker never sees the confirmation; guessing does not do
+    await confirm(attacker, started.id as string, 'x'.repeat(43)).expect(404);
+    expect((await list(attacker)).find((item) => item.id === started.id)?.status).toBe('pending');
+    expect((await list(victim)).map((item) => item.id)).not.toContain(started.id);
+    expect(google.oauth.grants.size).toBe(grantsBefore); // the code was never exchanged
+  });
+
+  it('a confirmation is good once; a code Google refuses answers 502 and keeps nothing', async () => {
+    const started = await start();
+    const res = await api()
+      .get(await consent(started.authorization_url as string))
+      .expect(302);
+    const confirmation = new URL(res.headers.location).searchParams.get('confirmation')!;
+    const tokenRequests = google.seen(/^\/token$/).length;
+    google.oauth.failNextToken = 500;
+    const refused = await confirm(user, started.id as string, confirmation).expect(502);
+    expect(refused.body.errors[0].code).toBe('SYS_UPSTREAM_ERROR');
+    // one try: OAuth2Client's own retries are switched off
+    expect(google.seen(/^\/token$/).length - tokenRequests).toBe(1);
+    await confirm(user, started.id as string, confirmation).expect(404);
+    expect((await list()).map((item) => item.id)).not.toContain(started.id);
+  });
+
+  it('an account whose email Google has not verified is not connected, and its grant is revoked at Google', async () => {
+    const started = await start();
+    const res = await api()
+      .get(await consent(started.authorization_url as string))
+      .expect(302);
+    const confirmation = new URL(res.headers.location).searchParams.get('confirmation')!;
+    const before = new Set(google.oauth.grants.keys());
+    google.oauth.emailVerified = false;
+    try {
+      await confirm(user, started.id as string, confirmation).expect(502);
+    } finally {
+      google.oauth.emailVerified = true;
+    }
+    const issued = [...google.oauth.grants.entries()].filter(([token]) => !before.has(token));
+    expect(issued.map(([, grant]) => grant.revoked)).toEqual([true]);
+    expect((await list()).map((item) => item.id)).not.toContain(started.id);
   });
 
   it('a retried start (Idempotency-Key) is the same connection, without its URL: the state is never stored', async () => {

@@ -20,7 +20,7 @@ const tokenError = (error: string, description: string): Answer => ({
 });
 
 /** An ID token as Google's token endpoint sends it (its signature is not checked by clients here). */
-function idTokenFor(email: string, clientId: string): string {
+function idTokenFor(email: string, clientId: string, verified: boolean): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const claims = {
@@ -28,7 +28,7 @@ function idTokenFor(email: string, clientId: string): string {
     aud: clientId,
     sub: createHash('sha256').update(email).digest('hex').slice(0, 21),
     email,
-    email_verified: true,
+    email_verified: verified,
     iat: now,
     exp: now + 3600,
   };
@@ -44,8 +44,9 @@ function idTokenFor(email: string, clientId: string): string {
 export class FakeGoogleOAuth {
   readonly clientId = 'fake-client.apps.googleusercontent.com';
   readonly clientSecret = 'fake-client-secret';
-  /** The account the next consent is given for. */
+  /** The account the next consent is given for, and whether Google says its email is verified. */
   email = 'owner@example.test';
+  emailVerified = true;
   /** What the user grants: every scope asked for unless set. */
   grantedScopes: string[] | undefined;
   /** Refresh tokens issued, and whether Google still honours each. */
@@ -75,8 +76,16 @@ export class FakeGoogleOAuth {
     return { status: 302, location: back.toString() };
   }
 
+  /** The next token request answers this status instead (Google's 500 body), once. */
+  failNextToken: number | undefined;
+
   /** `POST /token` with a form body (client secret in the body or as Basic authentication). */
   token(form: URLSearchParams, authorization: string | undefined): Answer {
+    if (this.failNextToken !== undefined) {
+      const status = this.failNextToken;
+      this.failNextToken = undefined;
+      return { status, body: { error: 'internal_failure', error_description: 'Backend Error' } };
+    }
     const [id, secret] = authorization?.startsWith('Basic ')
       ? Buffer.from(authorization.slice(6), 'base64').toString().split(':')
       : [form.get('client_id'), form.get('client_secret')];
@@ -130,7 +139,7 @@ export class FakeGoogleOAuth {
         refresh_token: refreshToken,
         scope: issued.scope,
         token_type: 'Bearer',
-        id_token: idTokenFor(issued.email, this.clientId),
+        id_token: idTokenFor(issued.email, this.clientId, this.emailVerified),
       },
     };
   }

@@ -7,7 +7,7 @@ import { AppConfig } from '../../config/app-config';
  * secret sealed for one purpose cannot be opened as another.
  */
 export type SecretPurpose =
-  'totp-secrets' | 'google-access-tokens' | 'google-refresh-tokens' | 'google-oauth-verifiers';
+  'totp-secrets' | 'google-access-tokens' | 'google-refresh-tokens' | 'google-oauth-flows';
 
 /**
  * Encrypts small secrets at rest (TOTP seeds; the Google access tokens of sync jobs) with

@@ -9,7 +9,7 @@ export type GoogleConnectionStatus = (typeof GOOGLE_CONNECTION_STATUSES)[number]
 @Check('google_connections_token_check', `status = 'active' OR refresh_token IS NULL`)
 @Check(
   'google_connections_pending_check',
-  `status = 'pending' OR (state_hash IS NULL AND code_verifier IS NULL)`,
+  `status = 'pending' OR (state_hash IS NULL AND code_verifier IS NULL AND code IS NULL AND confirmation_hash IS NULL)`,
 )
 @Index('google_connections_state_idx', ['stateHash'], {
   unique: true,
@@ -43,9 +43,17 @@ export class GoogleConnectionEntity {
   @Column('text', { nullable: true })
   stateHash!: string | null;
 
-  /** The PKCE code verifier, sealed (`google-oauth-verifiers`); only while pending. */
+  /** The PKCE code verifier, sealed (`google-oauth-flows`); only while pending. */
   @Column('text', { nullable: true })
   codeVerifier!: string | null;
+
+  /** The authorization code Google sent to the callback, sealed; until the user confirms. */
+  @Column('text', { nullable: true })
+  code!: string | null;
+
+  /** SHA-256 of the confirmation the callback gave the browser; until the user confirms. */
+  @Column('text', { nullable: true })
+  confirmationHash!: string | null;
 
   /** Where the browser goes after the callback (an allow-listed URL). */
   @Column('text', { nullable: true })

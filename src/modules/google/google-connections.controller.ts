@@ -9,6 +9,7 @@ import { Operation } from '../../core/hub/operation.decorator';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator';
 import { CurrentActor } from '../auth';
 import {
+  ConfirmGoogleConnectionDto,
   GoogleConnectionDto,
   GoogleOAuthCallbackExtras,
   StartedGoogleConnectionDto,
@@ -40,7 +41,7 @@ export class GoogleConnectionsController {
   @Redirect()
   @Operation('google_oauth_callback', {
     summary:
-      "Google's redirect back (the browser's, not a client's call): exchanges the code and sends the browser to the connection's return URL with `connection_id`, or with `error`",
+      "Google's redirect back (the browser's, not a client's call): keeps the code and sends the browser to the connection's return URL with `connection_id` and `confirmation` (for the user's client to confirm), or with `error`",
     errors: [],
     envelope: false,
     transaction: false,
@@ -48,13 +49,30 @@ export class GoogleConnectionsController {
   @ApiResponse({
     status: 302,
     description:
-      'To the return URL given when the connection started, with `?connection_id=` (connected) or `?error=` (`access_denied`, `exchange_failed`, `invalid_request`, `revoked`)',
+      'To the return URL given when the connection started, with `?connection_id=&confirmation=` (to confirm) or `?error=` (`access_denied`, `invalid_request`)',
     headers: { Location: { schema: { type: 'string', format: 'uri' } } },
   })
   async callback(
     @Query() query: GoogleOAuthCallbackExtras,
   ): Promise<{ url: string; statusCode: number }> {
     return { url: await this.connections.callback(query), statusCode: 302 };
+  }
+
+  @Post('connections/:id/confirm')
+  @HttpCode(200)
+  @Operation('confirm_google_connection', {
+    summary:
+      'Confirm the connection the browser came back with (its `connection_id` and `confirmation`): the code is exchanged and the connection becomes active',
+    errors: ['NF_GOOGLE_CONNECTION', 'SYS_UPSTREAM_ERROR'],
+    transaction: false,
+  })
+  @ApiEnvelopeResponse(GoogleConnectionDto)
+  confirm(
+    @CurrentActor() actor: Actor,
+    @PathId() id: string,
+    @Body() dto: ConfirmGoogleConnectionDto,
+  ): Promise<GoogleConnectionDto> {
+    return this.connections.confirm(actor, id, dto);
   }
 
   @Get('connections')

@@ -57,32 +57,68 @@ export class GoogleConnectionsRepository {
   }
 
   /**
-   * Takes the pending connection a `state` names, once: its state is spent in the same statement,
+   * Google's redirect for the pending connection a `state` names, once: the state is spent, the
+   * code kept (sealed) with the hash of the confirmation the browser is given, in one statement,
    * so a replayed callback finds nothing. Undefined when unknown, spent or expired.
    */
-  takePending(
+  takeCallback(
     stateHash: string,
-  ): Promise<{ id: string; codeVerifier: string; returnUrl: string } | undefined> {
+    code: string,
+    confirmationHash: string,
+  ): Promise<{ id: string; returnUrl: string } | undefined> {
     return this.sql.one(
-      `UPDATE google_connections c SET state_hash = NULL
+      `UPDATE google_connections c SET state_hash = NULL, code = $2, confirmation_hash = $3
         WHERE c.state_hash = $1 AND c.status = 'pending' AND ${LIVE}
-        RETURNING c.id, c.code_verifier AS "codeVerifier", c.return_url AS "returnUrl"`,
+        RETURNING c.id, c.return_url AS "returnUrl"`,
+      [stateHash, code, confirmationHash],
+    );
+  }
+
+  /** The state is spent and nothing kept: the user declined, or Google sent no code. */
+  async dropByState(stateHash: string): Promise<{ returnUrl: string } | undefined> {
+    return this.sql.one(
+      `DELETE FROM google_connections c
+        WHERE c.state_hash = $1 AND c.status = 'pending' AND ${LIVE}
+        RETURNING c.return_url AS "returnUrl"`,
       [stateHash],
     );
   }
 
-  /** The pending connection becomes active with its grant; false if it was revoked meanwhile. */
-  async activate(
+  /**
+   * The user's confirmation of their pending connection, once: answers the sealed code and
+   * verifier (erasing the code and the confirmation in the same statement), or undefined when
+   * the connection is not the user's, the confirmation is wrong or spent, or it expired.
+   */
+  takeConfirmation(
+    id: string,
+    userId: string,
+    confirmationHash: string,
+  ): Promise<{ code: string; codeVerifier: string } | undefined> {
+    return this.sql.one(
+      `WITH confirmed AS (
+         SELECT id, code, code_verifier FROM google_connections c
+          WHERE c.id = $1 AND c.user_id = $2 AND c.confirmation_hash = $3
+            AND c.status = 'pending' AND ${LIVE}
+          FOR UPDATE)
+       UPDATE google_connections g SET code = NULL, confirmation_hash = NULL
+         FROM confirmed WHERE g.id = confirmed.id
+       RETURNING confirmed.code, confirmed.code_verifier AS "codeVerifier"`,
+      [id, userId, confirmationHash],
+    );
+  }
+
+  /** The pending connection becomes active with its grant; undefined if revoked meanwhile. */
+  activate(
     id: string,
     grant: { email: string; scopes: string[]; refreshToken: string },
-  ): Promise<boolean> {
-    const changed = await this.sql.count(
-      `UPDATE google_connections SET status = 'active', email = $2, scopes = $3,
-              refresh_token = $4, code_verifier = NULL, authorized_at = now()
-        WHERE id = $1 AND status = 'pending'`,
+  ): Promise<GoogleConnectionRow | undefined> {
+    return this.sql.one(
+      `UPDATE google_connections c SET status = 'active', email = $2, scopes = $3,
+              refresh_token = $4, code_verifier = NULL, return_url = NULL, authorized_at = now()
+        WHERE c.id = $1 AND c.status = 'pending'
+        RETURNING ${this.rowColumns}`,
       [id, grant.email, grant.scopes, grant.refreshToken],
     );
-    return changed > 0;
   }
 
   /** A pending connection whose authorization failed: it never became one. */
@@ -133,7 +169,7 @@ export class GoogleConnectionsRepository {
           WHERE id = $1 AND user_id = $2 FOR UPDATE)
        UPDATE google_connections c
           SET status = 'revoked', refresh_token = NULL, state_hash = NULL, code_verifier = NULL,
-              revoked_at = coalesce(c.revoked_at, now())
+              code = NULL, confirmation_hash = NULL, revoked_at = coalesce(c.revoked_at, now())
          FROM before WHERE c.id = before.id
        RETURNING before.refresh_token AS "refreshToken"`,
       [id, userId],

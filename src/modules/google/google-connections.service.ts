@@ -7,6 +7,7 @@ import { SecretBox } from '../../core/secrets/secret-box';
 import { RequestValidationError } from '../../platform/errors/system.errors';
 import { AuditTrail } from '../audit';
 import {
+  type ConfirmGoogleConnectionDto,
   type GoogleConnectionDto,
   type GoogleOAuthCallbackQuery,
   type StartedGoogleConnectionDto,
@@ -17,6 +18,7 @@ import { GoogleConnectionsRepository } from './google-connections.repository';
 import {
   GoogleConnectionNotFoundError,
   GoogleConnectionRevokedError,
+  GoogleExchangeFailedError,
   GoogleNotConfiguredError,
   OAuthStateError,
 } from './google.errors';
@@ -61,7 +63,7 @@ export class GoogleConnectionsService {
       id: uuidv7(),
       userId: actor.userId,
       stateHash: hashOf(state),
-      codeVerifier: this.secrets.seal('google-oauth-verifiers', codeVerifier),
+      codeVerifier: this.secrets.seal('google-oauth-flows', codeVerifier),
       returnUrl: dto.return_url,
     });
     this.auditTrail.note({ resourceType: 'google_connection', resourceId: row.id });
@@ -69,41 +71,71 @@ export class GoogleConnectionsService {
   }
 
   /**
-   * Google's redirect back: the code is exchanged and the connection becomes active. Answers where
-   * to send the browser: the connection's return URL with `connection_id`, or with `error`
-   * (`access_denied`, `exchange_failed`, …). An unknown, used or expired `state` has no return
-   * URL to trust: OAuthStateError.
+   * Google's redirect back, in whatever browser consented. Nothing is connected here: the state
+   * is spent, the code kept sealed, and the browser sent to the return URL with the connection id
+   * and a one-time confirmation, which the user's own client sends to `confirm`. So a flow started
+   * by one user and consented to in another's browser (a link sent to a victim) connects nobody:
+   * the victim's client is not the starter, and the starter never sees the confirmation.
+   * An unknown, used or expired `state` has no return URL to trust: OAuthStateError.
    */
   async callback(query: GoogleOAuthCallbackQuery): Promise<string> {
     if (!query.state) throw new OAuthStateError();
-    const pending = await this.connections.takePending(hashOf(query.state));
-    if (!pending) throw new OAuthStateError();
-    this.auditTrail.note({ resourceType: 'google_connection', resourceId: pending.id });
-    const back = (params: Record<string, string>) => withParams(pending.returnUrl, params);
-    const verifier = this.secrets.open('google-oauth-verifiers', pending.codeVerifier);
-    if (query.error || !query.code || verifier === undefined) {
-      await this.connections.dropPending(pending.id);
-      const error = query.error ?? (query.code ? 'server_error' : 'invalid_request');
-      this.auditTrail.note({ details: { error } });
-      return back({ error: error.replace(/[^a-z_]/g, '').slice(0, 40) || 'server_error' });
+    const stateHash = hashOf(query.state);
+    if (query.error || !query.code) {
+      const dropped = await this.connections.dropByState(stateHash);
+      if (!dropped) throw new OAuthStateError();
+      const error = (query.error ?? 'invalid_request').replace(/[^a-z_]/g, '').slice(0, 40);
+      return withParams(dropped.returnUrl, { error: error || 'invalid_request' });
     }
+    const confirmation = randomBytes(32).toString('base64url');
+    const code = this.secrets.seal('google-oauth-flows', query.code);
+    const taken = await this.connections.takeCallback(stateHash, code, hashOf(confirmation));
+    if (!taken) throw new OAuthStateError();
+    this.auditTrail.note({ resourceType: 'google_connection', resourceId: taken.id });
+    return withParams(taken.returnUrl, { connection_id: taken.id, confirmation });
+  }
+
+  /**
+   * The user's client confirms the connection the browser came back with: the code is exchanged
+   * (PKCE) and the connection becomes active. Another user's connection, a wrong or spent
+   * confirmation, or one past ten minutes: 404, and nothing is exchanged.
+   */
+  async confirm(
+    actor: Actor,
+    id: string,
+    dto: ConfirmGoogleConnectionDto,
+  ): Promise<GoogleConnectionDto> {
+    this.auditTrail.note({ resourceType: 'google_connection', resourceId: id });
+    const taken = await this.connections.takeConfirmation(
+      id,
+      actor.userId,
+      hashOf(dto.confirmation),
+    );
+    const code = taken && this.secrets.open('google-oauth-flows', taken.code);
+    const verifier = taken && this.secrets.open('google-oauth-flows', taken.codeVerifier);
+    if (code === undefined || verifier === undefined) throw new GoogleConnectionNotFoundError();
     let grant;
     try {
-      grant = await this.oauth.exchange(query.code, verifier);
+      grant = await this.oauth.exchange(code, verifier);
     } catch (error) {
-      this.logger.warn({ err: error, connectionId: pending.id }, 'Google code exchange failed');
-      await this.connections.dropPending(pending.id);
-      this.auditTrail.note({ details: { error: 'exchange_failed' } });
-      return back({ error: 'exchange_failed' });
+      this.logger.warn({ err: error, connectionId: id }, 'Google code exchange failed');
+      await this.connections.dropPending(id);
+      throw new GoogleExchangeFailedError();
     }
     const sealed = this.secrets.seal('google-refresh-tokens', grant.refreshToken);
-    if (!(await this.connections.activate(pending.id, { ...grant, refreshToken: sealed }))) {
-      // deleted by its user while the browser was at Google: nothing of it is kept
+    const active = await this.connections
+      .activate(id, { ...grant, refreshToken: sealed })
+      .catch(async (error: unknown) => {
+        await this.oauth.revoke(grant.refreshToken); // kept nowhere: not left behind at Google
+        throw error;
+      });
+    if (!active) {
+      // revoked by its user meanwhile: nothing of it is kept
       await this.oauth.revoke(grant.refreshToken);
-      return back({ error: 'revoked' });
+      throw new GoogleConnectionNotFoundError();
     }
     this.auditTrail.note({ details: { email: grant.email, scopes: grant.scopes } });
-    return back({ connection_id: pending.id });
+    return toGoogleConnectionDto(active);
   }
 
   list(actor: Actor, query: PageQuery): Promise<Page<GoogleConnectionDto>> {

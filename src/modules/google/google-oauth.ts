@@ -32,14 +32,25 @@ export interface GoogleGrant {
   scopes: string[];
 }
 
-/** The email an ID token names, read without checking its signature: see `exchange`. */
-function emailOf(idToken: string | null | undefined): string | undefined {
+/**
+ * The verified email an ID token names, for this client, from Google; read without checking its
+ * signature (see `exchange`), its other claims checked as OpenID Connect Core 3.1.3.7 asks.
+ */
+function emailOf(idToken: string | null | undefined, clientId: string): string | undefined {
   const payload = idToken?.split('.')[1];
   if (!payload) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      email?: unknown;
-    };
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const fromGoogle = ['https://accounts.google.com', 'accounts.google.com'].includes(
+      String(claims.iss),
+    );
+    if (!fromGoogle || !audience.includes(clientId) || claims.email_verified !== true) {
+      return undefined;
+    }
     return typeof claims.email === 'string' ? claims.email.slice(0, 320) : undefined;
   } catch {
     return undefined;
@@ -106,9 +117,11 @@ export class GoogleOAuth {
    */
   async exchange(code: string, codeVerifier: string): Promise<GoogleGrant> {
     const { tokens } = await this.client().getToken({ code, codeVerifier });
-    const email = emailOf(tokens.id_token);
+    const email = emailOf(tokens.id_token, this.config().clientId);
     if (!tokens.refresh_token || !email) {
-      throw new Error('Google answered the code exchange without a refresh token or an email');
+      // a grant this service will not keep is not left behind at Google either
+      if (tokens.refresh_token) await this.revoke(tokens.refresh_token);
+      throw new Error('Google answered without a refresh token or a verified email');
     }
     const scopes = (tokens.scope ?? '').split(' ').filter(Boolean);
     return { refreshToken: tokens.refresh_token, email, scopes };
@@ -131,7 +144,7 @@ export class GoogleOAuth {
 
   /**
    * Revokes a token at Google; best effort (the connection is forgotten here either way), one try
-   * within OAUTH_TIMEOUT_MS (OAuth2Client.revokeToken retries three times, past any bound here).
+   * within OAUTH_TIMEOUT_MS (OAuth2Client.revokeToken asks gaxios for retries of its own).
    */
   async revoke(token: string): Promise<boolean> {
     try {
@@ -165,11 +178,12 @@ export class GoogleOAuth {
           oauth2RevokeUrl: `${baseUrl}/revoke`,
         }
       : GOOGLE_ENDPOINTS;
-    // Google's answer is bounded: a token endpoint that hangs fails the call, not the request.
-    // Node's own fetch: gaxios would otherwise import node-fetch (ESM) dynamically per process
+    // One try, bounded: OAuth2Client asks gaxios to retry its token requests (RETRY_CONFIG, merged
+    // over these defaults); `retryConfig.retry: 0` is the one setting that merge keeps. Node's own
+    // fetch: gaxios would otherwise import node-fetch (ESM) dynamically, once per process
     const transporterOptions = {
       timeout: OAUTH_TIMEOUT_MS,
-      retry: false,
+      retryConfig: { retry: 0, noResponseRetries: 0 },
       fetchImplementation: fetch,
     };
     return new OAuth2Client({ clientId, clientSecret, redirectUri, endpoints, transporterOptions });

@@ -2,6 +2,7 @@ import {
   NotFoundError,
   RuleViolationError,
   UnavailableError,
+  UpstreamError,
 } from '../../platform/errors/domain-error';
 import { RequestValidationError } from '../../platform/errors/system.errors';
 
@@ -38,5 +39,12 @@ export class GoogleConnectionRevokedError extends RuleViolationError {
       'BR_GOOGLE_CONNECTION_REVOKED',
       'The Google connection was revoked; connect the Google account again',
     );
+  }
+}
+
+/** Google refused the code (expired, used, or not for this client): start the connection again. */
+export class GoogleExchangeFailedError extends UpstreamError {
+  constructor() {
+    super('SYS_UPSTREAM_ERROR', 'Google refused the authorization; start the connection again');
   }
 }

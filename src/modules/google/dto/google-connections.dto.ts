@@ -15,6 +15,14 @@ export class StartGoogleConnectionDto {
   return_url!: string;
 }
 
+export class ConfirmGoogleConnectionDto {
+  /** The `confirmation` the callback put on the return URL beside `connection_id`. */
+  @IsString()
+  @MaxLength(100)
+  @ApiProperty()
+  confirmation!: string;
+}
+
 export class GoogleConnectionDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
