@@ -291,6 +291,40 @@ describe('Sync jobs (API.md §7)', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it("lists the casefile's jobs newest first, with their trigger, by status and source, page by page (viewers; strangers 404)", async () => {
+    google.messages = [];
+    google.files = [];
+    const gmail = (await createJob({ source: 'gmail' }).expect(202)).body.data as Json;
+    const drive = (await createJob({ source: 'drive' }).expect(202)).body.data as Json;
+    const again = (await createJob({ source: 'gmail' }).expect(202)).body.data as Json;
+    await Promise.all([gmail, drive, again].map((job) => finished(job.id as string)));
+    const ids = (items: unknown) => (items as { id: string }[]).map((job) => job.id);
+    const list = (query: string, user: User = owner) =>
+      api().get(`/v1/casefiles/${casefileId}/sync-jobs${query}`).set('Authorization', bearer(user));
+
+    const all = (await list('', viewer).expect(200)).body.data;
+    expect(ids(all.items)).toEqual([again.id, drive.id, gmail.id]);
+    expect(all.items[0]).toMatchObject({
+      trigger: 'one_shot',
+      status: 'succeeded',
+      source: 'gmail',
+    });
+    const gmails = (await list('?source=gmail&include_total=true').expect(200)).body.data;
+    expect(ids(gmails.items)).toEqual([again.id, gmail.id]);
+    expect(gmails.total).toBe(2);
+    expect((await list('?status=failed').expect(200)).body.data.items).toEqual([]);
+
+    const first = (await list('?limit=2').expect(200)).body.data;
+    expect(ids(first.items)).toEqual([again.id, drive.id]);
+    const rest = (await list(`?limit=2&cursor=${first.next_cursor}`).expect(200)).body.data;
+    expect(ids(rest.items)).toEqual([gmail.id]);
+    expect(rest.has_more).toBe(false);
+
+    const refused = await list('', stranger).expect(404);
+    expect(refused.body.errors[0].code).toBe('NF_CASEFILE');
+    await list('?source=dropbox').expect(400);
+  });
+
   it('counts ended jobs and stored items in /metrics', async () => {
     const read = metricsReader(
       async () => (await api().get('/metrics').expect(200)).text,

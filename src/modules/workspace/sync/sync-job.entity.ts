@@ -3,6 +3,9 @@ import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm
 export const SYNC_SOURCES = ['gmail', 'drive', 'sheets'] as const;
 export type SyncSource = (typeof SYNC_SOURCES)[number];
 
+export const SYNC_TRIGGERS = ['manual', 'schedule', 'one_shot'] as const;
+export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
+
 export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
@@ -25,7 +28,8 @@ export interface SyncParams {
   `status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')`,
 )
 @Check('sync_jobs_token_check', `status IN ('queued', 'running') OR access_token IS NULL`)
-@Index('sync_jobs_casefile_idx', ['casefileId'])
+@Check('sync_jobs_trigger_check', `trigger IN ('manual', 'schedule', 'one_shot')`)
+@Index('sync_jobs_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
 export class SyncJobEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -51,6 +55,10 @@ export class SyncJobEntity {
 
   @Column('text', { default: 'queued' })
   status!: SyncStatus;
+
+  /** What started it: a client's access token (one_shot), or a sync source (manual, schedule). */
+  @Column('text', { default: 'one_shot' })
+  trigger!: SyncTrigger;
 
   /** Raised by every run that claims the job; a write by an older run is refused. */
   @Column('integer', { default: 0 })

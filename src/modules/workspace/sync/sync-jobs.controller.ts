@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
 import { PathId } from '../../../core/http/id.param';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
-import { CreateSyncJobDto, SyncJobDto } from './dto/sync-jobs.dto';
+import { CreateSyncJobDto, ListSyncJobsQuery, SyncJobDto } from './dto/sync-jobs.dto';
+import { type Page, PageDto } from '../../../core/http/pagination';
 import { SyncJobsService } from './sync-jobs.service';
 import { CurrentActor } from '../../auth';
 
@@ -30,6 +31,20 @@ export class SyncJobsController {
     @Body() dto: CreateSyncJobDto,
   ): Promise<SyncJobDto> {
     return this.syncJobs.create(actor, id, dto);
+  }
+
+  @Get('casefiles/:id/sync-jobs')
+  @Operation('list_sync_jobs', {
+    summary: "The casefile's sync jobs, newest first (its viewers)",
+    errors: ['NF_CASEFILE'],
+  })
+  @ApiEnvelopeResponse(PageDto(SyncJobDto))
+  list(
+    @CurrentActor() actor: Actor,
+    @PathId() id: string,
+    @Query() query: ListSyncJobsQuery,
+  ): Promise<Page<SyncJobDto>> {
+    return this.syncJobs.list(actor, id, query);
   }
 
   @Post('sync-jobs/:id/cancel')

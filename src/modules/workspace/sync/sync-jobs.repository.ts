@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../../../platform/database/sql';
+import { Sql, SqlParams, where } from '../../../platform/database/sql';
+import { type CursorPosition, keysetAfter } from '../../../platform/database/keyset';
 import type { ImportCountsDto } from '../import-counts';
 import {
   SyncJobEntity,
@@ -20,6 +21,11 @@ export interface ClaimedSyncJob {
   attempt: number;
   cursor: unknown;
   fetched: number;
+}
+
+export interface SyncJobFilters {
+  status?: SyncStatus;
+  source?: SyncSource;
 }
 
 export interface SyncFailure {
@@ -63,21 +69,42 @@ export class SyncJobsRepository {
   constructor(private readonly sql: Sql) {
     this.jobColumns = sql
       .columnsOf(SyncJobEntity)
-      .select('', [
-        'id',
-        'casefileId',
-        'createdBy',
-        'source',
-        'status',
-        'fetched',
-        'created',
-        'updated',
-        'unchanged',
-        'error',
-        'createdAt',
-        'startedAt',
-        'finishedAt',
-      ]);
+      .select('', { omit: ['accessToken', 'attempt', 'cursor', 'params'] }); // SyncJobRow
+  }
+
+  /** A page of the casefile's jobs, newest first. */
+  list(
+    casefileId: string,
+    filters: SyncJobFilters,
+    take: number,
+    after: CursorPosition | undefined,
+  ): Promise<(SyncJobRow & { cursorKey: string })[]> {
+    const params = new SqlParams();
+    const terms = [
+      ...this.filterTerms(casefileId, filters, params),
+      ...keysetAfter({ key: 'created_at', id: 'id' }, after, 'desc', params),
+    ];
+    return this.sql.rows(
+      `SELECT ${this.jobColumns}, created_at::text AS "cursorKey" FROM sync_jobs ${where(terms)}
+        ORDER BY created_at DESC, id DESC LIMIT ${params.bind(take)}`,
+      params.values,
+    );
+  }
+
+  async count(casefileId: string, filters: SyncJobFilters): Promise<number> {
+    const params = new SqlParams();
+    const row = await this.sql.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sync_jobs ${where(this.filterTerms(casefileId, filters, params))}`,
+      params.values,
+    );
+    return row?.n ?? 0;
+  }
+
+  private filterTerms(casefileId: string, filters: SyncJobFilters, params: SqlParams): string[] {
+    const terms = [`casefile_id = ${params.bind(casefileId)}`];
+    if (filters.status) terms.push(`status = ${params.bind(filters.status)}`);
+    if (filters.source) terms.push(`source = ${params.bind(filters.source)}`);
+    return terms;
   }
 
   async insert(job: {

@@ -7,7 +7,13 @@ import type { Actor } from '../../../core/hub/actor';
 import { AfterCommit } from '../../../core/hub/after-commit';
 import { SYNC_JOBS_TOTAL } from './sync.metrics';
 import { SecretBox } from '../../../core/secrets/secret-box';
-import { type CreateSyncJobDto, DEFAULT_MAX_ITEMS, type SyncJobDto } from './dto/sync-jobs.dto';
+import {
+  type CreateSyncJobDto,
+  DEFAULT_MAX_ITEMS,
+  type ListSyncJobsQuery,
+  type SyncJobDto,
+} from './dto/sync-jobs.dto';
+import { type Page, paginate } from '../../../core/http/pagination';
 import { isA1Range } from './google-ids';
 import type { SyncParams } from './sync-job.entity';
 import { type SyncJobRow, SyncJobsRepository } from './sync-jobs.repository';
@@ -22,6 +28,7 @@ const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
   created_by: row.createdBy,
   source: row.source,
   status: row.status,
+  trigger: row.trigger,
   progress: {
     fetched: row.fetched,
     created: row.created,
@@ -97,6 +104,25 @@ export class SyncJobsService {
     await this.queue.enqueue(row.id);
     await this.afterCommit.run(() => Promise.resolve(this.queue.wake()));
     return toSyncJobDto(row);
+  }
+
+  /** The casefile's jobs, newest first (its viewers). */
+  async list(
+    actor: Actor,
+    casefileId: string,
+    query: ListSyncJobsQuery,
+  ): Promise<Page<SyncJobDto>> {
+    await this.access.require(actor, casefileId, 'viewer');
+    const filters = { status: query.status, source: query.source };
+    return paginate(
+      query,
+      {
+        sort: '-created_at',
+        fetch: (take, after) => this.jobs.list(casefileId, filters, take, after),
+        count: () => this.jobs.count(casefileId, filters),
+      },
+      toSyncJobDto,
+    );
   }
 
   async get(actor: Actor, id: string): Promise<SyncJobDto> {

@@ -13,7 +13,15 @@ import {
   Min,
 } from 'class-validator';
 import { SPREADSHEET_ID } from '../google-ids';
-import { SYNC_SOURCES, SYNC_STATUSES, type SyncSource, type SyncStatus } from '../sync-job.entity';
+import { PageQuery } from '../../../../core/http/pagination';
+import {
+  SYNC_SOURCES,
+  SYNC_STATUSES,
+  SYNC_TRIGGERS,
+  type SyncSource,
+  type SyncStatus,
+  type SyncTrigger,
+} from '../sync-job.entity';
 
 export const DEFAULT_MAX_ITEMS = 1_000;
 export const MAX_MAX_ITEMS = 100_000;
@@ -107,6 +115,12 @@ export class SyncJobDto {
   created_by!: string | null;
   @ApiProperty({ enum: SYNC_SOURCES }) source!: SyncSource;
   @ApiProperty({ enum: SYNC_STATUSES }) status!: SyncStatus;
+  @ApiProperty({
+    enum: SYNC_TRIGGERS,
+    description:
+      'What started it: `one_shot` — a client with an access token; `manual` or `schedule` — a sync source',
+  })
+  trigger!: SyncTrigger;
   @ApiProperty() progress!: SyncProgressDto;
   // inline, not `type: SyncErrorDto`: OpenAPI 3.0 lets `nullable` admit null only to the schema
   // that carries it, and the `allOf: [$ref]` that `type` makes refuses it
@@ -131,4 +145,16 @@ export class SyncJobDto {
   error!: SyncErrorDto | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finished_at!: string | null;
+}
+
+export class ListSyncJobsQuery extends PageQuery {
+  @IsOptional()
+  @IsIn(SYNC_STATUSES)
+  @ApiPropertyOptional({ enum: SYNC_STATUSES })
+  status?: SyncStatus;
+
+  @IsOptional()
+  @IsIn(SYNC_SOURCES)
+  @ApiPropertyOptional({ enum: SYNC_SOURCES })
+  source?: SyncSource;
 }
