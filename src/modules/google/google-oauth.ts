@@ -70,9 +70,15 @@ function isInvalidGrant(error: unknown): boolean {
 @Injectable()
 export class GoogleOAuth {
   private readonly oauth: GoogleOAuthConfig | undefined;
+  /** GOOGLE_RETURN_URLS parsed once (validated at start-up): origin and path prefix of each. */
+  private readonly returnBases: readonly { origin: string; path: string; below: string }[];
 
   constructor(config: AppConfig) {
     this.oauth = config.google.oauth;
+    this.returnBases = (this.oauth?.returnUrls ?? []).map((allowed) => {
+      const { origin, pathname } = new URL(allowed);
+      return { origin, path: pathname, below: pathname.endsWith('/') ? pathname : `${pathname}/` };
+    });
   }
 
   /** Where a client may send the browser back: an allow-listed URL, or one below it. */
@@ -83,14 +89,11 @@ export class GoogleOAuth {
     } catch {
       return false;
     }
-    return this.config().returnUrls.some((allowed) => {
-      const base = new URL(allowed);
-      const path = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-      return (
+    return this.returnBases.some(
+      (base) =>
         target.origin === base.origin &&
-        (target.pathname === base.pathname || target.pathname.startsWith(path))
-      );
-    });
+        (target.pathname === base.path || target.pathname.startsWith(base.below)),
+    );
   }
 
   /** The URL the browser goes to, and the verifier to keep until the callback. */
