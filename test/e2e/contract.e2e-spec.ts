@@ -164,13 +164,8 @@ describe('contract', () => {
 
     it('documents every code of the catalogue on an operation that answers it', () => {
       // answered by no operation: a path none matches; a tool worker lost is recorded in the
-      // tool request (201, `error.code`), never the answer's status; a revoked Google connection
-      // is what a sync on it meets (its sync sources answer it once they exist, issue 23)
-      const notAnAnswer: ErrorCode[] = [
-        'NF_ROUTE',
-        'SYS_TOOL_WORKER_FAILED',
-        'BR_GOOGLE_CONNECTION_REVOKED',
-      ];
+      // tool request (201, `error.code`), never the answer's status
+      const notAnAnswer: ErrorCode[] = ['NF_ROUTE', 'SYS_TOOL_WORKER_FAILED'];
       const documented = new Set(
         operations().flatMap(({ op }) =>
           Object.keys(op.responses).flatMap((status) => codesUnder(op, Number(status))),

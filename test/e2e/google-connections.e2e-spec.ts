@@ -256,9 +256,14 @@ describe('Google connections (API.md §7.1)', () => {
     const { id } = await connect();
     const connections = t.app.get(GoogleConnectionsService);
     const run = <T>(work: () => Promise<T>) => t.app.get(BackgroundWork).run('test', work);
+    const tokenRequests = () => google.seen(/^\/token$/).length;
+    const before = tokenRequests();
     await expect(run(() => connections.accessToken(id))).resolves.toBe(google.token);
     const [used] = (await list()).filter((item) => item.id === id);
     expect(used.last_used_at).toEqual(expect.any(String));
+    // kept (sealed) until a minute before it expires: the next caller asks Google for nothing
+    await expect(run(() => connections.accessToken(id))).resolves.toBe(google.token);
+    expect(tokenRequests()).toBe(before + 1);
 
     // the user removes the app's access in their Google account
     const [row] = await t.app
@@ -266,7 +271,8 @@ describe('Google connections (API.md §7.1)', () => {
       .query<Json[]>('SELECT refresh_token FROM google_connections WHERE id = $1', [id]);
     expect(row.refresh_token).not.toBeNull();
     for (const grant of google.oauth.grants.values()) grant.revoked = true;
-    await expect(run(() => connections.accessToken(id))).rejects.toMatchObject({
+    // the kept token is refused at Google (401): the caller asks for a fresh one
+    await expect(run(() => connections.accessToken(id, { fresh: true }))).rejects.toMatchObject({
       code: 'BR_GOOGLE_CONNECTION_REVOKED',
     });
     const [revoked] = (await list()).filter((item) => item.id === id);

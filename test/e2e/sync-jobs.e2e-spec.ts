@@ -104,7 +104,7 @@ describe('Sync jobs (API.md §7)', () => {
       casefile_id: casefileId,
       source: 'gmail',
       status: 'queued',
-      progress: { fetched: 0, created: 0, updated: 0, unchanged: 0 },
+      progress: { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0 },
       error: null,
       finished_at: null,
     });
@@ -115,7 +115,7 @@ describe('Sync jobs (API.md §7)', () => {
     const job = await finished(res.body.data.id);
     expect(job).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: 250, created: 250, updated: 0, unchanged: 0 },
+      progress: { fetched: 250, created: 250, updated: 0, unchanged: 0, removed: 0 },
       error: null,
     });
     expect(Date.parse(job.finished_at)).toBeGreaterThanOrEqual(Date.parse(job.created_at));
@@ -154,10 +154,22 @@ describe('Sync jobs (API.md §7)', () => {
   it('imports through the same upsert: a second sync of the same mailbox changes nothing', async () => {
     google.messages = messages(30, 'again');
     const first = await finished((await createJob({ source: 'gmail' })).body.data.id);
-    expect(first.progress).toEqual({ fetched: 30, created: 30, updated: 0, unchanged: 0 });
+    expect(first.progress).toEqual({
+      fetched: 30,
+      created: 30,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+    });
     google.messages[0] = gmailMessage({ id: 'again-0000', subject: 'Shipment 0 (amended)' });
     const second = await finished((await createJob({ source: 'gmail' })).body.data.id);
-    expect(second.progress).toEqual({ fetched: 30, created: 0, updated: 1, unchanged: 29 });
+    expect(second.progress).toEqual({
+      fetched: 30,
+      created: 0,
+      updated: 1,
+      unchanged: 29,
+      removed: 0,
+    });
   });
 
   it('stops at max_items', async () => {
@@ -195,7 +207,7 @@ describe('Sync jobs (API.md §7)', () => {
     const job = await finished((await createJob({ source: 'drive' })).body.data.id);
     expect(job).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: 150, created: 150, updated: 0, unchanged: 0 },
+      progress: { fetched: 150, created: 150, updated: 0, unchanged: 0, removed: 0 },
     });
     const lists = google.seen(/^\/drive\/v3\/files$/);
     expect(lists).toHaveLength(3); // the 503, its retry, the second page
@@ -220,7 +232,7 @@ describe('Sync jobs (API.md §7)', () => {
     const all = await finished(
       (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1' })).body.data.id,
     );
-    expect(all.progress).toEqual({ fetched: 2, created: 2, updated: 0, unchanged: 0 });
+    expect(all.progress).toEqual({ fetched: 2, created: 2, updated: 0, unchanged: 0, removed: 0 });
     const ranges = await api()
       .get(`/v1/casefiles/${casefileId}/sheets`)
       .set('Authorization', bearer(owner));
@@ -239,7 +251,7 @@ describe('Sync jobs (API.md §7)', () => {
       (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1', ranges: ["'Q2'!A1:B9"] }))
         .body.data.id,
     );
-    expect(one.progress).toEqual({ fetched: 1, created: 0, updated: 0, unchanged: 1 });
+    expect(one.progress).toEqual({ fetched: 1, created: 0, updated: 0, unchanged: 1, removed: 0 });
     const unknown = await finished(
       (await createJob({ source: 'sheets', spreadsheet_id: 'nope' })).body.data.id,
     );
@@ -329,9 +341,9 @@ describe('Sync jobs (API.md §7)', () => {
     const read = metricsReader(
       async () => (await api().get('/metrics').expect(200)).text,
       [
-        'sync_jobs_total{source="gmail",status="succeeded"}',
-        'sync_jobs_total{source="gmail",status="failed"}',
-        'sync_items_total{source="gmail",outcome="created"}',
+        'sync_runs_total{source="gmail",trigger="one_shot",status="succeeded"}',
+        'sync_runs_total{source="gmail",trigger="one_shot",status="failed"}',
+        'sync_items_total{source="gmail",change="created"}',
       ],
     );
     const before = await read();
@@ -569,8 +581,12 @@ describe('Sync jobs (API.md §7)', () => {
 
     it('cancels a running job after the page in flight: that page is stored, no later page is asked for', async () => {
       const casefile = await freshCasefile();
-      const cancelledBefore = await metric('sync_jobs_total{source="gmail",status="cancelled"}');
-      const succeededBefore = await metric('sync_jobs_total{source="gmail",status="succeeded"}');
+      const cancelledBefore = await metric(
+        'sync_runs_total{source="gmail",trigger="one_shot",status="cancelled"}',
+      );
+      const succeededBefore = await metric(
+        'sync_runs_total{source="gmail",trigger="one_shot",status="succeeded"}',
+      );
       let answer: Json = {};
       const id = await withFirstPageInFlight(casefile, 'cancelled', async (jobId) => {
         const res = await cancelJob(jobId, creator);
@@ -594,12 +610,12 @@ describe('Sync jobs (API.md §7)', () => {
       expect(google.seen(LIST)).toHaveLength(1);
       expect(google.seen(GET_MESSAGE)).toHaveLength(100);
       expect(await storedMessages(casefile)).toBe(100);
-      expect(await metric('sync_jobs_total{source="gmail",status="cancelled"}')).toBe(
-        cancelledBefore + 1,
-      );
-      expect(await metric('sync_jobs_total{source="gmail",status="succeeded"}')).toBe(
-        succeededBefore,
-      );
+      expect(
+        await metric('sync_runs_total{source="gmail",trigger="one_shot",status="cancelled"}'),
+      ).toBe(cancelledBefore + 1);
+      expect(
+        await metric('sync_runs_total{source="gmail",trigger="one_shot",status="succeeded"}'),
+      ).toBe(succeededBefore);
     });
 
     it('answers a cancel of a job that has ended as the job is (200, nothing changes)', async () => {

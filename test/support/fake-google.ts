@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FakeGmailHistory } from './fake-gmail-history';
 import { FakeGoogleOAuth } from './fake-google-oauth';
 import { LocalServer } from './local-server';
 
@@ -39,6 +40,8 @@ export class FakeGoogle extends LocalServer {
   readonly spreadsheets = new Map<string, Map<string, Cell[][]>>();
   /** Google's OAuth endpoints (consent, token, revoke): their access tokens are `token`. */
   readonly oauth = new FakeGoogleOAuth(() => this.token);
+  /** The mailbox's history: changes made through `addMessage`, `deleteMessage`, `relabel`. */
+  readonly gmailHistory = new FakeGmailHistory(() => this.messages);
   private readonly faults: Fault[] = [];
   private readonly holds: { path: RegExp; released: Promise<void> }[] = [];
 
@@ -55,6 +58,26 @@ export class FakeGoogle extends LocalServer {
       GOOGLE_OAUTH_BASE_URL: this.origin,
       GOOGLE_RETURN_URLS: returnUrls,
     };
+  }
+
+  /** A new message arrives in the mailbox (a history record). */
+  addMessage(message: Json): void {
+    this.messages.push(message);
+    this.gmailHistory.added(message);
+  }
+
+  /** A message is deleted from the mailbox (a history record). */
+  deleteMessage(id: string): void {
+    const index = this.messages.findIndex((m) => m.id === id);
+    const [message] = this.messages.splice(index, 1);
+    this.gmailHistory.deleted(message);
+  }
+
+  /** A message gets a label (a history record). */
+  relabel(id: string, label: string): void {
+    const message = this.messages.find((m) => m.id === id)!;
+    message.labelIds = [...((message.labelIds as string[] | undefined) ?? []), label];
+    this.gmailHistory.relabelled(message, [label]);
   }
 
   /** What to configure as GOOGLE_API_BASE_URL. */
@@ -161,12 +184,20 @@ export class FakeGoogle extends LocalServer {
 
   private route(path: string, query: URLSearchParams): unknown {
     let match: RegExpMatchArray | null;
+    if (path === '/gmail/v1/users/me/profile') return this.gmailHistory.profile();
+    if (path === '/gmail/v1/users/me/history') return this.gmailHistory.list(query);
     if (path === '/gmail/v1/users/me/messages') {
-      const { items, nextPageToken } = page(this.messages, query, 'maxResults', 100);
+      // of Gmail's search, `after:<epoch seconds>` is understood; the rest matches everything
+      const after = /(?:^|[\s(])after:(\d+)/.exec(query.get('q') ?? '')?.[1];
+      const matching =
+        after === undefined
+          ? this.messages
+          : this.messages.filter((m) => Number(m.internalDate) >= Number(after) * 1000);
+      const { items, nextPageToken } = page(matching, query, 'maxResults', 500);
       return {
         messages: items.map((m) => ({ id: m.id, threadId: m.threadId })),
         ...(nextPageToken ? { nextPageToken } : {}),
-        resultSizeEstimate: this.messages.length,
+        resultSizeEstimate: matching.length,
       };
     }
     if ((match = path.match(/^\/gmail\/v1\/users\/me\/messages\/([^/]+)$/))) {

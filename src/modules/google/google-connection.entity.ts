@@ -7,6 +7,7 @@ export type GoogleConnectionStatus = (typeof GOOGLE_CONNECTION_STATUSES)[number]
 @Entity('google_connections')
 @Check('google_connections_status_check', `status IN ('pending', 'active', 'revoked')`)
 @Check('google_connections_token_check', `status = 'active' OR refresh_token IS NULL`)
+@Check('google_connections_access_token_check', `status = 'active' OR access_token IS NULL`)
 @Check(
   'google_connections_pending_check',
   `status = 'pending' OR (state_hash IS NULL AND code_verifier IS NULL AND code IS NULL AND confirmation_hash IS NULL)`,
@@ -38,6 +39,14 @@ export class GoogleConnectionEntity {
   /** Sealed (SecretBox, `google-refresh-tokens`); only while active. */
   @Column('text', { nullable: true })
   refreshToken!: string | null;
+
+  /** The last access token made from the refresh token, sealed (`google-access-tokens`). */
+  @Column('text', { nullable: true })
+  accessToken!: string | null;
+
+  /** When Google said `accessToken` expires; a minute before, a new one is made. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  accessTokenExpiresAt!: Date | null;
 
   /** SHA-256 of the OAuth `state` the browser carries; only while pending. */
   @Column('text', { nullable: true })

@@ -168,7 +168,8 @@ export class GoogleConnectionsRepository {
          SELECT id, refresh_token FROM google_connections
           WHERE id = $1 AND user_id = $2 FOR UPDATE)
        UPDATE google_connections c
-          SET status = 'revoked', refresh_token = NULL, state_hash = NULL, code_verifier = NULL,
+          SET status = 'revoked', refresh_token = NULL, access_token = NULL,
+              access_token_expires_at = NULL, state_hash = NULL, code_verifier = NULL,
               code = NULL, confirmation_hash = NULL, revoked_at = coalesce(c.revoked_at, now())
          FROM before WHERE c.id = before.id
        RETURNING before.refresh_token AS "refreshToken"`,
@@ -176,21 +177,43 @@ export class GoogleConnectionsRepository {
     );
   }
 
-  /** The sealed refresh token of an active connection (the sync's own lookup, not a user's). */
-  refreshTokenOf(id: string): Promise<{ refreshToken: string } | undefined> {
+  /**
+   * The sealed tokens of an active connection (the sync's own lookup, not a user's): its refresh
+   * token, and its last access token while that has a minute left.
+   */
+  tokensOf(id: string): Promise<{ refreshToken: string; accessToken: string | null } | undefined> {
     return this.sql.one(
       `UPDATE google_connections SET last_used_at = now()
         WHERE id = $1 AND status = 'active'
-        RETURNING refresh_token AS "refreshToken"`,
+        RETURNING refresh_token AS "refreshToken",
+                  CASE WHEN access_token_expires_at > now() + interval '60 seconds'
+                       THEN access_token END AS "accessToken"`,
       [id],
     );
   }
 
-  /** Google refused the grant: the connection is revoked, its token forgotten. */
+  /** Keeps a new access token (sealed) for the connection's next users, while it is active. */
+  async keepAccessToken(id: string, accessToken: string, expiresAt: Date): Promise<void> {
+    await this.sql.count(
+      `UPDATE google_connections SET access_token = $2, access_token_expires_at = $3
+        WHERE id = $1 AND status = 'active'`,
+      [id, accessToken, expiresAt],
+    );
+  }
+
+  /** The user's connection's status, or undefined when it is not theirs (or not found). */
+  statusOf(id: string, userId: string): Promise<{ status: string } | undefined> {
+    return this.sql.one(
+      `SELECT c.status FROM google_connections c WHERE c.id = $1 AND c.user_id = $2 AND ${LIVE}`,
+      [id, userId],
+    );
+  }
+
+  /** Google refused the grant: the connection is revoked, its tokens forgotten. */
   async markRevoked(id: string): Promise<void> {
     await this.sql.count(
-      `UPDATE google_connections SET status = 'revoked', refresh_token = NULL,
-              revoked_at = coalesce(revoked_at, now())
+      `UPDATE google_connections SET status = 'revoked', refresh_token = NULL, access_token = NULL,
+              access_token_expires_at = NULL, revoked_at = coalesce(revoked_at, now())
         WHERE id = $1 AND status = 'active'`,
       [id],
     );

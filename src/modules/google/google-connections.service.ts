@@ -163,16 +163,36 @@ export class GoogleConnectionsService {
   }
 
   /**
-   * A fresh access token for an active connection, for work done on its user's behalf. Google
-   * refusing the grant (`invalid_grant`) revokes the connection: GoogleConnectionRevokedError,
-   * as for one that is revoked or gone already.
+   * The caller's connection, usable for work on their behalf: another user's, a pending or an
+   * unknown one is GoogleConnectionNotFoundError; a revoked one GoogleConnectionRevokedError.
    */
-  async accessToken(connectionId: string): Promise<string> {
-    const found = await this.connections.refreshTokenOf(connectionId);
+  async requireActive(actor: Actor, connectionId: string): Promise<void> {
+    const found = await this.connections.statusOf(connectionId, actor.userId);
+    if (found?.status === 'revoked') throw new GoogleConnectionRevokedError();
+    if (found?.status !== 'active') throw new GoogleConnectionNotFoundError();
+  }
+
+  /**
+   * An access token for an active connection, for work done on its user's behalf: the last one
+   * made while it has a minute left, else a new one from the refresh token (kept sealed for the
+   * next caller). `fresh` skips the kept one (Google answered 401 to it). Google refusing the
+   * grant (`invalid_grant`) revokes the connection: GoogleConnectionRevokedError, as for one that
+   * is revoked or gone already.
+   */
+  async accessToken(connectionId: string, options: { fresh?: boolean } = {}): Promise<string> {
+    const found = await this.connections.tokensOf(connectionId);
+    const kept =
+      found?.accessToken && !options.fresh
+        ? this.secrets.open('google-access-tokens', found.accessToken)
+        : undefined;
+    if (kept !== undefined) return kept;
     const refreshToken = found && this.secrets.open('google-refresh-tokens', found.refreshToken);
     if (refreshToken === undefined) throw new GoogleConnectionRevokedError();
     try {
-      return (await this.oauth.accessToken(refreshToken)).token;
+      const { token, expiresAt } = await this.oauth.accessToken(refreshToken);
+      const sealed = this.secrets.seal('google-access-tokens', token);
+      await this.connections.keepAccessToken(connectionId, sealed, expiresAt);
+      return token;
     } catch (error) {
       if (!(error instanceof GoogleGrantRevoked)) throw error;
       await this.connections.markRevoked(connectionId);

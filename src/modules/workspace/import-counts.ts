@@ -40,8 +40,9 @@ export function batchUpsertSql<E extends GoogleItem>(
     SELECT i.id, $1, i.google_id, ${list('i.')}
       FROM jsonb_to_recordset($2::jsonb) AS i(${table.recordset(['id', 'googleId', ...columns])})
     ON CONFLICT (casefile_id, google_id) DO UPDATE
-       SET ${names.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
-     WHERE (${list('t.')}) IS DISTINCT FROM (${list('EXCLUDED.')})
+       SET ${names.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now(),
+           removed_at = NULL, removed_by_job = NULL
+     WHERE (${list('t.')}) IS DISTINCT FROM (${list('EXCLUDED.')}) OR t.removed_at IS NOT NULL
     RETURNING (xmax = 0) AS created`;
 }
 

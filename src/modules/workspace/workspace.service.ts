@@ -116,6 +116,25 @@ export class WorkspaceService {
     return this.noted(casefileId, 'gmail_messages', await this.gmail.upsert(casefileId, parsed));
   }
 
+  /** Takes the messages Gmail removed out of the casefile (a sync job found them gone). */
+  async removeGmailMessages(
+    casefileId: string,
+    googleIds: readonly string[],
+    jobId: string,
+  ): Promise<number> {
+    return googleIds.length === 0 ? 0 : this.gmail.remove(casefileId, googleIds, jobId);
+  }
+
+  /** Of `googleIds`, the messages the casefile holds. */
+  heldGmailMessages(casefileId: string, googleIds: readonly string[]): Promise<Set<string>> {
+    return this.gmail.held(casefileId, googleIds);
+  }
+
+  /** A page that stores nothing. */
+  noChanges(): Promise<ImportCountsDto> {
+    return Promise.resolve({ created: 0, updated: 0, unchanged: 0 });
+  }
+
   async storeDriveFiles(
     actor: Actor,
     casefileId: string,

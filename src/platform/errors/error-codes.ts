@@ -79,6 +79,10 @@ export const ERROR_CODES = {
     status: 404,
     meaning: 'The sync job does not exist or is not visible to the caller.',
   },
+  NF_SYNC_SOURCE: {
+    status: 404,
+    meaning: 'The sync source does not exist or its casefile is not visible to the caller.',
+  },
   NF_GOOGLE_CONNECTION: {
     status: 404,
     meaning: "The Google connection does not exist or is not the caller's.",

@@ -60,4 +60,12 @@ export class DriveFileEntity {
 
   @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
   updatedAt!: Date;
+
+  /** When a sync found it removed at the source: from then on it is out of lists, search, tools. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  removedAt!: Date | null;
+
+  /** The sync job that found it removed. */
+  @Column('uuid', { nullable: true })
+  removedByJob!: string | null;
 }

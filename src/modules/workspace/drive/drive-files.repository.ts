@@ -103,7 +103,7 @@ export class DriveFilesRepository {
   }
 
   private conditions(casefileId: string, filters: DriveFilters, params: SqlParams): string[] {
-    const terms = [`f.casefile_id = ${params.bind(casefileId)}`];
+    const terms = [`f.casefile_id = ${params.bind(casefileId)}`, 'f.removed_at IS NULL'];
     if (filters.mimeType) terms.push(`f.mime_type = ${params.bind(filters.mimeType)}`);
     if (filters.name) terms.push(`f.name ILIKE ${params.bind(`%${escapeLike(filters.name)}%`)}`);
     if (filters.modifiedAfter) {

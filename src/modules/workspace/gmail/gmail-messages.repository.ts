@@ -122,18 +122,40 @@ export class GmailMessagesRepository {
     return row?.n ?? 0;
   }
 
+  /**
+   * Soft-deletes the casefile's messages among `googleIds` (removed at the source, found so by
+   * sync job `jobId`): how many it took out.
+   */
+  remove(casefileId: string, googleIds: readonly string[], jobId: string): Promise<number> {
+    return this.sql.count(
+      `UPDATE gmail_messages SET removed_at = now(), removed_by_job = $3
+        WHERE casefile_id = $1 AND google_id = ANY($2::text[]) AND removed_at IS NULL`,
+      [casefileId, googleIds, jobId],
+    );
+  }
+
+  /** Of `googleIds`, those the casefile holds (not removed). */
+  async held(casefileId: string, googleIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.sql.rows<{ googleId: string }>(
+      `SELECT m.google_id AS "googleId" FROM gmail_messages m
+        WHERE m.casefile_id = $1 AND m.google_id = ANY($2::text[]) AND m.removed_at IS NULL`,
+      [casefileId, googleIds],
+    );
+    return new Set(rows.map((row) => row.googleId));
+  }
+
   /** The casefile's most frequent senders (by address), most messages first. */
   topSenders(casefileId: string, limit: number): Promise<{ from: string; count: number }[]> {
     return this.sql.rows(
       `SELECT m.sender_address AS "from", count(*)::int AS count FROM gmail_messages m
-        WHERE m.casefile_id = $1 AND m.sender_address <> ''
+        WHERE m.casefile_id = $1 AND m.removed_at IS NULL AND m.sender_address <> ''
         GROUP BY m.sender_address ORDER BY count(*) DESC, m.sender_address LIMIT $2`,
       [casefileId, limit],
     );
   }
 
   private conditions(casefileId: string, filters: GmailFilters, params: SqlParams): string[] {
-    const terms = [`m.casefile_id = ${params.bind(casefileId)}`];
+    const terms = [`m.casefile_id = ${params.bind(casefileId)}`, 'm.removed_at IS NULL'];
     if (filters.from) terms.push(`m.sender ILIKE ${params.bind(`%${escapeLike(filters.from)}%`)}`);
     if (filters.label) terms.push(`m.labels @> ARRAY[${params.bind(filters.label)}]::text[]`);
     if (filters.after) terms.push(`m.sent_at >= ${params.bind(filters.after)}::timestamptz`);

@@ -59,15 +59,18 @@ export class WorkspaceSearchRepository {
          SELECT 'gmail' AS type, m.id AS row_id, m.google_id AS id,
                 ts_rank(m.search, q.query) AS rank
            FROM gmail_messages m, q
-          WHERE 'gmail' = ANY($3::text[]) AND m.casefile_id = $1 AND m.search @@ q.query
+          WHERE 'gmail' = ANY($3::text[]) AND m.casefile_id = $1 AND m.removed_at IS NULL
+            AND m.search @@ q.query
          UNION ALL
          SELECT 'drive', f.id, f.google_id, ts_rank(f.search, q.query)
            FROM drive_files f, q
-          WHERE 'drive' = ANY($3::text[]) AND f.casefile_id = $1 AND f.search @@ q.query
+          WHERE 'drive' = ANY($3::text[]) AND f.casefile_id = $1 AND f.removed_at IS NULL
+            AND f.search @@ q.query
          UNION ALL
          SELECT 'sheet', s.id, s.id::text, ts_rank(s.search, q.query)
            FROM sheet_ranges s, q
-          WHERE 'sheet' = ANY($3::text[]) AND s.casefile_id = $1 AND s.search @@ q.query
+          WHERE 'sheet' = ANY($3::text[]) AND s.casefile_id = $1 AND s.removed_at IS NULL
+            AND s.search @@ q.query
          ORDER BY rank DESC, type, id
          LIMIT $4
        ),

@@ -91,6 +91,7 @@ export class SheetRangesRepository {
     const params = new SqlParams();
     const terms = [
       `s.casefile_id = ${params.bind(casefileId)}`,
+      's.removed_at IS NULL',
       ...keysetAfter({ key: 's.created_at', id: 's.id' }, after, 'desc', params),
     ];
     return this.sql.rows(
@@ -102,7 +103,7 @@ export class SheetRangesRepository {
 
   async count(casefileId: string): Promise<number> {
     const row = await this.sql.one<{ n: number }>(
-      'SELECT count(*)::int AS n FROM sheet_ranges s WHERE s.casefile_id = $1',
+      'SELECT count(*)::int AS n FROM sheet_ranges s WHERE s.casefile_id = $1 AND s.removed_at IS NULL',
       [casefileId],
     );
     return row?.n ?? 0;
@@ -120,7 +121,8 @@ export class SheetRangesRepository {
     const row = await this.sql.one<{ bytes: string }>(
       `SELECT coalesce(sum(octet_length(s.header::text) + octet_length(s.rows::text)), 0) AS bytes
          FROM sheet_ranges s
-        WHERE s.casefile_id = $1 AND s.spreadsheet_id = $2 AND ($3::text IS NULL OR s.range = $3)`,
+        WHERE s.casefile_id = $1 AND s.removed_at IS NULL AND s.spreadsheet_id = $2
+          AND ($3::text IS NULL OR s.range = $3)`,
       [casefileId, spreadsheetId, range ?? null],
     );
     return Number(row?.bytes ?? 0);
@@ -137,7 +139,8 @@ export class SheetRangesRepository {
   ): Promise<{ range: string; header: string[]; rows: Cell[][] }[]> {
     return this.sql.rows(
       `SELECT s.range, s.header, s.rows FROM sheet_ranges s
-        WHERE s.casefile_id = $1 AND s.spreadsheet_id = $2 AND ($3::text IS NULL OR s.range = $3)
+        WHERE s.casefile_id = $1 AND s.removed_at IS NULL AND s.spreadsheet_id = $2
+          AND ($3::text IS NULL OR s.range = $3)
         ORDER BY s.created_at, s.id`,
       [casefileId, spreadsheetId, range ?? null],
     );

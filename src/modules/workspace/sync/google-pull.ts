@@ -1,24 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import type { ImportCountsDto } from '../import-counts';
 import { WorkspaceService } from '../workspace.service';
-import { GoogleApiClient, GoogleApiError } from './google-api.client';
-import { googlePath, isGmailMessageId } from './google-ids';
+import { GoogleApiClient } from './google-api.client';
+import { GmailPull } from './gmail-pull';
+import { googlePath } from './google-ids';
 import type { SyncParams, SyncSource } from './sync-job.entity';
+import type { SyncSourceState } from './sync-source.entity';
 
-/** One page pulled from Google: how many items, where the next page starts, and how to store it. */
+/**
+ * One page pulled from Google: how many items, where the next page starts, how to store it, and
+ * after a source's last page where its next run starts.
+ */
 export interface PulledPage {
   fetched: number;
   /** The resume point after this page; null when this was the last one. */
   cursor: unknown;
-  store(casefileId: string): Promise<ImportCountsDto>;
+  /** On the last page of a source's run: the state its next run starts from. */
+  sourceState?: SyncSourceState;
+  store(): Promise<ImportCountsDto & { removed?: number }>;
 }
 
-/** Where a job stands: its source, what it was asked, how many it fetched, where it resumes. */
+/**
+ * Where a job stands: its source, what it was asked, how many it fetched, where it resumes; for a
+ * source's run, where the last run left the source (null for a one-shot job).
+ */
 export interface PullState {
+  jobId: string;
+  casefileId: string;
   source: SyncSource;
   params: SyncParams;
   fetched: number;
   cursor: unknown;
+  sourceState: SyncSourceState | null;
 }
 
 interface PageCursor {
@@ -29,74 +42,31 @@ interface RangesCursor {
   next: number;
 }
 
-/** Gmail lists ids only; each message is then fetched (format=full), ten at a time per host. */
-const GMAIL_PAGE = 100;
 const DRIVE_PAGE = 100;
 const DRIVE_FIELDS =
   'nextPageToken,files(id,name,mimeType,description,modifiedTime,size,webViewLink,' +
   'owners(displayName,emailAddress))';
 
 /**
- * Pages from the Google REST APIs (Gmail messages.list + messages.get, Drive files.list, Sheets
- * values.get), each stored through the same import path as the API's import routes.
+ * Pages from the Google REST APIs (Gmail: GmailPull; Drive files.list, Sheets values.get), each stored through the same import path as the API's import routes.
  */
 @Injectable()
 export class GooglePull {
   constructor(
     private readonly google: GoogleApiClient,
+    private readonly gmail: GmailPull,
     private readonly workspace: WorkspaceService,
   ) {}
 
   next(state: PullState, token: string, signal: AbortSignal): Promise<PulledPage> {
     switch (state.source) {
       case 'gmail':
-        return this.gmailPage(state, token, signal);
+        return this.gmail.next(state, token, signal);
       case 'drive':
         return this.drivePage(state, token, signal);
       case 'sheets':
         return this.sheetsPage(state, token, signal);
     }
-  }
-
-  private async gmailPage(state: PullState, token: string, signal: AbortSignal) {
-    const wanted = Math.min(GMAIL_PAGE, state.params.max_items - state.fetched);
-    const list = await this.google.get<{ messages?: { id: string }[]; nextPageToken?: string }>(
-      'gmail',
-      googlePath`gmail/v1/users/me/messages`,
-      {
-        q: state.params.query,
-        maxResults: wanted,
-        pageToken: (state.cursor as PageCursor | null)?.pageToken,
-      },
-      token,
-      { signal },
-    );
-    const ids = (list?.messages ?? []).slice(0, wanted).map((message) => message.id);
-    if (!ids.every((id) => typeof id === 'string' && isGmailMessageId(id))) {
-      // not Google as we know it (a broken proxy, a wrong GOOGLE_API_BASE_URL): fail, do not guess
-      throw new GoogleApiError(
-        'Google listed a message id that is not a Gmail message id; the page was refused',
-        undefined,
-        false,
-      );
-    }
-    const messages = await Promise.all(
-      ids.map((id) =>
-        this.google.get<unknown>(
-          'gmail',
-          googlePath`gmail/v1/users/me/messages/${id}`,
-          { format: 'full' },
-          token,
-          { signal, notFound: 'undefined' }, // deleted since it was listed
-        ),
-      ),
-    );
-    const found = messages.filter((message) => message !== undefined);
-    return {
-      fetched: found.length,
-      cursor: this.nextPage(state, ids.length, list?.nextPageToken),
-      store: (casefileId: string) => this.workspace.importGmailMessages(casefileId, found),
-    };
   }
 
   private async drivePage(state: PullState, token: string, signal: AbortSignal) {
@@ -117,7 +87,7 @@ export class GooglePull {
     return {
       fetched: files.length,
       cursor: this.nextPage(state, files.length, page?.nextPageToken),
-      store: (casefileId: string) => this.workspace.importDriveFiles(casefileId, files),
+      store: () => this.workspace.importDriveFiles(state.casefileId, files),
     };
   }
 
@@ -146,10 +116,10 @@ export class GooglePull {
     return {
       fetched: valueRange === undefined ? 0 : 1,
       cursor: next < cursor.ranges.length ? { ranges: cursor.ranges, next } : null,
-      store: (casefileId: string) =>
+      store: () =>
         valueRange === undefined
-          ? Promise.resolve({ created: 0, updated: 0, unchanged: 0 })
-          : this.workspace.importSheetRange(casefileId, spreadsheetId, valueRange),
+          ? this.workspace.noChanges()
+          : this.workspace.importSheetRange(state.casefileId, spreadsheetId, valueRange),
     };
   }
 

@@ -30,6 +30,10 @@ export interface SyncParams {
 @Check('sync_jobs_token_check', `status IN ('queued', 'running') OR access_token IS NULL`)
 @Check('sync_jobs_trigger_check', `trigger IN ('manual', 'schedule', 'one_shot')`)
 @Index('sync_jobs_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
+@Index('sync_jobs_source_active_idx', ['sourceId'], {
+  unique: true,
+  where: `status IN ('queued', 'running')`,
+})
 export class SyncJobEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -46,10 +50,15 @@ export class SyncJobEntity {
   @Column('text')
   source!: SyncSource;
 
+  /** The sync source it runs for (manual, schedule); null for a one-shot job. */
+  @Column('uuid', { nullable: true })
+  @ForeignKey('sync_sources', { name: 'sync_jobs_source_id_fkey', onDelete: 'SET NULL' })
+  sourceId!: string | null;
+
   @Column('jsonb')
   params!: SyncParams;
 
-  /** Sealed with SecretBox ('google-access-tokens'); erased when the job ends. */
+  /** A one-shot job's token, sealed ('google-access-tokens'); erased when the job ends. */
   @Column('text', { nullable: true })
   accessToken!: string | null;
 
@@ -79,6 +88,10 @@ export class SyncJobEntity {
 
   @Column('integer', { default: 0 })
   unchanged!: number;
+
+  /** Items it found removed at the source and took out of the casefile. */
+  @Column('integer', { default: 0 })
+  removed!: number;
 
   @Column('jsonb', { nullable: true })
   error!: { code: string; message: string; upstream_status?: number } | null;

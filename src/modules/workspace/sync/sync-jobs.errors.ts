@@ -17,3 +17,10 @@ export class NotSyncJobCreatorError extends ForbiddenError {
     });
   }
 }
+
+/** No such source, or its casefile is not visible to the caller (they look the same). */
+export class SyncSourceNotFoundError extends NotFoundError {
+  constructor() {
+    super('NF_SYNC_SOURCE', 'Sync source not found');
+  }
+}

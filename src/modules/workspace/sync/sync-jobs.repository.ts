@@ -7,7 +7,9 @@ import {
   type SyncParams,
   type SyncSource,
   type SyncStatus,
+  type SyncTrigger,
 } from './sync-job.entity';
+import type { SyncSourceState } from './sync-source.entity';
 import { casefileLevel, type PermissionLevel } from '../../access';
 
 export type SyncJobRow = Omit<SyncJobEntity, 'accessToken' | 'attempt' | 'cursor' | 'params'>;
@@ -17,10 +19,16 @@ export interface ClaimedSyncJob {
   casefileId: string;
   source: SyncSource;
   params: SyncParams;
-  accessToken: string;
+  trigger: SyncTrigger;
+  /** A one-shot job's sealed access token; null for a source's run. */
+  accessToken: string | null;
   attempt: number;
   cursor: unknown;
   fetched: number;
+  /** A source's run: the source, its connection and where the last run left it. */
+  sourceId: string | null;
+  connectionId: string | null;
+  sourceState: SyncSourceState | null;
 }
 
 export interface SyncJobFilters {
@@ -171,8 +179,11 @@ export class SyncJobsRepository {
       `UPDATE sync_jobs
           SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now())
         WHERE id = $1 AND status IN ('queued', 'running')
-        RETURNING casefile_id AS "casefileId", source, params, access_token AS "accessToken",
-                  attempt, cursor, fetched`,
+        RETURNING casefile_id AS "casefileId", source, trigger, params,
+                  access_token AS "accessToken", attempt, cursor, fetched, source_id AS "sourceId",
+                  (SELECT s.connection_id FROM sync_sources s WHERE s.id = source_id)
+                    AS "connectionId",
+                  (SELECT s.state FROM sync_sources s WHERE s.id = source_id) AS "sourceState"`,
       [id],
     );
   }
@@ -186,13 +197,14 @@ export class SyncJobsRepository {
   async advance(
     id: string,
     attempt: number,
-    page: ImportCountsDto & { fetched: number; cursor: unknown },
+    page: ImportCountsDto & { removed: number; fetched: number; cursor: unknown },
   ): Promise<'running' | 'succeeded' | 'cancelled' | undefined> {
     const done = page.cursor === null;
     const row = await this.sql.one<{ status: 'running' | 'succeeded' | 'cancelled' }>(
       `UPDATE sync_jobs
           SET fetched = fetched + $3, created = created + $4, updated = updated + $5,
-              unchanged = unchanged + $6, cursor = $7::jsonb, error = NULL
+              unchanged = unchanged + $6, removed = removed + $8, cursor = $7::jsonb,
+              error = NULL
               ${done ? `, ${LAST_PAGE}` : ''}
         WHERE id = $1 AND attempt = $2 AND status IN ('running', 'cancelled')
         RETURNING status`,
@@ -204,6 +216,7 @@ export class SyncJobsRepository {
         page.updated,
         page.unchanged,
         done ? null : JSON.stringify(page.cursor),
+        page.removed,
       ],
     );
     return row?.status;
@@ -213,14 +226,17 @@ export class SyncJobsRepository {
    * Ends the job as failed (by the run that holds it, or by anyone when `attempt` is omitted);
    * its source, or undefined when it had ended or another run holds it.
    */
-  async fail(id: string, failure: SyncFailure, attempt?: number): Promise<SyncSource | undefined> {
-    const row = await this.sql.one<{ source: SyncSource }>(
+  fail(
+    id: string,
+    failure: SyncFailure,
+    attempt?: number,
+  ): Promise<{ source: SyncSource; trigger: SyncTrigger; sourceId: string | null } | undefined> {
+    return this.sql.one(
       `UPDATE sync_jobs SET status = 'failed', error = $2, ${FINISHED}
         WHERE id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR attempt = $3)
-        RETURNING source`,
+        RETURNING source, trigger, source_id AS "sourceId"`,
       [id, failure, attempt ?? null],
     );
-    return row?.source;
   }
 
   /** Notes why the run failed while the queue will try again (the job stays running). */

@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
-import { type FieldError, RequestValidationError } from '../../../platform/errors/system.errors';
 import type { Actor } from '../../../core/hub/actor';
 import { AfterCommit } from '../../../core/hub/after-commit';
-import { SYNC_JOBS_TOTAL } from './sync.metrics';
+import { SYNC_RUNS_TOTAL } from './sync.metrics';
 import { SecretBox } from '../../../core/secrets/secret-box';
 import {
   type CreateSyncJobDto,
@@ -14,7 +13,7 @@ import {
   type SyncJobDto,
 } from './dto/sync-jobs.dto';
 import { type Page, paginate } from '../../../core/http/pagination';
-import { isA1Range } from './google-ids';
+import { pullParamsOf } from './sync-params';
 import type { SyncParams } from './sync-job.entity';
 import { type SyncJobRow, SyncJobsRepository } from './sync-jobs.repository';
 import { NotSyncJobCreatorError, SyncJobNotFoundError } from './sync-jobs.errors';
@@ -22,11 +21,12 @@ import { SyncQueue } from './sync-queue';
 import { AccessService, includesLevel } from '../../access';
 import { AuditTrail } from '../../audit';
 
-const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
+export const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
   id: row.id,
   casefile_id: row.casefileId,
   created_by: row.createdBy,
   source: row.source,
+  source_id: row.sourceId,
   status: row.status,
   trigger: row.trigger,
   progress: {
@@ -34,38 +34,18 @@ const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
     created: row.created,
     updated: row.updated,
     unchanged: row.unchanged,
+    removed: row.removed,
   },
   error: row.error,
   created_at: row.createdAt.toISOString(),
   finished_at: row.finishedAt?.toISOString() ?? null,
 });
 
-/** What the source takes: `query` for Gmail and Drive, a spreadsheet and ranges for Sheets. */
-function paramsOf(dto: CreateSyncJobDto): SyncParams {
-  const sheets = dto.source === 'sheets';
-  const problems: FieldError[] = (sheets ? ['query'] : ['spreadsheet_id', 'ranges'])
-    .filter((field) => dto[field as keyof CreateSyncJobDto] !== undefined)
-    .map((field) => ({
-      field,
-      message: `${field} is only for source ${sheets ? 'gmail or drive' : 'sheets'}`,
-    }));
-  if (sheets && dto.spreadsheet_id === undefined) {
-    problems.push({ field: 'spreadsheet_id', message: 'spreadsheet_id is required for sheets' });
-  }
-  // each range goes to Google as it is: A1 notation only (google-ids.ts)
-  (sheets ? (dto.ranges ?? []) : []).forEach((range, i) => {
-    if (isA1Range(range)) return;
-    const message = `ranges.${i} must be A1 notation (Sheet1!A1:B2, 'My sheet'!A:A, 1:2, a name)`;
-    problems.push({ field: `ranges.${i}`, message });
-  });
-  if (problems.length > 0) throw new RequestValidationError(problems);
-  return {
-    query: dto.query,
-    spreadsheet_id: dto.spreadsheet_id,
-    ranges: dto.ranges,
-    max_items: dto.max_items ?? DEFAULT_MAX_ITEMS,
-  };
-}
+/** What the job pulls, checked, and at most how many items. */
+const paramsOf = (dto: CreateSyncJobDto): SyncParams => ({
+  ...pullParamsOf(dto),
+  max_items: dto.max_items ?? DEFAULT_MAX_ITEMS,
+});
 
 /**
  * Google pull-sync jobs (API.md §7): an editor queues one (202), its casefile's viewers follow
@@ -81,7 +61,7 @@ export class SyncJobsService {
     private readonly secrets: SecretBox,
     private readonly afterCommit: AfterCommit,
     private readonly auditTrail: AuditTrail,
-    @InjectMetric(SYNC_JOBS_TOTAL) private readonly ended: Counter<string>,
+    @InjectMetric(SYNC_RUNS_TOTAL) private readonly ended: Counter<string>,
   ) {}
 
   async create(actor: Actor, casefileId: string, dto: CreateSyncJobDto): Promise<SyncJobDto> {
@@ -151,7 +131,13 @@ export class SyncJobsService {
     this.auditTrail.note({ details: { cancelled: cancelled !== undefined } });
     if (!cancelled) return toSyncJobDto((await this.jobs.find(id)) ?? found);
     await this.afterCommit.run(() =>
-      Promise.resolve(this.ended.inc({ source: cancelled.source, status: 'cancelled' })),
+      Promise.resolve(
+        this.ended.inc({
+          source: cancelled.source,
+          trigger: cancelled.trigger,
+          status: 'cancelled',
+        }),
+      ),
     );
     return toSyncJobDto(cancelled);
   }

@@ -4,13 +4,30 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
 import { DomainError } from '../../../platform/errors/domain-error';
 import { BackgroundWork } from '../../../core/hub/background';
-import { SYNC_ITEMS_TOTAL, SYNC_JOBS_TOTAL } from './sync.metrics';
+import { SYNC_ITEMS_TOTAL, SYNC_RUNS_TOTAL } from './sync.metrics';
 import { SecretBox } from '../../../core/secrets/secret-box';
 import { GoogleApiError } from './google-api.client';
 import { UnsafePathSegmentError } from './google-ids';
-import { GooglePull, type PullState } from './google-pull';
-import { type SyncFailure, type SyncJobStanding, SyncJobsRepository } from './sync-jobs.repository';
+import { GooglePull, type PulledPage, type PullState } from './google-pull';
+import {
+  type ClaimedSyncJob,
+  type SyncFailure,
+  type SyncJobStanding,
+  SyncJobsRepository,
+} from './sync-jobs.repository';
+import { SyncSourcesRepository } from './sync-sources.repository';
 import { includesLevel } from '../../access';
+import { GoogleConnectionsService } from '../../google';
+
+/** Failures a source's user must act on: its next runs would fail alike, so it is paused. */
+const PAUSING_CODES = new Set(['BR_GOOGLE_CONNECTION_REVOKED', 'NF_CASEFILE', 'AUTH_FORBIDDEN']);
+
+/** A job whose token cannot be had: it ends failed with `failure`. */
+class NoToken extends Error {
+  constructor(readonly failure: SyncFailure) {
+    super(failure.message);
+  }
+}
 
 /** Another run claimed the job: this one stops and leaves no trace. */
 class Superseded extends Error {}
@@ -78,11 +95,13 @@ export class SyncRunner {
 
   constructor(
     private readonly jobs: SyncJobsRepository,
+    private readonly sources: SyncSourcesRepository,
+    private readonly connections: GoogleConnectionsService,
     private readonly pull: GooglePull,
     private readonly secrets: SecretBox,
     private readonly background: BackgroundWork,
     private readonly config: AppConfig,
-    @InjectMetric(SYNC_JOBS_TOTAL) private readonly ended: Counter<string>,
+    @InjectMetric(SYNC_RUNS_TOTAL) private readonly ended: Counter<string>,
     @InjectMetric(SYNC_ITEMS_TOTAL) private readonly items: Counter<string>,
   ) {}
 
@@ -95,34 +114,25 @@ export class SyncRunner {
     return this.background.run('sync_job', async () => {
       const job = await this.jobs.claim(id);
       if (!job) return 'ended';
-      const token = this.secrets.open('google-access-tokens', job.accessToken);
-      if (token === undefined) {
-        const message = 'The access token could not be decrypted (JWT_SECRET changed)';
-        await this.failWith(id, { code: 'SYS_INTERNAL', message }, job.attempt);
-        return 'ended';
-      }
       const sliceEnd = AbortSignal.timeout(this.config.sync.sliceSeconds * 1000);
-      let state: PullState = job;
+      let state: PullState = { ...job, jobId: id };
       try {
+        const token = new JobToken(job, this.secrets, this.connections);
         while (!sliceEnd.aborted && !stop.aborted) {
           if (!(await this.mayPullNextPage(id, job.attempt))) return 'ended';
-          const page = await this.pull.next(state, token, stop);
-          const { counts, status } = await this.background.inTransaction(async () => {
-            const stored = await page.store(job.casefileId);
-            const progress = { ...stored, fetched: page.fetched, cursor: page.cursor };
-            const after = await this.jobs.advance(id, job.attempt, progress);
-            if (!after) throw new Superseded();
-            return { counts: stored, status: after };
-          });
-          for (const outcome of ['created', 'updated', 'unchanged'] as const) {
-            this.items.inc({ source: job.source, outcome }, counts[outcome]);
+          const page = await token.use((value) => this.pull.next(state, value, stop));
+          const { counts, status } = await this.background.inTransaction(() =>
+            this.store(id, job, page),
+          );
+          for (const change of ['created', 'updated', 'unchanged', 'removed'] as const) {
+            this.items.inc({ source: job.source, change }, counts[change]);
           }
           if (status === 'cancelled') {
             this.logger.log({ syncJobId: id, attempt: job.attempt }, 'sync job cancelled');
             return 'ended';
           }
           if (page.cursor === null) {
-            this.ended.inc({ source: job.source, status: 'succeeded' });
+            this.ended.inc({ source: job.source, trigger: job.trigger, status: 'succeeded' });
             this.logger.log({ syncJobId: id, attempt: job.attempt }, 'sync job succeeded');
             return 'ended';
           }
@@ -131,10 +141,30 @@ export class SyncRunner {
         return 'continue';
       } catch (error) {
         if (error instanceof Superseded) return 'ended';
+        if (error instanceof NoToken) {
+          await this.failWith(id, error.failure, job.attempt);
+          return 'ended';
+        }
         if (stop.aborted) return 'continue'; // shutting down: the page in flight is pulled again
         return this.failed(id, job.attempt, error, mayRetry);
       }
     });
+  }
+
+  /**
+   * Stores a page with the job's progress and resume point; after a source's last page, where
+   * its next run starts. Superseded when another run holds the job now.
+   */
+  private async store(id: string, job: ClaimedSyncJob, page: PulledPage) {
+    const stored = await page.store();
+    const counts = { ...stored, removed: stored.removed ?? 0 };
+    const progress = { ...counts, fetched: page.fetched, cursor: page.cursor };
+    const status = await this.jobs.advance(id, job.attempt, progress);
+    if (!status) throw new Superseded();
+    if (status === 'succeeded' && job.sourceId !== null && page.sourceState) {
+      await this.sources.keepState(job.sourceId, page.sourceState, id);
+    }
+    return { counts, status };
   }
 
   /**
@@ -182,10 +212,69 @@ export class SyncRunner {
     return 'ended';
   }
 
-  /** Ends the job as failed and counts it; false when it had ended or another run holds it. */
+  /**
+   * Ends the job as failed and counts it; a source whose runs would all fail alike (its
+   * connection revoked, its creator gone from the casefile) is paused with the reason. False when
+   * the job had ended or another run holds it.
+   */
   private async failWith(id: string, failure: SyncFailure, attempt?: number): Promise<boolean> {
-    const source = await this.jobs.fail(id, failure, attempt);
-    if (source) this.ended.inc({ source, status: 'failed' });
-    return source !== undefined;
+    const ended = await this.jobs.fail(id, failure, attempt);
+    if (!ended) return false;
+    this.ended.inc({ source: ended.source, trigger: ended.trigger, status: 'failed' });
+    if (ended.sourceId !== null && PAUSING_CODES.has(failure.code)) {
+      await this.sources.pause(ended.sourceId, { code: failure.code, message: failure.message });
+      this.logger.warn(
+        { syncJobId: id, syncSourceId: ended.sourceId, ...failure },
+        'sync source paused',
+      );
+    }
+    return true;
+  }
+}
+
+/**
+ * The access token a job pulls with: a one-shot job's own (sealed in the job), or one made from
+ * its source's connection — kept there until it nears its expiry, and made anew once when Google
+ * answers 401 to it.
+ */
+class JobToken {
+  private value: string | undefined;
+
+  constructor(
+    private readonly job: ClaimedSyncJob,
+    private readonly secrets: SecretBox,
+    private readonly connections: GoogleConnectionsService,
+  ) {}
+
+  /** Runs `pull` with the token; a source's run gets a fresh one and tries again after a 401. */
+  async use<T>(pull: (token: string) => Promise<T>): Promise<T> {
+    this.value ??= await this.get(false);
+    try {
+      return await pull(this.value);
+    } catch (error) {
+      const refused = error instanceof GoogleApiError && error.status === 401;
+      if (!refused || this.job.connectionId === null) throw error;
+      this.value = await this.get(true);
+      return pull(this.value);
+    }
+  }
+
+  private async get(fresh: boolean): Promise<string> {
+    const { accessToken, connectionId } = this.job;
+    if (accessToken !== null) {
+      const token = this.secrets.open('google-access-tokens', accessToken);
+      if (token !== undefined) return token;
+      const message = 'The access token could not be decrypted (JWT_SECRET changed)';
+      throw new NoToken({ code: 'SYS_INTERNAL', message });
+    }
+    if (connectionId === null) {
+      throw new NoToken({ code: 'NF_SYNC_SOURCE', message: 'The sync source was deleted' });
+    }
+    try {
+      return await this.connections.accessToken(connectionId, { fresh });
+    } catch (error) {
+      if (error instanceof DomainError) throw error; // revoked: BR_GOOGLE_CONNECTION_REVOKED
+      throw new GoogleApiError("Google's token endpoint could not be reached", undefined, true);
+    }
   }
 }

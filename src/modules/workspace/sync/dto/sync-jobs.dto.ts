@@ -92,6 +92,8 @@ export class SyncProgressDto {
   @ApiProperty() created!: number;
   @ApiProperty() updated!: number;
   @ApiProperty() unchanged!: number;
+  @ApiProperty({ description: 'Items removed at the source, taken out of the casefile' })
+  removed!: number;
 }
 
 export class SyncErrorDto {
@@ -114,6 +116,13 @@ export class SyncJobDto {
   })
   created_by!: string | null;
   @ApiProperty({ enum: SYNC_SOURCES }) source!: SyncSource;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The sync source it runs for; null for a one-shot job',
+  })
+  source_id!: string | null;
   @ApiProperty({ enum: SYNC_STATUSES }) status!: SyncStatus;
   @ApiProperty({
     enum: SYNC_TRIGGERS,

@@ -1,0 +1,410 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { SyncScheduler } from '../../src/modules/workspace/sync/sync-scheduler';
+import { createCasefile, grantPermission } from '../factories/casefiles';
+import { connectGoogle } from '../factories/google';
+import { bearer, loggedInUser, type TokenPair } from '../factories/users';
+import { gmailMessage } from '../fixtures/google';
+import { FakeGoogle } from '../support/fake-google';
+import { metricValue } from '../support/metrics';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { createFreshDatabase } from '../support/test-database';
+
+type User = TokenPair & { id: string };
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const LIST = /^\/gmail\/v1\/users\/me\/messages$/;
+const GET_MESSAGE = /^\/gmail\/v1\/users\/me\/messages\/[^/]+$/;
+const HISTORY = /^\/gmail\/v1\/users\/me\/history$/;
+const PROFILE = /^\/gmail\/v1\/users\/me\/profile$/;
+const TOKEN = /^\/token$/;
+
+const messages = (count: number, prefix: string) =>
+  Array.from({ length: count }, (_, i) =>
+    gmailMessage({
+      id: `${prefix}-${String(i).padStart(5, '0')}`,
+      subject: `Shipment ${i}`,
+      text: `Container ${i} cleared customs.`,
+    }),
+  );
+
+/**
+ * Sync sources (API.md §7.1) end to end: a Google connection made through the real OAuth routes,
+ * sources through the real routes, their runs on the real queue and scheduler, the real Google
+ * client against a fake that speaks Gmail's history and Google's token endpoint. On a database of
+ * the suite's own, so no other suite's instance takes its jobs.
+ */
+describe('Sync sources (API.md §7.1)', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let google: FakeGoogle;
+  let drop: () => Promise<void>;
+  let databaseUrl: string;
+  let owner: User;
+  let viewer: User;
+  let stranger: User;
+  let connectionId: string;
+  let casefileId: string;
+  const api = () => request(t.app.getHttpServer());
+  const env = () => ({
+    ...google.oauthEnv(),
+    GOOGLE_API_BASE_URL: google.baseUrl,
+    SYNC_JOB_SLICE_SECONDS: '5',
+  });
+
+  beforeAll(async () => {
+    google = await FakeGoogle.start();
+    const database = await createFreshDatabase('casefile_hub_sync_sources_test');
+    drop = database.drop;
+    databaseUrl = database.url;
+    t = await createTestApp({ databaseUrl, env: env() });
+    db = t.app.get(DataSource);
+    const server = t.app.getHttpServer();
+    [owner, viewer, stranger] = await Promise.all(
+      Array.from({ length: 3 }, () => loggedInUser(server)),
+    );
+    connectionId = await connectGoogle(server, google, owner);
+  });
+  beforeEach(async () => {
+    const server = t.app.getHttpServer();
+    casefileId = (await createCasefile(server, owner, { title: 'Freight' })).id;
+    await grantPermission(server, owner, casefileId, viewer.id, 'viewer');
+    // a test may have rotated Google's token: no test starts with a kept one Google refuses
+    await db.query('UPDATE google_connections SET access_token = NULL');
+    google.reset();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await google?.close();
+    await drop?.();
+  });
+
+  const createSource = (body: Json, user: User = owner, casefile = casefileId) =>
+    api()
+      .post(`/v1/casefiles/${casefile}/sync-sources`)
+      .set('Authorization', bearer(user))
+      .send({ connection_id: connectionId, source: 'gmail', ...body });
+  const getSource = (id: string, user: User = owner) =>
+    api().get(`/v1/sync-sources/${id}`).set('Authorization', bearer(user));
+  const runSource = (id: string, user: User = owner) =>
+    api().post(`/v1/sync-sources/${id}/run`).set('Authorization', bearer(user));
+
+  /** Polls the job until it has ended. */
+  async function finished(id: string, user: User = owner, timeoutMs = 60_000): Promise<Json> {
+    const started = Date.now();
+    for (;;) {
+      const res = await api().get(`/v1/sync-jobs/${id}`).set('Authorization', bearer(user));
+      expect(res.status).toBe(200);
+      const job = res.body.data as Json;
+      if (!['queued', 'running'].includes(job.status as string)) return job;
+      if (Date.now() - started > timeoutMs) throw new Error(`job still ${job.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** A new Gmail source (its first run starts at once), after that run ended. */
+  async function syncedSource(body: Json = {}): Promise<Json> {
+    const created = await createSource(body).expect(201);
+    const first = await finished(created.body.data.last_run.id as string);
+    expect(first.status).toBe('succeeded');
+    return (await getSource(created.body.data.id as string).expect(200)).body.data as Json;
+  }
+
+  /** Runs the source now and waits for the run to end. */
+  async function ran(sourceId: string): Promise<Json> {
+    const res = await runSource(sourceId).expect(202);
+    expect(res.body.data).toMatchObject({ trigger: 'manual', source_id: sourceId });
+    return finished(res.body.data.id as string);
+  }
+
+  it('starts its first run at once: a full sync that keeps where the mailbox history stood', async () => {
+    google.messages = messages(30, 'first');
+    const series = 'sync_runs_total{source="gmail",trigger="schedule",status="succeeded"}';
+    const before = metricValue((await api().get('/metrics').expect(200)).text, series);
+    const res = await createSource({ interval_minutes: 30 }).expect(201);
+    const source = res.body.data as Json;
+    expect(source).toMatchObject({
+      casefile_id: casefileId,
+      created_by: owner.id,
+      connection_id: connectionId,
+      source: 'gmail',
+      interval_minutes: 30,
+      paused: false,
+      pause_reason: null,
+      state: {},
+      last_run: { trigger: 'schedule', finished_at: null },
+    });
+    const nextRun = Date.parse(source.next_run_at as string) - Date.now();
+    expect(nextRun).toBeGreaterThan(29 * 60_000);
+    expect(nextRun).toBeLessThanOrEqual(30 * 60_000);
+    expect(JSON.stringify(source)).not.toContain(google.token);
+
+    const job = await finished(source.last_run.id as string);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      trigger: 'schedule',
+      source_id: source.id,
+      progress: { fetched: 30, created: 30, updated: 0, unchanged: 0, removed: 0 },
+    });
+    const after = (await getSource(source.id as string, viewer).expect(200)).body.data as Json;
+    expect(after.state).toEqual({
+      history_id: google.gmailHistory.currentId,
+      synced_at: expect.any(String),
+    });
+    expect(after.last_run).toMatchObject({ id: job.id, status: 'succeeded' });
+    expect(google.seen(PROFILE)).toHaveLength(1);
+    expect(google.seen(GET_MESSAGE)).toHaveLength(30);
+    const text = (await api().get('/metrics').expect(200)).text;
+    expect(metricValue(text, series)).toBe(before + 1);
+
+    const listed = await api()
+      .get(`/v1/casefiles/${casefileId}/sync-sources`)
+      .set('Authorization', bearer(viewer))
+      .expect(200);
+    expect((listed.body.data.items as Json[]).map((s) => s.id as string)).toEqual([source.id]);
+  });
+
+  it('refuses what it must: a bad interval, a connection not the caller’s, a viewer, a stranger', async () => {
+    const strangers = await connectGoogle(t.app.getHttpServer(), google, stranger);
+    const bad = await createSource({ interval_minutes: 4 }).expect(400);
+    expect(bad.body.errors[0].code).toBe('VAL_FAILED');
+    await createSource({ source: 'sheets' }).expect(400);
+    await createSource({ spreadsheet_id: 'abc' }).expect(400);
+    const notMine = await createSource({ connection_id: strangers }).expect(404);
+    expect(notMine.body.errors[0].code).toBe('NF_GOOGLE_CONNECTION');
+    const asViewer = await createSource({}, viewer).expect(403);
+    expect(asViewer.body.errors[0].code).toBe('AUTH_FORBIDDEN');
+    await createSource({}, stranger).expect(404);
+
+    google.messages = [];
+    const source = await syncedSource();
+    expect((await getSource(source.id as string, stranger).expect(404)).body.errors[0].code).toBe(
+      'NF_SYNC_SOURCE',
+    );
+    await runSource(source.id as string, viewer).expect(403);
+    await api()
+      .patch(`/v1/sync-sources/${source.id}`)
+      .set('Authorization', bearer(viewer))
+      .send({ paused: true })
+      .expect(403);
+    await api()
+      .delete(`/v1/sync-sources/${source.id}`)
+      .set('Authorization', bearer(stranger))
+      .expect(404);
+  });
+
+  it('runs incrementally: 10 changes in a mailbox of 10 000 cost one history call and the gets of what changed', async () => {
+    google.messages = messages(10_000, 'big');
+    google.messages[1] = gmailMessage({ id: 'big-00001', subject: 'Zanzibar manifest' });
+    const source = await syncedSource();
+    const search = async () =>
+      (
+        await api()
+          .get(`/v1/casefiles/${casefileId}/search?q=Zanzibar`)
+          .set('Authorization', bearer(owner))
+          .expect(200)
+      ).body.data.items as Json[];
+    expect(await search()).toHaveLength(1);
+
+    google.reset();
+    for (let i = 0; i < 7; i++) {
+      google.addMessage(gmailMessage({ id: `new-${i}`, subject: `Arrival ${i}` }));
+    }
+    google.deleteMessage('big-00001');
+    google.deleteMessage('big-00002');
+    google.relabel('big-00003', 'IMPORTANT');
+    const job = await ran(source.id as string);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: { fetched: 8, created: 7, updated: 1, unchanged: 0, removed: 2 },
+    });
+    expect(google.seen(HISTORY)).toHaveLength(1);
+    expect(google.seen(GET_MESSAGE)).toHaveLength(8);
+    expect(google.seen(LIST)).toHaveLength(0);
+    expect(google.seen(PROFILE)).toHaveLength(0);
+
+    // removed at the source: out of search, lists and counts
+    expect(await search()).toHaveLength(0);
+    const casefile = await api()
+      .get(`/v1/casefiles/${casefileId}`)
+      .set('Authorization', bearer(owner))
+      .expect(200);
+    expect(casefile.body.data.counts.gmail_messages).toBe(10_005);
+    const listed = await api()
+      .get(`/v1/casefiles/${casefileId}/gmail-messages?limit=100&include_total=true`)
+      .set('Authorization', bearer(owner))
+      .expect(200);
+    expect(listed.body.data.total).toBe(10_005);
+    const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+    expect(after.state.history_id).toBe(google.gmailHistory.currentId);
+
+    // nothing changed since: one history call, nothing fetched
+    google.reset();
+    const quiet = await ran(source.id as string);
+    expect(quiet.progress).toEqual({
+      fetched: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+    });
+    expect(google.requests.map((r) => r.path)).toEqual(['/gmail/v1/users/me/history']);
+
+    // back at the source (undeleted): back in the casefile
+    google.reset();
+    google.addMessage(gmailMessage({ id: 'big-00001', subject: 'Zanzibar manifest' }));
+    const back = await ran(source.id as string);
+    expect(back.progress).toMatchObject({ fetched: 1, created: 0, updated: 1, removed: 0 });
+    expect(await search()).toHaveLength(1);
+  }, 240_000);
+
+  it('falls back to a full sync when Gmail no longer has the history it starts from (404)', async () => {
+    google.messages = messages(20, 'expiring');
+    const source = await syncedSource();
+    google.gmailHistory.expire();
+    google.reset();
+    const job = await ran(source.id as string);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: { fetched: 20, created: 0, updated: 0, unchanged: 20, removed: 0 },
+    });
+    expect(google.seen(HISTORY)).toHaveLength(1);
+    expect(google.seen(PROFILE)).toHaveLength(1);
+    expect(google.seen(LIST)).toHaveLength(1);
+    const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+    expect(after.state.history_id).toBe(google.gmailHistory.currentId);
+  });
+
+  it('keeps an access token until it nears expiry, and makes a new one when Google answers 401', async () => {
+    google.messages = messages(3, 'refresh');
+    const source = await syncedSource();
+    google.reset();
+    await ran(source.id as string);
+    expect(google.seen(TOKEN)).toHaveLength(0); // the kept token served
+
+    google.token = `ya29.rotated-${Date.now()}`; // Google no longer takes the kept one
+    google.reset();
+    google.addMessage(gmailMessage({ id: 'refresh-new', subject: 'After rotation' }));
+    const job = await ran(source.id as string);
+    expect(job).toMatchObject({ status: 'succeeded', progress: { created: 1 } });
+    expect(google.seen(TOKEN)).toHaveLength(1);
+    expect(google.seen(HISTORY).map((r) => r.authorization)).toEqual([
+      expect.not.stringContaining(google.token),
+      `Bearer ${google.token}`,
+    ]);
+    const stored: { access_token: string }[] = await db.query(
+      'SELECT access_token FROM google_connections WHERE id = $1',
+      [connectionId],
+    );
+    expect(stored[0].access_token).not.toContain(google.token); // sealed at rest
+  });
+
+  it('a grant Google refuses fails the run, revokes the connection and pauses the source', async () => {
+    const user = await loggedInUser(t.app.getHttpServer());
+    const connection = await connectGoogle(t.app.getHttpServer(), google, user);
+    const casefile = (await createCasefile(t.app.getHttpServer(), user, { title: 'Revoked' })).id;
+    google.messages = messages(2, 'revoked');
+    const created = await createSource({ connection_id: connection }, user, casefile).expect(201);
+    const sourceId = created.body.data.id as string;
+    expect((await finished(created.body.data.last_run.id as string, user)).status).toBe(
+      'succeeded',
+    );
+
+    const grants = [...google.oauth.grants.values()];
+    grants[grants.length - 1].revoked = true; // the user revoked the app at Google
+    google.token = `ya29.rotated-${Date.now()}`; // and the kept access token no longer works
+    const res = await api()
+      .post(`/v1/sync-sources/${sourceId}/run`)
+      .set('Authorization', bearer(user));
+    const job = await finished(res.body.data.id as string, user);
+    expect(job).toMatchObject({
+      status: 'failed',
+      error: { code: 'BR_GOOGLE_CONNECTION_REVOKED' },
+    });
+    const source = (
+      await api().get(`/v1/sync-sources/${sourceId}`).set('Authorization', bearer(user)).expect(200)
+    ).body.data as Json;
+    expect(source).toMatchObject({
+      paused: true,
+      pause_reason: { code: 'BR_GOOGLE_CONNECTION_REVOKED' },
+      next_run_at: null,
+    });
+    const connections = await api()
+      .get('/v1/google/connections')
+      .set('Authorization', bearer(user))
+      .expect(200);
+    expect(connections.body.data.items[0]).toMatchObject({ id: connection, status: 'revoked' });
+    // a new source on it is refused with the reason
+    const again = await createSource({ connection_id: connection }, user, casefile).expect(422);
+    expect(again.body.errors[0].code).toBe('BR_GOOGLE_CONNECTION_REVOKED');
+  });
+
+  it('pauses, resumes, changes its interval and query, and is deleted with its running job', async () => {
+    google.messages = messages(2, 'manage');
+    const source = await syncedSource();
+    const patch = (body: Json) =>
+      api()
+        .patch(`/v1/sync-sources/${source.id}`)
+        .set('Authorization', bearer(owner))
+        .send(body)
+        .expect(200);
+    expect((await patch({ paused: true })).body.data).toMatchObject({
+      paused: true,
+      next_run_at: null,
+    });
+    const resumed = (await patch({ paused: false, interval_minutes: 5 })).body.data as Json;
+    expect(resumed.paused).toBe(false);
+    expect(Date.parse(resumed.next_run_at as string) - Date.now()).toBeLessThanOrEqual(5 * 60_000);
+    // a new query: the next run is a full sync
+    const requeried = (await patch({ query: 'from:ops@example.test' })).body.data as Json;
+    expect(requeried).toMatchObject({ query: 'from:ops@example.test', state: {} });
+
+    const release = google.hold(LIST);
+    try {
+      const run = await runSource(source.id as string).expect(202);
+      await google.arrived(LIST);
+      // a second "run now" while one runs answers that run
+      expect((await runSource(source.id as string).expect(202)).body.data.id).toBe(
+        run.body.data.id,
+      );
+      await api()
+        .delete(`/v1/sync-sources/${source.id}`)
+        .set('Authorization', bearer(owner))
+        .expect(204);
+      const job = await finished(run.body.data.id as string);
+      expect(job).toMatchObject({ status: 'cancelled', source_id: null });
+    } finally {
+      release();
+    }
+    await getSource(source.id as string).expect(404);
+  });
+
+  it('two instances on one database start a due source once', async () => {
+    const second = await createTestApp({ databaseUrl, env: env() });
+    try {
+      google.messages = messages(2, 'twice');
+      const source = await syncedSource();
+      await db.query(
+        `UPDATE sync_sources SET next_run_at = now() - interval '1 second' WHERE id = $1`,
+        [source.id],
+      );
+      const started = await Promise.all(
+        [t, second, t, second].map((app) => app.app.get(SyncScheduler).sweep()),
+      );
+      expect(started.reduce((a, b) => a + b, 0)).toBe(1);
+      const jobs = await api()
+        .get(`/v1/casefiles/${casefileId}/sync-jobs`)
+        .set('Authorization', bearer(owner))
+        .expect(200);
+      const items = jobs.body.data.items as Json[];
+      expect(items.map((job) => job.trigger as string)).toEqual(['schedule', 'schedule']);
+      expect((await finished(items[0].id as string)).status).toBe('succeeded');
+      const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+      expect(Date.parse(after.next_run_at as string) - Date.now()).toBeGreaterThan(59 * 60_000);
+      const again = await Promise.all([t, second].map((app) => app.app.get(SyncScheduler).sweep()));
+      expect(again).toEqual([0, 0]);
+    } finally {
+      await second.close();
+    }
+  });
+});
