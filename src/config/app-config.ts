@@ -78,7 +78,7 @@ export class AppConfig {
     /** Google connections' OAuth client; undefined when not configured. */
     readonly oauth: GoogleOAuthConfig | undefined;
   };
-  readonly sync: { readonly sliceSeconds: number };
+  readonly sync: { readonly sliceSeconds: number; readonly driveTextMaxBytes: number };
   /** How often the job queue expires jobs whose workers died: often enough for a sync slice's. */
   readonly queue: { readonly maintenanceSeconds: number };
 
@@ -115,7 +115,10 @@ export class AppConfig {
       apiBaseUrl: env.GOOGLE_API_BASE_URL?.replace(/\/?$/, '/'), // paths resolve below it
       oauth: googleOAuthOf(env),
     };
-    this.sync = { sliceSeconds: env.SYNC_JOB_SLICE_SECONDS };
+    this.sync = {
+      sliceSeconds: env.SYNC_JOB_SLICE_SECONDS,
+      driveTextMaxBytes: env.DRIVE_TEXT_MAX_BYTES,
+    };
     this.queue = { maintenanceSeconds: Math.min(env.SYNC_JOB_SLICE_SECONDS, 60) };
   }
 

@@ -280,6 +280,16 @@ export class EnvironmentVariables {
   @Transform(toInt)
   SYNC_JOB_SLICE_SECONDS = 30;
 
+  /**
+   * The text a Drive sync keeps of a document: Google Docs and Slides exported as text/plain,
+   * plain-text files downloaded, each up to this many bytes (the rest cut off); 0: none.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10 * 1024 * 1024)
+  @Transform(toInt)
+  DRIVE_TEXT_MAX_BYTES = 1024 * 1024;
+
   @IsOptional()
   @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'must be an email address' })
   ADMIN_EMAIL?: string;

@@ -7,6 +7,7 @@ import { ToolRunner } from '../../src/modules/tool-sessions/execution/tool-runne
 import { ToolSessionsService } from '../../src/modules/tool-sessions/tool-sessions.service';
 import { FakeOpenAi } from '../support/fake-openai';
 import { openSse, type ReceivedEvent } from '../support/sse';
+import { metricValue } from '../support/metrics';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestToolsModule } from '../support/tools';
 
@@ -78,6 +79,10 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
       },
       { kind: 'reply', content: 'Six words; 6 × 7 = 42, and one more is 43.' },
     );
+    const succeeded = 'chat_messages_total{provider="openai",status="succeeded"}';
+    const metric = async () =>
+      metricValue((await api().get('/metrics').expect(200)).text, succeeded);
+    const succeededBefore = await metric();
     const chat = await newChat({ system_prompt: 'Be brief.' });
     const stream = await openSse(t.app.getHttpServer(), `/v1/chat/sessions/${chat}/messages`, {
       method: 'POST',
@@ -172,6 +177,7 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
       [chat],
     );
     expect(n).toBe(3);
+    expect(await metric()).toBe(succeededBefore + 1); // one turn, one answer counted
   });
 
   it('answers an unknown function or arguments that are not JSON with tool messages, and goes on', async () => {
@@ -263,6 +269,8 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
 
   it('streams what came before a stall, then an error event and done; the partial answer is not a message', async () => {
     fake.answer({ kind: 'stall', content: 'Let me th' });
+    const failed = 'chat_messages_total{provider="openai",status="failed"}';
+    const failedBefore = metricValue((await api().get('/metrics').expect(200)).text, failed);
     const chat = await newChat();
     const stream = await openSse(t.app.getHttpServer(), `/v1/chat/sessions/${chat}/messages`, {
       method: 'POST',
@@ -285,9 +293,9 @@ describe('Chat with CHAT_PROVIDER=openai against a fake Chat Completions server'
     expect(events.at(-2)!.data).toMatchObject({ code: 'SYS_UPSTREAM_TIMEOUT' });
     expect(events.at(-1)!.data).toMatchObject({ status: 'failed', message_count: 1 });
     expect((await history(chat)).map((m) => m.role as string)).toEqual(['user']);
+    // counted as failed (the turns that succeed are counted in the tests of their own)
     const metrics = (await api().get('/metrics').expect(200)).text;
-    expect(metrics).toMatch(/chat_messages_total\{provider="openai",status="failed"\} [1-9]/);
-    expect(metrics).toMatch(/chat_messages_total\{provider="openai",status="succeeded"\} [1-9]/);
+    expect(metricValue(metrics, failed)).toBe(failedBefore + 1);
   });
 
   /** Stores messages as an earlier turn (or a crashed one) left them, a second apart, oldest first. */

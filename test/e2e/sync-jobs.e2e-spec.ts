@@ -45,7 +45,12 @@ describe('Sync jobs (API.md §7)', () => {
     drop = database.drop;
     t = await createTestApp({
       databaseUrl: database.url,
-      env: { GOOGLE_API_BASE_URL: google.baseUrl, SYNC_JOB_SLICE_SECONDS: '2' },
+      env: {
+        GOOGLE_API_BASE_URL: google.baseUrl,
+        SYNC_JOB_SLICE_SECONDS: '2',
+        // a document's text at most 320 KiB: Drive pages of 100 files (32 MiB of text a page)
+        DRIVE_TEXT_MAX_BYTES: String(320 * 1024),
+      },
     });
     db = t.app.get(DataSource);
     const server = t.app.getHttpServer();
@@ -104,7 +109,7 @@ describe('Sync jobs (API.md §7)', () => {
       casefile_id: casefileId,
       source: 'gmail',
       status: 'queued',
-      progress: { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0 },
+      progress: { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, skipped: 0 },
       error: null,
       finished_at: null,
     });
@@ -115,7 +120,7 @@ describe('Sync jobs (API.md §7)', () => {
     const job = await finished(res.body.data.id);
     expect(job).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: 250, created: 250, updated: 0, unchanged: 0, removed: 0 },
+      progress: { fetched: 250, created: 250, updated: 0, unchanged: 0, removed: 0, skipped: 0 },
       error: null,
     });
     expect(Date.parse(job.finished_at)).toBeGreaterThanOrEqual(Date.parse(job.created_at));
@@ -160,6 +165,7 @@ describe('Sync jobs (API.md §7)', () => {
       updated: 0,
       unchanged: 0,
       removed: 0,
+      skipped: 0,
     });
     google.messages[0] = gmailMessage({ id: 'again-0000', subject: 'Shipment 0 (amended)' });
     const second = await finished((await createJob({ source: 'gmail' })).body.data.id);
@@ -169,6 +175,7 @@ describe('Sync jobs (API.md §7)', () => {
       updated: 1,
       unchanged: 29,
       removed: 0,
+      skipped: 0,
     });
   });
 
@@ -207,7 +214,7 @@ describe('Sync jobs (API.md §7)', () => {
     const job = await finished((await createJob({ source: 'drive' })).body.data.id);
     expect(job).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: 150, created: 150, updated: 0, unchanged: 0, removed: 0 },
+      progress: { fetched: 150, created: 150, updated: 0, unchanged: 0, removed: 0, skipped: 0 },
     });
     const lists = google.seen(/^\/drive\/v3\/files$/);
     expect(lists).toHaveLength(3); // the 503, its retry, the second page
@@ -232,7 +239,14 @@ describe('Sync jobs (API.md §7)', () => {
     const all = await finished(
       (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1' })).body.data.id,
     );
-    expect(all.progress).toEqual({ fetched: 2, created: 2, updated: 0, unchanged: 0, removed: 0 });
+    expect(all.progress).toEqual({
+      fetched: 2,
+      created: 2,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      skipped: 0,
+    });
     const ranges = await api()
       .get(`/v1/casefiles/${casefileId}/sheets`)
       .set('Authorization', bearer(owner));
@@ -247,11 +261,25 @@ describe('Sync jobs (API.md §7)', () => {
         ['Q2', ['Item']],
       ]),
     );
+    // a range is kept under the range asked for: the same sheet asked again is the same row,
+    // another range of it a row of its own
+    const again = await finished(
+      (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1', ranges: ["'Q2'"] })).body.data
+        .id,
+    );
+    expect(again.progress).toMatchObject({ fetched: 1, created: 0, unchanged: 1 });
     const one = await finished(
       (await createJob({ source: 'sheets', spreadsheet_id: 'sheet-1', ranges: ["'Q2'!A1:B9"] }))
         .body.data.id,
     );
-    expect(one.progress).toEqual({ fetched: 1, created: 0, updated: 0, unchanged: 1, removed: 0 });
+    expect(one.progress).toEqual({
+      fetched: 1,
+      created: 1,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      skipped: 0,
+    });
     const unknown = await finished(
       (await createJob({ source: 'sheets', spreadsheet_id: 'nope' })).body.data.id,
     );

@@ -4,7 +4,7 @@ import { SyncScheduler } from '../../src/modules/workspace/sync/sync-scheduler';
 import { createCasefile, grantPermission } from '../factories/casefiles';
 import { connectGoogle } from '../factories/google';
 import { bearer, loggedInUser, type TokenPair } from '../factories/users';
-import { gmailMessage } from '../fixtures/google';
+import { driveFile, gmailMessage } from '../fixtures/google';
 import { FakeGoogle } from '../support/fake-google';
 import { metricValue } from '../support/metrics';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -18,6 +18,11 @@ const GET_MESSAGE = /^\/gmail\/v1\/users\/me\/messages\/[^/]+$/;
 const HISTORY = /^\/gmail\/v1\/users\/me\/history$/;
 const PROFILE = /^\/gmail\/v1\/users\/me\/profile$/;
 const TOKEN = /^\/token$/;
+const CHANGES = /^\/drive\/v3\/changes$/;
+const FILES = /^\/drive\/v3\/files$/;
+const EXPORT = /^\/drive\/v3\/files\/[^/]+\/export$/;
+const FILE = /^\/drive\/v3\/files\/[^/]+$/;
+const VALUES = /^\/v4\/spreadsheets\/[^/]+\/values\//;
 
 const messages = (count: number, prefix: string) =>
   Array.from({ length: count }, (_, i) =>
@@ -43,6 +48,7 @@ describe('Sync sources (API.md §7.1)', () => {
   let owner: User;
   let viewer: User;
   let stranger: User;
+  let editor: User;
   let connectionId: string;
   let casefileId: string;
   const api = () => request(t.app.getHttpServer());
@@ -60,8 +66,8 @@ describe('Sync sources (API.md §7.1)', () => {
     t = await createTestApp({ databaseUrl, env: env() });
     db = t.app.get(DataSource);
     const server = t.app.getHttpServer();
-    [owner, viewer, stranger] = await Promise.all(
-      Array.from({ length: 3 }, () => loggedInUser(server)),
+    [owner, viewer, stranger, editor] = await Promise.all(
+      Array.from({ length: 4 }, () => loggedInUser(server)),
     );
     connectionId = await connectGoogle(server, google, owner);
   });
@@ -69,6 +75,7 @@ describe('Sync sources (API.md §7.1)', () => {
     const server = t.app.getHttpServer();
     casefileId = (await createCasefile(server, owner, { title: 'Freight' })).id;
     await grantPermission(server, owner, casefileId, viewer.id, 'viewer');
+    await grantPermission(server, owner, casefileId, editor.id, 'editor');
     // a test may have rotated Google's token: no test starts with a kept one Google refuses
     await db.query('UPDATE google_connections SET access_token = NULL');
     google.reset();
@@ -144,7 +151,7 @@ describe('Sync sources (API.md §7.1)', () => {
       status: 'succeeded',
       trigger: 'schedule',
       source_id: source.id,
-      progress: { fetched: 30, created: 30, updated: 0, unchanged: 0, removed: 0 },
+      progress: { fetched: 30, created: 30, updated: 0, unchanged: 0, removed: 0, skipped: 0 },
     });
     const after = (await getSource(source.id as string, viewer).expect(200)).body.data as Json;
     expect(after.state).toEqual({
@@ -247,6 +254,7 @@ describe('Sync sources (API.md §7.1)', () => {
       updated: 0,
       unchanged: 0,
       removed: 0,
+      skipped: 0,
     });
     expect(google.requests.map((r) => r.path)).toEqual(['/gmail/v1/users/me/history']);
 
@@ -254,7 +262,13 @@ describe('Sync sources (API.md §7.1)', () => {
     google.reset();
     google.addMessage(gmailMessage({ id: 'big-00001', subject: 'Zanzibar manifest' }));
     const back = await ran(source.id as string);
-    expect(back.progress).toMatchObject({ fetched: 1, created: 0, updated: 1, removed: 0 });
+    expect(back.progress).toMatchObject({
+      fetched: 1,
+      created: 0,
+      updated: 1,
+      removed: 0,
+      skipped: 0,
+    });
     expect(await search()).toHaveLength(1);
   }, 240_000);
 
@@ -266,7 +280,7 @@ describe('Sync sources (API.md §7.1)', () => {
     const job = await ran(source.id as string);
     expect(job).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: 20, created: 0, updated: 0, unchanged: 20, removed: 0 },
+      progress: { fetched: 20, created: 0, updated: 0, unchanged: 20, removed: 0, skipped: 0 },
     });
     expect(google.seen(HISTORY)).toHaveLength(1);
     expect(google.seen(PROFILE)).toHaveLength(1);
@@ -406,5 +420,211 @@ describe('Sync sources (API.md §7.1)', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('Drive: the first run lists and exports documents; later runs read changes (new, changed, trashed, removed)', async () => {
+    const search = async (q: string) =>
+      (
+        (
+          await api()
+            .get(`/v1/casefiles/${casefileId}/search?q=${q}&types=drive`)
+            .set('Authorization', bearer(owner))
+            .expect(200)
+        ).body.data.items as Json[]
+      ).map((hit) => hit.id as string);
+    google.files = [
+      driveFile('doc-1', 'Plan'),
+      driveFile('txt-2', 'Notes', { mimeType: 'text/plain' }),
+      driveFile('png-3', 'Photo', { mimeType: 'image/png' }),
+      driveFile('doc-4', 'Old plan'),
+    ];
+    google.fileTexts.set('doc-1', 'The quarterly zebra plan');
+    google.fileTexts.set('txt-2', 'Plain notes about an okapi');
+    const source = await syncedSource({ source: 'drive' });
+    expect(source.last_run.status).toBe('succeeded');
+    const first = await finished(source.last_run.id as string);
+    expect(first.progress).toEqual({
+      fetched: 4,
+      created: 4,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      skipped: 0,
+    });
+    expect(google.seen(EXPORT).map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/drive/v3/files/doc-1/export', '/drive/v3/files/doc-4/export']),
+    );
+    expect(google.seen(FILE).map((r) => r.query.get('alt'))).toEqual(['media']); // txt-2
+    expect(source.state.page_token).toMatch(/^p\d+$/);
+    expect(await search('zebra')).toEqual(['doc-1']);
+    expect(await search('okapi')).toEqual(['txt-2']);
+
+    google.reset();
+    google.putFile(driveFile('doc-5', 'New', { modifiedTime: '2026-12-01T10:00:00.000Z' }));
+    google.fileTexts.set('doc-5', 'A giraffe appears');
+    google.putFile(driveFile('doc-1', 'Plan', { modifiedTime: '2026-12-02T10:00:00.000Z' }));
+    google.fileTexts.set('doc-1', 'The quarterly lion plan');
+    google.trashFile('png-3');
+    google.removeFile('doc-4');
+    const job = await ran(source.id as string);
+    expect(job.progress).toEqual({
+      fetched: 2,
+      created: 1,
+      updated: 1,
+      unchanged: 0,
+      removed: 2,
+      skipped: 0,
+    });
+    expect(google.seen(CHANGES)).toHaveLength(1);
+    expect(
+      google
+        .seen(EXPORT)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/drive/v3/files/doc-1/export', '/drive/v3/files/doc-5/export']);
+    expect(google.seen(FILES)).toHaveLength(0);
+    expect(await search('zebra')).toEqual([]);
+    expect(await search('lion')).toEqual(['doc-1']);
+    expect(await search('giraffe')).toEqual(['doc-5']);
+    const files = await api()
+      .get(`/v1/casefiles/${casefileId}/drive-files?include_total=true`)
+      .set('Authorization', bearer(owner))
+      .expect(200);
+    expect((files.body.data.items as Json[]).map((f) => f.id as string).sort()).toEqual([
+      'doc-1',
+      'doc-5',
+      'txt-2',
+    ]);
+
+    google.reset();
+    const quiet = await ran(source.id as string);
+    expect(quiet.progress).toMatchObject({ fetched: 0, removed: 0, skipped: 0 });
+    expect(google.requests.map((r) => r.path)).toEqual(['/drive/v3/changes']);
+    expect(await search('okapi')).toEqual(['txt-2']); // unchanged files keep their text
+  });
+
+  it('Sheets: a source reads its ranges again only when the spreadsheet’s modifiedTime moved', async () => {
+    google.spreadsheets.set('sheet-src', new Map([['Costs', [['Item'], ['Freight']]]]));
+    google.spreadsheetModified.set('sheet-src', '2026-12-01T09:00:00.000Z');
+    const source = await syncedSource({ source: 'sheets', spreadsheet_id: 'sheet-src' });
+    expect(source.state).toMatchObject({ modified_time: '2026-12-01T09:00:00.000Z' });
+
+    google.reset();
+    const still = await ran(source.id as string);
+    expect(still.progress).toMatchObject({ fetched: 0, created: 0, updated: 0 });
+    expect(google.requests.map((r) => r.path)).toEqual(['/drive/v3/files/sheet-src']);
+
+    google.reset();
+    google.spreadsheets.set('sheet-src', new Map([['Costs', [['Item'], ['Freight'], ['Duty']]]]));
+    google.spreadsheetModified.set('sheet-src', '2026-12-02T09:00:00.000Z');
+    const moved = await ran(source.id as string);
+    expect(moved.progress).toMatchObject({ fetched: 1, created: 0, updated: 1 });
+    expect(google.seen(VALUES)).toHaveLength(1);
+    const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+    expect(after.state.modified_time).toBe('2026-12-02T09:00:00.000Z');
+  });
+
+  it('a source with a query reads the history for what it holds, then its matches for what it lacks; trash leaves', async () => {
+    google.messages = messages(5, 'query');
+    const source = await syncedSource({ query: 'label:freight' });
+    google.reset();
+    google.addMessage(gmailMessage({ id: 'query-new', subject: 'Matches later' }));
+    google.relabel('query-00001', 'TRASH');
+    google.relabel('query-00002', 'IMPORTANT');
+    const job = await ran(source.id as string);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: { fetched: 2, created: 1, updated: 1, removed: 1, skipped: 0 },
+    });
+    expect(google.seen(HISTORY)).toHaveLength(1);
+    expect(google.seen(LIST)).toHaveLength(1); // the query's matches: one page
+    expect(google.seen(LIST)[0].query.get('q')).toBe('label:freight');
+    // the two held ones the history named, and the one match the casefile lacked
+    expect(
+      google
+        .seen(GET_MESSAGE)
+        .map((r) => r.path.split('/').pop())
+        .sort(),
+    ).toEqual(['query-00001', 'query-00002', 'query-new']);
+  });
+
+  it('skips a message the import refuses, stores the rest, and moves on', async () => {
+    google.messages = messages(2, 'hostile');
+    const source = await syncedSource();
+    google.addMessage({ ...gmailMessage({ id: 'hostile-bad' }), payload: { parts: 'not parts' } });
+    google.addMessage(gmailMessage({ id: 'hostile-good', subject: 'Fine' }));
+    const job = await ran(source.id as string);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: { fetched: 2, created: 1, skipped: 1 },
+    });
+    const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+    expect(after.state.history_id).toBe(google.gmailHistory.currentId);
+  });
+
+  it('refuses a source its connection was not granted the scope of (422)', async () => {
+    const user = await loggedInUser(t.app.getHttpServer());
+    const casefile = (await createCasefile(t.app.getHttpServer(), user, { title: 'Scopes' })).id;
+    google.oauth.grantedScopes = [
+      'openid',
+      'email',
+      'https://www.googleapis.com/auth/gmail.readonly',
+    ];
+    let connection: string;
+    try {
+      connection = await connectGoogle(t.app.getHttpServer(), google, user);
+    } finally {
+      google.oauth.grantedScopes = undefined;
+    }
+    const drive = await createSource(
+      { connection_id: connection, source: 'drive' },
+      user,
+      casefile,
+    ).expect(422);
+    expect(drive.body.errors[0].code).toBe('BR_GOOGLE_SCOPE_MISSING');
+    await createSource({ connection_id: connection }, user, casefile).expect(201);
+  });
+
+  it('only its creator changes what a source takes; other editors pause it, run it, see it', async () => {
+    google.messages = [];
+    const source = await syncedSource();
+    const patch = (user: User, body: Json) =>
+      api().patch(`/v1/sync-sources/${source.id}`).set('Authorization', bearer(user)).send(body);
+    const refused = await patch(editor, { query: 'in:anywhere' }).expect(403);
+    expect(refused.body.errors[0].code).toBe('AUTH_FORBIDDEN');
+    expect((await patch(editor, { paused: true }).expect(200)).body.data.paused).toBe(true);
+    await runSource(source.id as string, editor).expect(202);
+    const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+    expect(after.query).toBeUndefined();
+  });
+
+  it('a deleted connection fails the next run and pauses its sources', async () => {
+    const user = await loggedInUser(t.app.getHttpServer());
+    const connection = await connectGoogle(t.app.getHttpServer(), google, user);
+    const casefile = (await createCasefile(t.app.getHttpServer(), user, { title: 'Gone' })).id;
+    google.messages = [];
+    const created = await createSource({ connection_id: connection }, user, casefile).expect(201);
+    await finished(created.body.data.last_run.id as string, user);
+    await api()
+      .delete(`/v1/google/connections/${connection}`)
+      .set('Authorization', bearer(user))
+      .expect(204);
+    const run = await api()
+      .post(`/v1/sync-sources/${created.body.data.id}/run`)
+      .set('Authorization', bearer(user))
+      .expect(202);
+    const job = await finished(run.body.data.id as string, user);
+    expect(job).toMatchObject({
+      status: 'failed',
+      error: { code: 'BR_GOOGLE_CONNECTION_REVOKED' },
+    });
+    const source = await api()
+      .get(`/v1/sync-sources/${created.body.data.id}`)
+      .set('Authorization', bearer(user))
+      .expect(200);
+    expect(source.body.data).toMatchObject({
+      paused: true,
+      pause_reason: { code: 'BR_GOOGLE_CONNECTION_REVOKED' },
+    });
   });
 });

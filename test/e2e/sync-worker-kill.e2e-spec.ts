@@ -113,7 +113,14 @@ describe('a sync job whose worker was killed', () => {
       .expect(200);
     expect(final.body.data).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: MESSAGES, created: MESSAGES, updated: 0, unchanged: 0, removed: 0 },
+      progress: {
+        fetched: MESSAGES,
+        created: MESSAGES,
+        updated: 0,
+        unchanged: 0,
+        removed: 0,
+        skipped: 0,
+      },
       error: null,
     });
     expect((await job()).attempt).toBe(2);

@@ -33,6 +33,23 @@ describe('Workspace imports (service level)', () => {
       )
     )[0].n;
 
+  it('a sync skips the messages the import refuses and stores the rest; the import route refuses all', async () => {
+    const casefileId = await newCasefile();
+    const hostile = { ...gmailMessage({ id: 'm-bad' }), payload: { parts: 'not parts' } };
+    const batch = [gmailMessage({ id: 'm-ok' }), hostile];
+    await expect(
+      t.run(() => workspace.importGmailMessages(casefileId, batch)),
+    ).rejects.toMatchObject({ code: 'VAL_FAILED' });
+    expect(
+      await t.run(() => workspace.importGmailMessages(casefileId, batch, { skipRefused: true })),
+    ).toEqual({ created: 1, updated: 0, unchanged: 0, skipped: 1 });
+    const stored = await db.query<{ google_id: string }[]>(
+      'SELECT google_id FROM gmail_messages WHERE casefile_id = $1',
+      [casefileId],
+    );
+    expect(stored.map((row) => row.google_id)).toEqual(['m-ok']);
+  });
+
   it('stores Gmail messages once: a re-import counts them unchanged, an edited one updated', async () => {
     const casefileId = await newCasefile();
     const batch = [gmailMessage({ id: 'm-1' }), gmailMessage({ id: 'm-2', subject: 'Invoice' })];
@@ -40,17 +57,20 @@ describe('Workspace imports (service level)', () => {
       created: 2,
       updated: 0,
       unchanged: 0,
+      skipped: 0,
     });
     expect(await t.run(() => workspace.importGmailMessages(casefileId, batch))).toEqual({
       created: 0,
       updated: 0,
       unchanged: 2,
+      skipped: 0,
     });
     const edited = [gmailMessage({ id: 'm-2', subject: 'Invoice (corrected)' })];
     expect(await t.run(() => workspace.importGmailMessages(casefileId, edited))).toEqual({
       created: 0,
       updated: 1,
       unchanged: 0,
+      skipped: 0,
     });
     const [row] = await db.query<{ subject: string }[]>(
       'SELECT subject FROM gmail_messages WHERE casefile_id = $1 AND google_id = $2',

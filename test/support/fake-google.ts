@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FakeDriveChanges } from './fake-drive-changes';
 import { FakeGmailHistory } from './fake-gmail-history';
 import { FakeGoogleOAuth } from './fake-google-oauth';
 import { LocalServer } from './local-server';
@@ -42,6 +43,12 @@ export class FakeGoogle extends LocalServer {
   readonly oauth = new FakeGoogleOAuth(() => this.token);
   /** The mailbox's history: changes made through `addMessage`, `deleteMessage`, `relabel`. */
   readonly gmailHistory = new FakeGmailHistory(() => this.messages);
+  /** The Drive's change log: changes made through `putFile`, `trashFile`, `removeFile`. */
+  readonly driveChanges = new FakeDriveChanges(() => this.files);
+  /** A file's content (`alt=media`) or a Google Doc's export as text/plain, by file id. */
+  readonly fileTexts = new Map<string, string>();
+  /** A spreadsheet's modifiedTime (Drive `files.get`), by id. */
+  readonly spreadsheetModified = new Map<string, string>();
   private readonly faults: Fault[] = [];
   private readonly holds: { path: RegExp; released: Promise<void> }[] = [];
 
@@ -78,6 +85,30 @@ export class FakeGoogle extends LocalServer {
     const message = this.messages.find((m) => m.id === id)!;
     message.labelIds = [...((message.labelIds as string[] | undefined) ?? []), label];
     this.gmailHistory.relabelled(message, [label]);
+  }
+
+  /** A file is created or changed in the Drive (a change). */
+  putFile(file: Json): void {
+    const index = this.files.findIndex((f) => f.id === file.id);
+    if (index >= 0) this.files[index] = file;
+    else this.files.push(file);
+    this.driveChanges.changed(file);
+  }
+
+  /** A file goes to the trash (a change whose file says `trashed`). */
+  trashFile(id: string): void {
+    const file = this.files.find((f) => f.id === id)!;
+    file.trashed = true;
+    this.driveChanges.changed(file);
+  }
+
+  /** A file is deleted for good (a change that says `removed`). */
+  removeFile(id: string): void {
+    this.files.splice(
+      this.files.findIndex((f) => f.id === id),
+      1,
+    );
+    this.driveChanges.removed(id);
   }
 
   /** What to configure as GOOGLE_API_BASE_URL. */
@@ -165,6 +196,12 @@ export class FakeGoogle extends LocalServer {
       send(status, googleError(status, reason, 'Try again later.'), headers);
       return;
     }
+    const text = this.fileText(path, url.searchParams);
+    if (text !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' });
+      res.end(text);
+      return;
+    }
     const answer = this.route(path, url.searchParams);
     if (answer) send(200, answer);
     else send(404, googleError(404, 'NOT_FOUND', 'Requested entity was not found.'));
@@ -182,17 +219,41 @@ export class FakeGoogle extends LocalServer {
       : this.oauth.revoke(query);
   }
 
+  /** `files.export` (text/plain) and `files.get?alt=media`: the file's text, if it has one. */
+  private fileText(path: string, query: URLSearchParams): string | undefined {
+    const exported = /^\/drive\/v3\/files\/([^/]+)\/export$/.exec(path);
+    if (exported && query.get('mimeType') === 'text/plain') return this.fileTexts.get(exported[1]);
+    const media = /^\/drive\/v3\/files\/([^/]+)$/.exec(path);
+    if (media && query.get('alt') === 'media') return this.fileTexts.get(media[1]);
+    return undefined;
+  }
+
   private route(path: string, query: URLSearchParams): unknown {
     let match: RegExpMatchArray | null;
+    if (path === '/drive/v3/changes/startPageToken') return this.driveChanges.startPageToken();
+    if (path === '/drive/v3/changes') return this.driveChanges.list(query);
+    if ((match = path.match(/^\/drive\/v3\/files\/([^/]+)$/))) {
+      const id = match[1];
+      const modifiedTime =
+        this.spreadsheetModified.get(id) ??
+        (this.files.find((f) => f.id === id)?.modifiedTime as string | undefined);
+      return modifiedTime && { id, modifiedTime };
+    }
     if (path === '/gmail/v1/users/me/profile') return this.gmailHistory.profile();
     if (path === '/gmail/v1/users/me/history') return this.gmailHistory.list(query);
     if (path === '/gmail/v1/users/me/messages') {
       // of Gmail's search, `after:<epoch seconds>` is understood; the rest matches everything
       const after = /(?:^|[\s(])after:(\d+)/.exec(query.get('q') ?? '')?.[1];
-      const matching =
-        after === undefined
-          ? this.messages
-          : this.messages.filter((m) => Number(m.internalDate) >= Number(after) * 1000);
+      // and spam and trash are left out unless includeSpamTrash, as Gmail does
+      const spamTrash = query.get('includeSpamTrash') === 'true';
+      const matching = this.messages.filter(
+        (m) =>
+          (after === undefined || Number(m.internalDate) >= Number(after) * 1000) &&
+          (spamTrash ||
+            !((m.labelIds as string[] | undefined) ?? []).some(
+              (l) => l === 'SPAM' || l === 'TRASH',
+            )),
+      );
       const { items, nextPageToken } = page(matching, query, 'maxResults', 500);
       return {
         messages: items.map((m) => ({ id: m.id, threadId: m.threadId })),
@@ -204,7 +265,15 @@ export class FakeGoogle extends LocalServer {
       return this.messages.find((m) => m.id === match?.[1]);
     }
     if (path === '/drive/v3/files') {
-      const { items, nextPageToken } = page(this.files, query, 'pageSize', 100);
+      // of Drive's q, `trashed = false` and `modifiedTime > '<time>'` are understood
+      const q = query.get('q') ?? '';
+      const since = /modifiedTime > '([^']+)'/.exec(q)?.[1];
+      const matching = this.files.filter(
+        (f) =>
+          !(q.includes('trashed = false') && f.trashed === true) &&
+          (since === undefined || Date.parse(f.modifiedTime as string) > Date.parse(since)),
+      );
+      const { items, nextPageToken } = page(matching, query, 'pageSize', 1000);
       return { kind: 'drive#fileList', ...(nextPageToken ? { nextPageToken } : {}), files: items };
     }
     if ((match = path.match(/^\/v4\/spreadsheets\/([^/]+)$/))) {

@@ -201,10 +201,10 @@ export class GoogleConnectionsRepository {
     );
   }
 
-  /** The user's connection's status, or undefined when it is not theirs (or not found). */
-  statusOf(id: string, userId: string): Promise<{ status: string } | undefined> {
+  /** The user's connection's status and scopes, or undefined when it is not theirs (or not found). */
+  statusOf(id: string, userId: string): Promise<{ status: string; scopes: string[] } | undefined> {
     return this.sql.one(
-      `SELECT c.status FROM google_connections c WHERE c.id = $1 AND c.user_id = $2 AND ${LIVE}`,
+      `SELECT c.status, c.scopes FROM google_connections c WHERE c.id = $1 AND c.user_id = $2 AND ${LIVE}`,
       [id, userId],
     );
   }

@@ -20,9 +20,10 @@ import {
   GoogleConnectionRevokedError,
   GoogleExchangeFailedError,
   GoogleNotConfiguredError,
+  GoogleScopeMissingError,
   OAuthStateError,
 } from './google.errors';
-import { GoogleGrantRevoked, GoogleOAuth } from './google-oauth';
+import { GOOGLE_READ_SCOPES, GoogleGrantRevoked, GoogleOAuth } from './google-oauth';
 
 const hashOf = (state: string) => createHash('sha256').update(state).digest('base64url');
 
@@ -163,13 +164,20 @@ export class GoogleConnectionsService {
   }
 
   /**
-   * The caller's connection, usable for work on their behalf: another user's, a pending or an
-   * unknown one is GoogleConnectionNotFoundError; a revoked one GoogleConnectionRevokedError.
+   * The caller's connection, usable to read `data` on their behalf: another user's, a pending or
+   * an unknown one is GoogleConnectionNotFoundError; a revoked one GoogleConnectionRevokedError;
+   * one not granted the read scope of `data` GoogleScopeMissingError.
    */
-  async requireActive(actor: Actor, connectionId: string): Promise<void> {
+  async requireActive(
+    actor: Actor,
+    connectionId: string,
+    data: keyof typeof GOOGLE_READ_SCOPES,
+  ): Promise<void> {
     const found = await this.connections.statusOf(connectionId, actor.userId);
     if (found?.status === 'revoked') throw new GoogleConnectionRevokedError();
     if (found?.status !== 'active') throw new GoogleConnectionNotFoundError();
+    const scope = GOOGLE_READ_SCOPES[data];
+    if (!found.scopes.includes(scope)) throw new GoogleScopeMissingError(scope);
   }
 
   /**

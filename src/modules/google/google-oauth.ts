@@ -4,6 +4,13 @@ import { AppConfig, type GoogleOAuthConfig } from '../../config/app-config';
 import { GoogleNotConfiguredError } from './google.errors';
 
 /** What a connection asks Google for: who the account is, and read access to the sources. */
+/** What each kind of Google data needs of a connection (read-only, always). */
+export const GOOGLE_READ_SCOPES = {
+  gmail: 'https://www.googleapis.com/auth/gmail.readonly',
+  drive: 'https://www.googleapis.com/auth/drive.readonly',
+  sheets: 'https://www.googleapis.com/auth/spreadsheets.readonly',
+} as const;
+
 export const GOOGLE_SCOPES = [
   'openid',
   'email',

@@ -48,3 +48,13 @@ export class GoogleExchangeFailedError extends UpstreamError {
     super('SYS_UPSTREAM_ERROR', 'Google refused the authorization; start the connection again');
   }
 }
+
+/** The connection lacks the scope a source needs (the user unticked it at Google's consent). */
+export class GoogleScopeMissingError extends RuleViolationError {
+  constructor(scope: string) {
+    super(
+      'BR_GOOGLE_SCOPE_MISSING',
+      `The Google connection was not granted ${scope}; connect again and grant it`,
+    );
+  }
+}

@@ -2,3 +2,4 @@
 export { GoogleModule } from './google.module';
 export { GoogleConnectionsService } from './google-connections.service';
 export { GoogleConnectionRevokedError } from './google.errors';
+export { googleConnectionUsable } from './google.sql';

@@ -11,6 +11,7 @@ import { SheetRangesRepository } from './sheets/sheet-ranges.repository';
 import { GoogleApiClient } from './sync/google-api.client';
 import { GooglePull } from './sync/google-pull';
 import { GmailPull } from './sync/gmail-pull';
+import { DrivePull } from './sync/drive-pull';
 import { SyncJobsController } from './sync/sync-jobs.controller';
 import { SyncJobsRepository } from './sync/sync-jobs.repository';
 import { SyncJobsService } from './sync/sync-jobs.service';
@@ -52,6 +53,7 @@ import { toolsIn } from '../tool-sessions';
     SyncRunner,
     GooglePull,
     GmailPull,
+    DrivePull,
     GoogleApiClient,
     makeCounterProvider({
       name: SYNC_RUNS_TOTAL,
@@ -60,7 +62,7 @@ import { toolsIn } from '../tool-sessions';
     }),
     makeCounterProvider({
       name: SYNC_ITEMS_TOTAL,
-      help: 'Items sync jobs stored or removed, by source and change (created, updated, unchanged, removed)',
+      help: 'Items sync jobs stored, removed or skipped, by source and change (created, updated, unchanged, removed, skipped)',
       labelNames: ['source', 'change'],
     }),
     ...toolsIn(join(__dirname, 'tools')),

@@ -70,17 +70,28 @@ export class WorkspaceService {
     dto: StoreGmailMessagesDto,
   ): Promise<ImportCountsDto> {
     await this.access.require(actor, casefileId, 'editor');
-    return this.importGmailMessages(casefileId, dto.messages);
+    return importCounts(await this.importGmailMessages(casefileId, dto.messages));
   }
 
   /**
    * Checks the whole batch, then stores it in one statement: a bad item stores nothing. Also the
-   * sync worker's way in.
+   * sync worker's way in, with `skipRefused`: an item the checks refuse (anyone can mail a user
+   * a message no import takes) is left out and counted as `skipped`, and the rest is stored.
    */
   async importGmailMessages(
     casefileId: string,
     items: readonly unknown[],
-  ): Promise<ImportCountsDto> {
+    options: { skipRefused?: boolean } = {},
+  ): Promise<SyncImportCounts> {
+    const { accepted, skipped } = options.skipRefused
+      ? await eachAccepted(items, (one) => this.parseGmailMessages(one))
+      : { accepted: await this.parseGmailMessages(items), skipped: 0 };
+    const counts = await this.gmail.upsert(casefileId, accepted);
+    return { ...this.noted(casefileId, 'gmail_messages', counts), skipped };
+  }
+
+  /** The batch checked and parsed; RequestValidationError naming the first bad item's field. */
+  private async parseGmailMessages(items: readonly unknown[]): Promise<ParsedGmailMessage[]> {
     assertNoHostileInput(items, MAX_JSON_DEPTH, 'messages');
     const resources = assertValid<GmailMessageResource>(
       items,
@@ -113,7 +124,7 @@ export class WorkspaceService {
         }),
       );
     }
-    return this.noted(casefileId, 'gmail_messages', await this.gmail.upsert(casefileId, parsed));
+    return parsed;
   }
 
   /** Takes the messages Gmail removed out of the casefile (a sync job found them gone). */
@@ -130,6 +141,20 @@ export class WorkspaceService {
     return this.gmail.held(casefileId, googleIds);
   }
 
+  /** Takes the files Drive removed (or trashed) out of the casefile. */
+  async removeDriveFiles(
+    casefileId: string,
+    googleIds: readonly string[],
+    jobId: string,
+  ): Promise<number> {
+    return googleIds.length === 0 ? 0 : this.drive.remove(casefileId, googleIds, jobId);
+  }
+
+  /** Of `googleIds`, the files the casefile holds, with when each was last modified. */
+  heldDriveFiles(casefileId: string, googleIds: readonly string[]): Promise<Map<string, Date>> {
+    return this.drive.held(casefileId, googleIds);
+  }
+
   /** A page that stores nothing. */
   noChanges(): Promise<ImportCountsDto> {
     return Promise.resolve({ created: 0, updated: 0, unchanged: 0 });
@@ -141,10 +166,29 @@ export class WorkspaceService {
     dto: StoreDriveFilesDto,
   ): Promise<ImportCountsDto> {
     await this.access.require(actor, casefileId, 'editor');
-    return this.importDriveFiles(casefileId, dto.files);
+    return importCounts(await this.importDriveFiles(casefileId, dto.files));
   }
 
-  async importDriveFiles(casefileId: string, items: readonly unknown[]): Promise<ImportCountsDto> {
+  /**
+   * Stores Drive files (the import route's and the sync's); `keepText`: a file without
+   * `content_text` keeps the text the casefile holds (a sync downloads it only when it changed).
+   */
+  async importDriveFiles(
+    casefileId: string,
+    items: readonly unknown[],
+    options: { keepText?: boolean; skipRefused?: boolean } = {},
+  ): Promise<SyncImportCounts> {
+    const check = (batch: readonly unknown[]) => Promise.resolve(this.checkDriveFiles(batch));
+    const { accepted, skipped } = options.skipRefused
+      ? await eachAccepted(items, check)
+      : { accepted: await check(items), skipped: 0 };
+    const parsed = accepted.map((file) => toParsedDriveFile(file, options.keepText));
+    const counts = await this.drive.upsert(casefileId, parsed);
+    return { ...this.noted(casefileId, 'drive_files', counts), skipped };
+  }
+
+  /** The batch checked; RequestValidationError naming the first bad item's field. */
+  private checkDriveFiles(items: readonly unknown[]): DriveFileResource[] {
     assertNoHostileInput(items, MAX_JSON_DEPTH, 'files');
     const files = assertValid<DriveFileResource>(items, 'files', driveFileSchema, (file) =>
       file.modifiedTime !== undefined && storableTimeOf(file.modifiedTime) === undefined
@@ -152,8 +196,7 @@ export class WorkspaceService {
         : undefined,
     );
     duplicateKey(files, (file) => file.id, 'files', 'id');
-    const counts = await this.drive.upsert(casefileId, files.map(toParsedDriveFile));
-    return this.noted(casefileId, 'drive_files', counts);
+    return files;
   }
 
   async storeSheetData(
@@ -165,11 +208,17 @@ export class WorkspaceService {
     return this.importSheetRange(casefileId, dto.spreadsheet_id, dto.value_range, dto.sheet_title);
   }
 
+  /**
+   * Stores a ValueRange under the range Google answered — or, for a sync, under `asRange`, the
+   * range it asked for (`'Costs'`), so a sheet that grows stays one row (Google answers
+   * `'Costs'!A1:C10`, then `'Costs'!A1:C11`).
+   */
   async importSheetRange(
     casefileId: string,
     spreadsheetId: string,
     valueRange: unknown,
     sheetTitle?: string,
+    asRange?: string,
   ): Promise<ImportCountsDto> {
     assertNoHostileInput(valueRange, MAX_JSON_DEPTH, 'value_range');
     const [range] = assertValid<ValueRange>([valueRange], 'value_range', valueRangeSchema);
@@ -179,7 +228,7 @@ export class WorkspaceService {
     const counts = await this.sheets.upsert(casefileId, {
       spreadsheetId,
       sheetTitle: sheetTitle ?? range.range.split('!')[0].replace(/^'(.*)'$/, '$1'),
-      range: range.range,
+      range: asRange ?? range.range,
       header: header.map(String),
       rows,
     });
@@ -269,4 +318,32 @@ export class WorkspaceService {
     });
     return counts;
   }
+}
+
+/** What a sync's import did: the import's counts, and the items it left out as refused. */
+export type SyncImportCounts = ImportCountsDto & { skipped: number };
+
+/** An import route's answer: the counts (nothing is skipped there: a bad item refuses all). */
+const importCounts = ({ created, updated, unchanged }: SyncImportCounts): ImportCountsDto => ({
+  created,
+  updated,
+  unchanged,
+});
+
+/** `check` on each item alone: the results of those it accepts, and how many it refused. */
+async function eachAccepted<T>(
+  items: readonly unknown[],
+  check: (one: readonly unknown[]) => Promise<T[]>,
+): Promise<{ accepted: T[]; skipped: number }> {
+  const accepted: T[] = [];
+  let skipped = 0;
+  for (const item of items) {
+    try {
+      accepted.push(...(await check([item])));
+    } catch (error) {
+      if (!(error instanceof RequestValidationError)) throw error;
+      skipped++;
+    }
+  }
+  return { accepted, skipped };
 }

@@ -35,7 +35,8 @@ describe('error codes', () => {
   // API.md §1.2, plus two of issue 21's (a statement timeout is the request's failure, not the
   // database's; a tool worker that could not start or died): SYS_STATEMENT_TIMEOUT and
   // SYS_TOOL_WORKER_FAILED; and issue 23's Google connections: NF_GOOGLE_CONNECTION,
-  // BR_GOOGLE_CONNECTION_REVOKED, SYS_GOOGLE_NOT_CONFIGURED, and its sync sources: NF_SYNC_SOURCE.
+  // BR_GOOGLE_CONNECTION_REVOKED, SYS_GOOGLE_NOT_CONFIGURED, and its sync sources: NF_SYNC_SOURCE,
+  // BR_GOOGLE_SCOPE_MISSING.
   // BUDGET_EXCEEDED comes with the
   // budgets it is about.
   it('has the codes of API.md §1.2 and nothing else', () => {
@@ -91,6 +92,7 @@ describe('error codes', () => {
         'BR_GOOGLE_CONNECTION_REVOKED',
         'SYS_GOOGLE_NOT_CONFIGURED',
         'NF_SYNC_SOURCE',
+        'BR_GOOGLE_SCOPE_MISSING',
       ].sort(),
     );
   });

@@ -123,6 +123,11 @@ export const ERROR_CODES = {
     meaning:
       'The Google connection was revoked (by its user, or Google no longer honours its grant); connect the account again.',
   },
+  BR_GOOGLE_SCOPE_MISSING: {
+    status: 422,
+    meaning:
+      "The Google connection was not granted read access to the source's data (Gmail, Drive or Sheets); connect again and grant it.",
+  },
   BR_WEAK_PASSWORD: { status: 422, meaning: 'The password breaks the password policy.' },
   BR_OWNER_PERMISSION: {
     status: 422,

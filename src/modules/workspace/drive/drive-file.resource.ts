@@ -31,8 +31,11 @@ function webLinkOf(link: string | undefined): string | null {
   }
 }
 
-/** What a Drive file becomes in `drive_files`. */
-export function toParsedDriveFile(file: DriveFileResource): ParsedDriveFile {
+/**
+ * What a Drive file becomes in `drive_files`. Without `content_text` it has no text, or with
+ * `keepText` (a sync that did not download it again) keeps the text the casefile holds.
+ */
+export function toParsedDriveFile(file: DriveFileResource, keepText = false): ParsedDriveFile {
   const modified = (file.modifiedTime && storableTimeOf(file.modifiedTime)) || new Date();
   return {
     googleId: file.id,
@@ -47,6 +50,6 @@ export function toParsedDriveFile(file: DriveFileResource): ParsedDriveFile {
         ? [clean(owner.emailAddress ?? owner.displayName)]
         : [],
     ),
-    contentText: clean(file.content_text),
+    contentText: file.content_text === undefined && keepText ? null : clean(file.content_text),
   };
 }

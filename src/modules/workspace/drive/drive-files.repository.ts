@@ -26,8 +26,14 @@ const COLUMNS = [
   'contentText',
 ] as const satisfies readonly (keyof DriveFileEntity)[];
 
-/** A Drive file as an import stores it. */
-export type ParsedDriveFile = Pick<DriveFileEntity, 'googleId' | (typeof COLUMNS)[number]>;
+/**
+ * A Drive file as an import stores it; `contentText` null (a sync that did not download the text
+ * again: the file did not change) keeps the text the casefile holds.
+ */
+export type ParsedDriveFile = Omit<
+  Pick<DriveFileEntity, 'googleId' | (typeof COLUMNS)[number]>,
+  'contentText'
+> & { contentText: string | null };
 
 export interface DriveFileRow extends KeysetRow, Omit<ParsedDriveFile, 'contentText'> {
   hasContent: boolean;
@@ -49,7 +55,7 @@ export class DriveFilesRepository {
 
   constructor(private readonly sql: Sql) {
     this.table = sql.columnsOf(DriveFileEntity);
-    this.upsertSql = batchUpsertSql(this.table, COLUMNS);
+    this.upsertSql = batchUpsertSql(this.table, COLUMNS, { keptWhenNull: ['contentText'] });
     const columns = this.table.select('f', [
       'id',
       'googleId',
@@ -71,6 +77,28 @@ export class DriveFilesRepository {
       batchUpsertItems(this.table, COLUMNS, files),
     ]);
     return importCountsOf(files.length, written);
+  }
+
+  /**
+   * Soft-deletes the casefile's files among `googleIds` (removed or trashed at the source, found
+   * so by sync job `jobId`): how many it took out.
+   */
+  remove(casefileId: string, googleIds: readonly string[], jobId: string): Promise<number> {
+    return this.sql.count(
+      `UPDATE drive_files SET removed_at = now(), removed_by_job = $3
+        WHERE casefile_id = $1 AND google_id = ANY($2::text[]) AND removed_at IS NULL`,
+      [casefileId, googleIds, jobId],
+    );
+  }
+
+  /** Of `googleIds`, those the casefile holds (not removed), with when each was last modified. */
+  async held(casefileId: string, googleIds: readonly string[]): Promise<Map<string, Date>> {
+    const rows = await this.sql.rows<{ googleId: string; modifiedAt: Date }>(
+      `SELECT f.google_id AS "googleId", f.modified_at AS "modifiedAt" FROM drive_files f
+        WHERE f.casefile_id = $1 AND f.google_id = ANY($2::text[]) AND f.removed_at IS NULL`,
+      [casefileId, googleIds],
+    );
+    return new Map(rows.map((row) => [row.googleId, row.modifiedAt]));
   }
 
   /** A page of the casefile's files, most recently modified first. */

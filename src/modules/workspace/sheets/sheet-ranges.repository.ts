@@ -64,9 +64,11 @@ export class SheetRangesRepository {
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
        ON CONFLICT (casefile_id, spreadsheet_id, range) DO UPDATE
           SET sheet_title = EXCLUDED.sheet_title, header = EXCLUDED.header, rows = EXCLUDED.rows,
-              row_count = EXCLUDED.row_count, updated_at = now()
+              row_count = EXCLUDED.row_count, updated_at = now(), removed_at = NULL,
+              removed_by_job = NULL
         WHERE (t.sheet_title, t.header, t.rows)
               IS DISTINCT FROM (EXCLUDED.sheet_title, EXCLUDED.header, EXCLUDED.rows)
+           OR t.removed_at IS NOT NULL
        RETURNING (xmax = 0) AS created`,
       [
         uuidv7(),

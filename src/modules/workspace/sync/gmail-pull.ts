@@ -5,24 +5,38 @@ import { googlePath, isGmailMessageId } from './google-ids';
 import type { PulledPage, PullState } from './google-pull';
 
 /** Gmail lists ids only; each message is then fetched (format=full), ten at a time per host. */
-const GMAIL_PAGE = 100;
-/** History records per page (Gmail's most). */
-const HISTORY_PAGE = 500;
+const LIST_PAGE = 100;
+/** A query's matches are listed this many ids a call (Gmail's most). */
+const MATCHES_PAGE = 500;
+/** Messages fetched for one page at most: the import's batch. */
+const FETCH_CHUNK = 100;
+/** History records per page. */
+const HISTORY_PAGE = 100;
 /** Message ids one history page may name: more is not Gmail as we know it. */
-const MAX_CHANGED_IDS = 2 * HISTORY_PAGE;
-/** Pages of a query's recent matches read to filter one history page's additions. */
-const MAX_MATCH_PAGES = 20;
-/** A query's additions are confirmed among its matches since the last run, less this margin. */
-const MATCH_WINDOW_MARGIN_SECONDS = 86_400;
+const MAX_CHANGED_IDS = 500;
+/** History pages one run reads at most: a history that does not end is not Gmail's. */
+const MAX_HISTORY_PAGES = 2_000;
+/** What the full listing leaves out (messages.list, includeSpamTrash=false): not in the casefile. */
+const LEFT_OUT_LABELS = ['SPAM', 'TRASH'];
 
 /**
  * Where a Gmail job stands. `full`: listing `messages` (a one-shot job, a source's first run, or
  * one whose history expired), with the mailbox's `historyId` from before the listing began
- * (`baseline`, a source's next start). `history`: reading `users.history` from `start`.
+ * (`baseline`, a source's next start) and how many ids it listed. `history`: reading
+ * `users.history` from `start`, with `next` — the first page's `historyId`, the next run's start.
+ * `matches`: after the history, a source with a query lists its matches and fetches those the
+ * casefile lacks.
  */
-type GmailCursor =
-  | { mode?: 'full'; pageToken?: string; baseline?: string }
-  | { mode: 'history'; start: string; pageToken?: string };
+type FullCursor = { mode?: 'full'; pageToken?: string; baseline?: string; listed?: number };
+type HistoryCursor = {
+  mode: 'history';
+  start: string;
+  pageToken?: string;
+  next?: string;
+  pages?: number;
+};
+type MatchesCursor = { mode: 'matches'; next: string; pageToken?: string; listed?: number };
+type GmailCursor = FullCursor | HistoryCursor | MatchesCursor;
 
 interface HistoryMessage {
   message?: { id?: unknown };
@@ -35,7 +49,11 @@ interface HistoryList {
     labelsRemoved?: HistoryMessage[];
   }[];
   nextPageToken?: string;
-  historyId?: string;
+  historyId?: unknown;
+}
+interface MessageList {
+  messages?: { id?: unknown }[];
+  nextPageToken?: string;
 }
 
 /** Not Google as we know it (a broken proxy, a wrong GOOGLE_API_BASE_URL): fail, do not guess. */
@@ -47,6 +65,13 @@ function messageIds(ids: unknown[]): string[] {
     throw unexpected('a message id that is not a Gmail message id');
   }
   return ids as string[];
+}
+
+function historyIdOf(value: unknown): string {
+  if (typeof value !== 'string' || !/^[0-9]{1,32}$/.test(value)) {
+    throw unexpected('an answer without its historyId');
+  }
+  return value;
 }
 
 /**
@@ -68,12 +93,19 @@ function changesOf(page: HistoryList): Map<string, 'fetch' | 'remove'> {
   return changes;
 }
 
+/** What fetching a set of messages found: those to store, and those to take out. */
+interface Fetched {
+  found: unknown[];
+  gone: string[];
+}
+
 /**
  * Gmail pages (API.md §7.1). A one-shot job lists the messages its query matches. A source's run
  * is incremental: its first lists everything (and keeps the mailbox's `historyId` from before),
- * later ones read `users.history` from the kept id and fetch only the messages added or
- * relabelled, and take out the deleted ones; an expired history id (404) falls back to a full
- * listing.
+ * later ones read `users.history` from the kept id — fetching what was added or relabelled,
+ * taking out what was deleted or moved to spam or trash — and, for a source with a query, then
+ * list the query's ids and fetch only those the casefile lacks (Gmail's search cannot be asked
+ * about single messages). An expired history id (404) falls back to a full listing.
  */
 @Injectable()
 export class GmailPull {
@@ -86,6 +118,7 @@ export class GmailPull {
     const cursor = state.cursor as GmailCursor | null;
     const start = state.sourceState?.history_id;
     if (cursor?.mode === 'history') return this.historyPage(state, cursor, token, signal);
+    if (cursor?.mode === 'matches') return this.matchesPage(state, cursor, token, signal);
     if (cursor === null && start !== undefined) {
       return this.historyPage(state, { mode: 'history', start }, token, signal);
     }
@@ -94,7 +127,7 @@ export class GmailPull {
 
   private async listPage(
     state: PullState,
-    cursor: Extract<GmailCursor, { mode?: 'full' }>,
+    cursor: FullCursor,
     token: string,
     signal: AbortSignal,
   ): Promise<PulledPage> {
@@ -102,33 +135,31 @@ export class GmailPull {
     const baseline =
       cursor.baseline ??
       (state.sourceState === null ? undefined : await this.historyId(token, signal));
-    const wanted = Math.min(GMAIL_PAGE, state.params.max_items - state.fetched);
-    const list = await this.google.get<{ messages?: { id: string }[]; nextPageToken?: string }>(
-      'gmail',
-      googlePath`gmail/v1/users/me/messages`,
-      { q: state.params.query, maxResults: wanted, pageToken: cursor.pageToken },
-      token,
-      { signal },
-    );
-    const ids = messageIds((list?.messages ?? []).slice(0, wanted).map((message) => message.id));
-    const { found } = await this.fetch(ids, token, signal);
-    const pageToken = list?.nextPageToken;
-    const done =
-      !pageToken || ids.length === 0 || state.fetched + ids.length >= state.params.max_items;
+    const listedBefore = cursor.listed ?? 0;
+    const wanted = Math.min(LIST_PAGE, state.params.max_items - listedBefore);
+    const list = await this.list(state.params.query, wanted, cursor.pageToken, token, signal);
+    const ids = list.ids.slice(0, wanted);
+    const { found, gone } = await this.fetch(state, ids, token, signal);
+    const listed = listedBefore + ids.length;
+    const done = !list.nextPageToken || ids.length === 0 || listed >= state.params.max_items;
     return {
       fetched: found.length,
-      cursor: done ? null : ({ mode: 'full', pageToken, baseline } satisfies GmailCursor),
+      cursor: done
+        ? null
+        : ({ mode: 'full', pageToken: list.nextPageToken, baseline, listed } satisfies FullCursor),
       sourceState: done && baseline !== undefined ? { history_id: baseline } : undefined,
-      store: () => this.workspace.importGmailMessages(state.casefileId, found),
+      store: () => this.store(state, found, gone),
     };
   }
 
   private async historyPage(
     state: PullState,
-    cursor: Extract<GmailCursor, { mode: 'history' }>,
+    cursor: HistoryCursor,
     token: string,
     signal: AbortSignal,
   ): Promise<PulledPage> {
+    const pages = (cursor.pages ?? 0) + 1;
+    if (pages > MAX_HISTORY_PAGES) throw unexpected(`a history of over ${MAX_HISTORY_PAGES} pages`);
     const page = await this.google.get<HistoryList>(
       'gmail',
       googlePath`gmail/v1/users/me/history`,
@@ -140,43 +171,106 @@ export class GmailPull {
       // the history id is too old (Gmail keeps about a week): list everything again
       return { fetched: 0, cursor: { mode: 'full' }, store: () => this.workspace.noChanges() };
     }
+    // the next run starts where the mailbox stood at the first page: what changes while the pages
+    // are read is read again then, never skipped
+    const next = cursor.next ?? historyIdOf(page.historyId);
     const changes = changesOf(page);
-    const wanted = [...changes].flatMap(([id, change]) => (change === 'fetch' ? [id] : []));
-    const matching = await this.matching(state, wanted, token, signal);
-    const { found: fetched, gone } = await this.fetch(matching, token, signal);
-    // deleted, and added or relabelled then gone before they could be fetched
     const removed = [...changes].flatMap(([id, change]) => (change === 'remove' ? [id] : []));
-    removed.push(...gone);
-    const done = !page.nextPageToken;
-    const historyId = page.historyId;
-    if (done && (typeof historyId !== 'string' || !/^[0-9]{1,32}$/.test(historyId))) {
-      throw unexpected('a history list without its historyId');
+    let wanted = [...changes].flatMap(([id, change]) => (change === 'fetch' ? [id] : []));
+    if (state.params.query !== undefined && wanted.length > 0) {
+      // the query's new matches come after the history; here only what the casefile holds
+      const held = await this.workspace.heldGmailMessages(state.casefileId, wanted);
+      wanted = wanted.filter((id) => held.has(id));
     }
+    const { found, gone } = await this.fetch(state, wanted, token, signal);
+    const last = !page.nextPageToken;
+    const after: GmailCursor | null = !last
+      ? { ...cursor, pageToken: page.nextPageToken, next, pages }
+      : state.params.query !== undefined
+        ? { mode: 'matches', next }
+        : null;
     return {
-      fetched: fetched.length,
-      cursor: done ? null : { ...cursor, pageToken: page.nextPageToken },
-      sourceState: done ? { history_id: historyId } : undefined,
-      store: async () => {
-        const counts = await this.workspace.importGmailMessages(state.casefileId, fetched);
-        const gone = await this.workspace.removeGmailMessages(
-          state.casefileId,
-          removed,
-          state.jobId,
-        );
-        return { ...counts, removed: gone };
-      },
+      fetched: found.length,
+      cursor: after,
+      sourceState: after === null ? { history_id: next } : undefined,
+      store: () => this.store(state, found, [...removed, ...gone]),
     };
   }
 
-  /** The messages, format=full; those deleted since they were named (404) are `gone`. */
+  /**
+   * A page of the query's matches: those the casefile lacks are fetched, up to FETCH_CHUNK; the
+   * same page is listed again while it has more (what was stored is no longer lacking).
+   */
+  private async matchesPage(
+    state: PullState,
+    cursor: MatchesCursor,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<PulledPage> {
+    const list = await this.list(state.params.query, MATCHES_PAGE, cursor.pageToken, token, signal);
+    const held = await this.workspace.heldGmailMessages(state.casefileId, list.ids);
+    const lacking = list.ids.filter((id) => !held.has(id));
+    const { found, gone } = await this.fetch(state, lacking.slice(0, FETCH_CHUNK), token, signal);
+    const listed = (cursor.listed ?? 0) + list.ids.length;
+    const samePage = lacking.length > FETCH_CHUNK && found.length > 0;
+    const done =
+      !samePage &&
+      (!list.nextPageToken || list.ids.length === 0 || listed >= state.params.max_items);
+    const after: MatchesCursor = samePage
+      ? cursor
+      : { ...cursor, pageToken: list.nextPageToken, listed };
+    return {
+      fetched: found.length,
+      cursor: done ? null : after,
+      sourceState: done ? { history_id: cursor.next } : undefined,
+      store: () => this.store(state, found, gone),
+    };
+  }
+
+  /** Stores a page: the messages found, and those gone from the mailbox taken out. */
+  private async store(state: PullState, found: unknown[], gone: string[]) {
+    const counts = await this.workspace.importGmailMessages(state.casefileId, found, {
+      skipRefused: true,
+    });
+    const removed = await this.workspace.removeGmailMessages(state.casefileId, gone, state.jobId);
+    return { ...counts, removed };
+  }
+
+  /** A page of the ids `query` matches (all messages without one). */
+  private async list(
+    query: string | undefined,
+    size: number,
+    pageToken: string | undefined,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<{ ids: string[]; nextPageToken?: string }> {
+    const list = await this.google.get<MessageList>(
+      'gmail',
+      googlePath`gmail/v1/users/me/messages`,
+      { q: query, maxResults: size, pageToken },
+      token,
+      { signal },
+    );
+    const ids = messageIds((list?.messages ?? []).map((message) => message.id));
+    if (ids.length > size) throw unexpected('more ids than were asked for');
+    return { ids, nextPageToken: list?.nextPageToken };
+  }
+
+  /**
+   * The messages, format=full. Those deleted since they were named (404), or for a source's run
+   * in spam or trash (which its full listing leaves out too), are `gone`.
+   */
   private async fetch(
+    state: PullState,
     ids: string[],
     token: string,
     signal: AbortSignal,
-  ): Promise<{ found: unknown[]; gone: string[] }> {
+  ): Promise<Fetched> {
+    // a one-shot job takes what its query lists, spam and trash too when it asks for them
+    const leftOut = state.sourceState === null ? [] : LEFT_OUT_LABELS;
     const messages = await Promise.all(
       ids.map((id) =>
-        this.google.get<unknown>(
+        this.google.get<{ labelIds?: unknown }>(
           'gmail',
           googlePath`gmail/v1/users/me/messages/${id}`,
           { format: 'full' },
@@ -185,45 +279,15 @@ export class GmailPull {
         ),
       ),
     );
-    return {
-      found: messages.filter((message) => message !== undefined),
-      gone: ids.filter((_, index) => messages[index] === undefined),
-    };
-  }
-
-  /**
-   * Of the ids a history page names, those the source's query takes: all without a query; with
-   * one, those it matches among the mailbox's messages since the last run (one list call per 500),
-   * and those the casefile holds already (relabelled).
-   */
-  private async matching(
-    state: PullState,
-    ids: string[],
-    token: string,
-    signal: AbortSignal,
-  ): Promise<string[]> {
-    const query = state.params.query;
-    if (ids.length === 0 || query === undefined) return ids;
-    const held = await this.workspace.heldGmailMessages(state.casefileId, ids);
-    const since = Date.parse(state.sourceState?.synced_at ?? '') / 1000;
-    const after = Number.isFinite(since)
-      ? ` after:${Math.floor(since) - MATCH_WINDOW_MARGIN_SECONDS}`
-      : '';
-    const matches = new Set<string>();
-    let pageToken: string | undefined;
-    for (let page = 0; page < MAX_MATCH_PAGES; page++) {
-      const list = await this.google.get<{ messages?: { id: string }[]; nextPageToken?: string }>(
-        'gmail',
-        googlePath`gmail/v1/users/me/messages`,
-        { q: `(${query})${after}`, maxResults: 500, pageToken },
-        token,
-        { signal },
-      );
-      for (const id of messageIds((list?.messages ?? []).map((m) => m.id))) matches.add(id);
-      pageToken = list?.nextPageToken;
-      if (!pageToken) break;
-    }
-    return ids.filter((id) => matches.has(id) || held.has(id));
+    const found: unknown[] = [];
+    const gone: string[] = [];
+    messages.forEach((message, index) => {
+      const labels = Array.isArray(message?.labelIds) ? (message.labelIds as unknown[]) : [];
+      if (message === undefined || labels.some((label) => leftOut.includes(label as string)))
+        gone.push(ids[index]);
+      else found.push(message);
+    });
+    return { found, gone };
   }
 
   /** The mailbox's current history id (users.getProfile). */
@@ -235,10 +299,6 @@ export class GmailPull {
       token,
       { signal },
     );
-    const id = profile?.historyId;
-    if (typeof id !== 'string' || !/^[0-9]{1,32}$/.test(id)) {
-      throw unexpected('a profile without a historyId');
-    }
-    return id;
+    return historyIdOf(profile?.historyId);
   }
 }

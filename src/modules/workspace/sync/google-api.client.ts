@@ -15,6 +15,26 @@ const GOOGLE_HOSTS: Record<GoogleService, string> = {
 /** Transient answers: retried here with backoff (Retry-After honoured), then by the job queue. */
 const RETRIED_STATUSES = [429, 500, 502, 503, 504];
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A JSON answer larger than this is not one Google sends (a message's attachments are apart). */
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The body's first `maxBytes` bytes, and whether there was more: reading stops there (leaving the
+ * loop destroys the body), so an endless answer costs no more than the limit.
+ */
+async function readUpTo(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; cut: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > maxBytes) break;
+  }
+  return { bytes: Buffer.concat(chunks).subarray(0, maxBytes), cut: size > maxBytes };
+}
 
 /**
  * Google did not give what was asked. `status` is Google's HTTP status (none when it could not be
@@ -92,11 +112,56 @@ export class GoogleApiClient implements OnApplicationShutdown {
         signal: options.signal,
       });
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        return (await response.body.json()) as T;
+        const { bytes, cut } = await readUpTo(response.body, MAX_JSON_BYTES);
+        if (cut) {
+          throw new GoogleApiError(
+            `Google answered more than ${MAX_JSON_BYTES} bytes; the answer was refused`,
+            response.statusCode,
+            false,
+          );
+        }
+        try {
+          return JSON.parse(bytes.toString('utf8')) as T;
+        } catch {
+          throw new GoogleApiError('Google answered what is not JSON', response.statusCode, false);
+        }
       }
       await response.body.dump();
       if (response.statusCode === 404 && options.notFound === 'undefined') return undefined;
       throw refusal(response.statusCode);
+    } catch (error) {
+      throw upstreamErrorOf(error);
+    }
+  }
+
+  /**
+   * The text of a 2xx answer (a file's content, an export), its first `maxBytes` bytes at most:
+   * the rest is never read. Undefined when Google will not give it (403: not exportable or too
+   * large for an export; 404: gone), so one document never fails a whole page.
+   */
+  async getText(
+    service: GoogleService,
+    path: GooglePath,
+    query: Record<string, string>,
+    accessToken: string,
+    options: { signal?: AbortSignal; maxBytes: number },
+  ): Promise<string | undefined> {
+    const url = new URL(path, this.config.google.apiBaseUrl ?? GOOGLE_HOSTS[service]);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    try {
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: options.signal,
+      });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        await response.body.dump();
+        if (response.statusCode === 403 || response.statusCode === 404) return undefined;
+        throw refusal(response.statusCode);
+      }
+      const { bytes, cut } = await readUpTo(response.body, options.maxBytes);
+      const text = bytes.toString('utf8');
+      return cut ? text.replace(/\uFFFD$/, '') : text; // a character cut in two
     } catch (error) {
       throw upstreamErrorOf(error);
     }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ImportCountsDto } from '../import-counts';
 import { WorkspaceService } from '../workspace.service';
-import { GoogleApiClient } from './google-api.client';
+import { GoogleApiClient, GoogleApiError } from './google-api.client';
+import { DrivePull } from './drive-pull';
 import { GmailPull } from './gmail-pull';
 import { googlePath } from './google-ids';
 import type { SyncParams, SyncSource } from './sync-job.entity';
@@ -17,7 +18,7 @@ export interface PulledPage {
   cursor: unknown;
   /** On the last page of a source's run: the state its next run starts from. */
   sourceState?: SyncSourceState;
-  store(): Promise<ImportCountsDto & { removed?: number }>;
+  store(): Promise<ImportCountsDto & { removed?: number; skipped?: number }>;
 }
 
 /**
@@ -34,27 +35,23 @@ export interface PullState {
   sourceState: SyncSourceState | null;
 }
 
-interface PageCursor {
-  pageToken: string;
-}
+/** The ranges a Sheets job reads, the next one, and (a source's run) the modifiedTime it saw. */
 interface RangesCursor {
   ranges: string[];
   next: number;
+  modified?: string;
 }
 
-const DRIVE_PAGE = 100;
-const DRIVE_FIELDS =
-  'nextPageToken,files(id,name,mimeType,description,modifiedTime,size,webViewLink,' +
-  'owners(displayName,emailAddress))';
-
 /**
- * Pages from the Google REST APIs (Gmail: GmailPull; Drive files.list, Sheets values.get), each stored through the same import path as the API's import routes.
+ * Pages from the Google REST APIs (Gmail: GmailPull; Drive: DrivePull; Sheets values.get), each
+ * stored through the same import path as the API's import routes.
  */
 @Injectable()
 export class GooglePull {
   constructor(
     private readonly google: GoogleApiClient,
     private readonly gmail: GmailPull,
+    private readonly drive: DrivePull,
     private readonly workspace: WorkspaceService,
   ) {}
 
@@ -63,44 +60,32 @@ export class GooglePull {
       case 'gmail':
         return this.gmail.next(state, token, signal);
       case 'drive':
-        return this.drivePage(state, token, signal);
+        return this.drive.next(state, token, signal);
       case 'sheets':
         return this.sheetsPage(state, token, signal);
     }
   }
 
-  private async drivePage(state: PullState, token: string, signal: AbortSignal) {
-    const wanted = Math.min(DRIVE_PAGE, state.params.max_items - state.fetched);
-    const page = await this.google.get<{ files?: unknown[]; nextPageToken?: string }>(
-      'drive',
-      googlePath`drive/v3/files`,
-      {
-        q: state.params.query,
-        pageSize: wanted,
-        pageToken: (state.cursor as PageCursor | null)?.pageToken,
-        fields: DRIVE_FIELDS,
-      },
-      token,
-      { signal },
-    );
-    const files = (page?.files ?? []).slice(0, wanted);
-    return {
-      fetched: files.length,
-      cursor: this.nextPage(state, files.length, page?.nextPageToken),
-      store: () => this.workspace.importDriveFiles(state.casefileId, files),
-    };
-  }
-
-  /** One range per page: the ones asked for, else every sheet of the spreadsheet. */
+  /**
+   * One range per page: the ones asked for, else every sheet of the spreadsheet. A source's run
+   * first asks Drive for the spreadsheet's modifiedTime and reads nothing when it has not moved
+   * since the last run.
+   */
   private async sheetsPage(state: PullState, token: string, signal: AbortSignal) {
     const spreadsheetId = state.params.spreadsheet_id as string;
-    const cursor = (state.cursor as RangesCursor | null) ?? {
-      ranges: (state.params.ranges ?? (await this.sheetTitles(spreadsheetId, token, signal))).slice(
-        0,
-        state.params.max_items,
-      ),
-      next: 0,
-    };
+    let cursor = state.cursor as RangesCursor | null;
+    if (cursor === null) {
+      const modified =
+        state.sourceState === null
+          ? undefined
+          : await this.modifiedTime(spreadsheetId, token, signal);
+      if (modified !== undefined && modified === state.sourceState?.modified_time) {
+        const sourceState = { modified_time: modified };
+        return { fetched: 0, cursor: null, sourceState, store: () => this.workspace.noChanges() };
+      }
+      const ranges = state.params.ranges ?? (await this.sheetTitles(spreadsheetId, token, signal));
+      cursor = { ranges: ranges.slice(0, state.params.max_items), next: 0, modified };
+    }
     const range = cursor.ranges[cursor.next];
     const valueRange =
       range === undefined
@@ -113,14 +98,46 @@ export class GooglePull {
             { signal },
           );
     const next = cursor.next + 1;
+    const done = next >= cursor.ranges.length;
     return {
       fetched: valueRange === undefined ? 0 : 1,
-      cursor: next < cursor.ranges.length ? { ranges: cursor.ranges, next } : null,
+      cursor: done ? null : { ...cursor, next },
+      sourceState:
+        done && cursor.modified !== undefined ? { modified_time: cursor.modified } : undefined,
       store: () =>
         valueRange === undefined
           ? this.workspace.noChanges()
-          : this.workspace.importSheetRange(state.casefileId, spreadsheetId, valueRange),
+          : this.workspace.importSheetRange(
+              state.casefileId,
+              spreadsheetId,
+              valueRange,
+              undefined,
+              range,
+            ),
     };
+  }
+
+  /** The spreadsheet's modifiedTime, from Drive (files.get); undefined when Drive says not. */
+  private async modifiedTime(
+    spreadsheetId: string,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const file = await this.google
+      .get<{ modifiedTime?: unknown }>(
+        'drive',
+        googlePath`drive/v3/files/${spreadsheetId}`,
+        { fields: 'modifiedTime' },
+        token,
+        { signal },
+      )
+      .catch((error: unknown) => {
+        // a connection with the Sheets scope alone: every run reads the ranges
+        if (error instanceof GoogleApiError && error.status === 403) return undefined;
+        throw error;
+      });
+    const modified = file?.modifiedTime;
+    return typeof modified === 'string' && modified.length <= 64 ? modified : undefined;
   }
 
   private async sheetTitles(
@@ -138,11 +155,5 @@ export class GooglePull {
     return (spreadsheet?.sheets ?? []).flatMap(({ properties }) =>
       properties?.title ? [`'${properties.title.replaceAll("'", "''")}'`] : [],
     );
-  }
-
-  /** The next page's cursor, or null when Google has no more or the job has what it asked for. */
-  private nextPage(state: PullState, got: number, pageToken: string | undefined): unknown {
-    const done = !pageToken || got === 0 || state.fetched + got >= state.params.max_items;
-    return done ? null : ({ pageToken } satisfies PageCursor);
   }
 }

@@ -30,6 +30,7 @@ export interface SyncParams {
 @Check('sync_jobs_token_check', `status IN ('queued', 'running') OR access_token IS NULL`)
 @Check('sync_jobs_trigger_check', `trigger IN ('manual', 'schedule', 'one_shot')`)
 @Index('sync_jobs_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
+@Index('sync_jobs_source_created_idx', ['sourceId', 'createdAt', 'id'])
 @Index('sync_jobs_source_active_idx', ['sourceId'], {
   unique: true,
   where: `status IN ('queued', 'running')`,
@@ -92,6 +93,10 @@ export class SyncJobEntity {
   /** Items it found removed at the source and took out of the casefile. */
   @Column('integer', { default: 0 })
   removed!: number;
+
+  /** Items Google sent that the import refuses (malformed, hostile): left out, the rest stored. */
+  @Column('integer', { default: 0 })
+  skipped!: number;
 
   @Column('jsonb', { nullable: true })
   error!: { code: string; message: string; upstream_status?: number } | null;

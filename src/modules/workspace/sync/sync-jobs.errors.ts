@@ -24,3 +24,13 @@ export class SyncSourceNotFoundError extends NotFoundError {
     super('NF_SYNC_SOURCE', 'Sync source not found');
   }
 }
+
+/** A source's query says what of its creator's Google account the casefile takes: theirs alone. */
+export class NotSyncSourceCreatorError extends ForbiddenError {
+  constructor() {
+    super('AUTH_FORBIDDEN', "Only the source's creator may change its query", {
+      required: 'creator',
+      actual: 'editor',
+    });
+  }
+}

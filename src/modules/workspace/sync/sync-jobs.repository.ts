@@ -11,6 +11,7 @@ import {
 } from './sync-job.entity';
 import type { SyncSourceState } from './sync-source.entity';
 import { casefileLevel, type PermissionLevel } from '../../access';
+import { googleConnectionUsable } from '../../google';
 
 export type SyncJobRow = Omit<SyncJobEntity, 'accessToken' | 'attempt' | 'cursor' | 'params'>;
 
@@ -52,6 +53,8 @@ export interface SyncJobStanding {
   createdBy: string | null;
   casefileLive: boolean;
   creatorLevel: PermissionLevel | null;
+  /** A source's run: whether its Google connection is still active (null: a one-shot job). */
+  connectionActive: boolean | null;
 }
 
 /**
@@ -167,7 +170,9 @@ export class SyncJobsRepository {
       `SELECT j.status, j.attempt, j.created_by AS "createdBy",
               EXISTS (SELECT 1 FROM casefiles c
                        WHERE c.id = j.casefile_id AND c.deleted_at IS NULL) AS "casefileLive",
-              ${casefileLevel.ofId('j.casefile_id', 'j.created_by')} AS "creatorLevel"
+              ${casefileLevel.ofId('j.casefile_id', 'j.created_by')} AS "creatorLevel",
+              (SELECT ${googleConnectionUsable.ofId('s.connection_id')}
+                 FROM sync_sources s WHERE s.id = j.source_id) AS "connectionActive"
          FROM sync_jobs j WHERE j.id = $1`,
       [id],
     );
@@ -197,13 +202,14 @@ export class SyncJobsRepository {
   async advance(
     id: string,
     attempt: number,
-    page: ImportCountsDto & { removed: number; fetched: number; cursor: unknown },
+    page: ImportCountsDto & { removed: number; skipped: number; fetched: number; cursor: unknown },
   ): Promise<'running' | 'succeeded' | 'cancelled' | undefined> {
     const done = page.cursor === null;
     const row = await this.sql.one<{ status: 'running' | 'succeeded' | 'cancelled' }>(
       `UPDATE sync_jobs
           SET fetched = fetched + $3, created = created + $4, updated = updated + $5,
-              unchanged = unchanged + $6, removed = removed + $8, cursor = $7::jsonb,
+              unchanged = unchanged + $6, removed = removed + $8, skipped = skipped + $9,
+              cursor = $7::jsonb,
               error = NULL
               ${done ? `, ${LAST_PAGE}` : ''}
         WHERE id = $1 AND attempt = $2 AND status IN ('running', 'cancelled')
@@ -217,6 +223,7 @@ export class SyncJobsRepository {
         page.unchanged,
         done ? null : JSON.stringify(page.cursor),
         page.removed,
+        page.skipped,
       ],
     );
     return row?.status;

@@ -35,6 +35,7 @@ export const toSyncJobDto = (row: SyncJobRow): SyncJobDto => ({
     updated: row.updated,
     unchanged: row.unchanged,
     removed: row.removed,
+    skipped: row.skipped,
   },
   error: row.error,
   created_at: row.createdAt.toISOString(),

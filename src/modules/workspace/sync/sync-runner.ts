@@ -17,10 +17,19 @@ import {
 } from './sync-jobs.repository';
 import { SyncSourcesRepository } from './sync-sources.repository';
 import { includesLevel } from '../../access';
-import { GoogleConnectionsService } from '../../google';
+import { GoogleConnectionRevokedError, GoogleConnectionsService } from '../../google';
 
-/** Failures a source's user must act on: its next runs would fail alike, so it is paused. */
-const PAUSING_CODES = new Set(['BR_GOOGLE_CONNECTION_REVOKED', 'NF_CASEFILE', 'AUTH_FORBIDDEN']);
+/**
+ * Failures a source's user must act on — its connection revoked, its creator gone from the
+ * casefile, Google refusing access to what it names (401/403 after a fresh token, a scope not
+ * granted, an API turned off) — so its next runs would fail alike: it is paused.
+ */
+const pauses = (failure: SyncFailure): boolean =>
+  ['BR_GOOGLE_CONNECTION_REVOKED', 'NF_CASEFILE', 'AUTH_FORBIDDEN', 'VAL_FAILED'].includes(
+    failure.code,
+  ) ||
+  failure.upstream_status === 401 ||
+  failure.upstream_status === 403;
 
 /** A job whose token cannot be had: it ends failed with `failure`. */
 class NoToken extends Error {
@@ -66,6 +75,10 @@ function failureOf(error: unknown): { failure: SyncFailure; retryable: boolean }
 function lostAccess(standing: SyncJobStanding): SyncFailure | undefined {
   if (!standing.casefileLive) {
     return { code: 'NF_CASEFILE', message: 'The casefile was deleted' };
+  }
+  if (standing.connectionActive === false) {
+    const { code, message } = new GoogleConnectionRevokedError();
+    return { code, message };
   }
   if (standing.createdBy === null) return undefined;
   if (standing.creatorLevel === null) {
@@ -124,7 +137,7 @@ export class SyncRunner {
           const { counts, status } = await this.background.inTransaction(() =>
             this.store(id, job, page),
           );
-          for (const change of ['created', 'updated', 'unchanged', 'removed'] as const) {
+          for (const change of ['created', 'updated', 'unchanged', 'removed', 'skipped'] as const) {
             this.items.inc({ source: job.source, change }, counts[change]);
           }
           if (status === 'cancelled') {
@@ -157,7 +170,7 @@ export class SyncRunner {
    */
   private async store(id: string, job: ClaimedSyncJob, page: PulledPage) {
     const stored = await page.store();
-    const counts = { ...stored, removed: stored.removed ?? 0 };
+    const counts = { ...stored, removed: stored.removed ?? 0, skipped: stored.skipped ?? 0 };
     const progress = { ...counts, fetched: page.fetched, cursor: page.cursor };
     const status = await this.jobs.advance(id, job.attempt, progress);
     if (!status) throw new Superseded();
@@ -221,7 +234,7 @@ export class SyncRunner {
     const ended = await this.jobs.fail(id, failure, attempt);
     if (!ended) return false;
     this.ended.inc({ source: ended.source, trigger: ended.trigger, status: 'failed' });
-    if (ended.sourceId !== null && PAUSING_CODES.has(failure.code)) {
+    if (ended.sourceId !== null && pauses(failure)) {
       await this.sources.pause(ended.sourceId, { code: failure.code, message: failure.message });
       this.logger.warn(
         { syncJobId: id, syncSourceId: ended.sourceId, ...failure },

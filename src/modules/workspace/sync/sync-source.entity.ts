@@ -39,6 +39,7 @@ export const MAX_INTERVAL_MINUTES = 1440;
 @Check('sync_sources_interval_check', `interval_minutes BETWEEN 5 AND 1440`)
 @Index('sync_sources_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
 @Index('sync_sources_due_idx', ['nextRunAt'], { where: 'NOT paused' })
+@Index('sync_sources_connection_idx', ['connectionId'])
 export class SyncSourceEntity {
   @PrimaryColumn('uuid')
   id!: string;

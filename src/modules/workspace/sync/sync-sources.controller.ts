@@ -24,7 +24,12 @@ export class SyncSourcesController {
   @Idempotent()
   @Operation('create_sync_source', {
     summary: 'Pull from Gmail, Drive or Sheets into the casefile on a schedule (editor)',
-    errors: ['NF_CASEFILE', 'NF_GOOGLE_CONNECTION', 'BR_GOOGLE_CONNECTION_REVOKED'],
+    errors: [
+      'NF_CASEFILE',
+      'NF_GOOGLE_CONNECTION',
+      'BR_GOOGLE_CONNECTION_REVOKED',
+      'BR_GOOGLE_SCOPE_MISSING',
+    ],
   })
   @ApiEnvelopeResponse(SyncSourceDto, { status: 201, description: 'Created' })
   create(

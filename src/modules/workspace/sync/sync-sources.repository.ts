@@ -30,6 +30,13 @@ export interface SyncSourceChanges {
   query?: string;
 }
 
+/** A run a user's change ended. */
+export interface CancelledRun {
+  id: string;
+  source: SyncSource;
+  trigger: SyncTrigger;
+}
+
 /** A job a source started: what the sync queue takes. */
 export interface StartedRun {
   jobId: string;
@@ -151,15 +158,26 @@ export class SyncSourcesRepository {
     );
   }
 
-  /** Ends the source's queued or running job (cancelled), then deletes the source. */
-  async delete(id: string): Promise<{ cancelledJob: string | null }> {
-    const cancelled = await this.sql.one<{ id: string }>(
+  /** Cancels the source's queued or running job; the job, if there was one. */
+  cancelActiveJob(id: string): Promise<CancelledRun | undefined> {
+    return this.sql.one<CancelledRun>(
       `UPDATE sync_jobs SET status = 'cancelled', finished_at = coalesce(finished_at, now())
-        WHERE source_id = $1 AND status IN ('queued', 'running') RETURNING id`,
+        WHERE source_id = $1 AND status IN ('queued', 'running')
+        RETURNING id, source, trigger`,
       [id],
     );
+  }
+
+  /**
+   * Deletes the source, its queued or running job cancelled first (returned). The source's row
+   * is locked before anything else, so a scheduler or a "run now" holding it goes first and its
+   * job is the one cancelled, and none can start another in between.
+   */
+  async delete(id: string): Promise<CancelledRun | undefined> {
+    await this.sql.one('SELECT id FROM sync_sources WHERE id = $1 FOR UPDATE', [id]);
+    const cancelled = await this.cancelActiveJob(id);
     await this.sql.count('DELETE FROM sync_sources WHERE id = $1', [id]);
-    return { cancelledJob: cancelled?.id ?? null };
+    return cancelled;
   }
 
   /**
@@ -176,7 +194,7 @@ export class SyncSourcesRepository {
       `INSERT INTO sync_jobs (id, casefile_id, created_by, source, params, trigger, source_id)
        SELECT $2, s.casefile_id, s.created_by, s.source,
               s.params || jsonb_build_object('max_items', $4::int), $3, s.id
-         FROM sync_sources s WHERE s.id = $1
+         FROM sync_sources s WHERE s.id = $1 FOR KEY SHARE
        ON CONFLICT (source_id) WHERE status IN ('queued', 'running') DO NOTHING
        RETURNING id AS "jobId", source_id AS "sourceId"`,
       [sourceId, jobId, trigger, maxItems],
@@ -216,7 +234,8 @@ export class SyncSourcesRepository {
     await this.sql.count(
       `UPDATE sync_sources
           SET state = $2::jsonb || jsonb_build_object('synced_at',
-                (SELECT j.started_at FROM sync_jobs j WHERE j.id = $3)),
+                (SELECT to_char(j.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                   FROM sync_jobs j WHERE j.id = $3)),
               updated_at = now()
         WHERE id = $1`,
       [id, state, jobId],

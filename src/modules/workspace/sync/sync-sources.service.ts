@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../../core/hub/actor';
 import { AfterCommit } from '../../../core/hub/after-commit';
@@ -11,13 +13,14 @@ import {
   toSyncSourceDto,
   type UpdateSyncSourceDto,
 } from './dto/sync-sources.dto';
-import type { SyncTrigger } from './sync-job.entity';
+import type { SyncSource, SyncTrigger } from './sync-job.entity';
 import { toSyncJobDto } from './sync-jobs.service';
 import { SyncJobsRepository } from './sync-jobs.repository';
 import { SyncQueue } from './sync-queue';
+import { SYNC_RUNS_TOTAL } from './sync.metrics';
 import { pullParamsOf } from './sync-params';
 import { SyncSourcesRepository } from './sync-sources.repository';
-import { SyncSourceNotFoundError } from './sync-jobs.errors';
+import { NotSyncSourceCreatorError, SyncSourceNotFoundError } from './sync-jobs.errors';
 import { AccessService, includesLevel, type PermissionLevel } from '../../access';
 import { AuditTrail } from '../../audit';
 import { GoogleConnectionsService } from '../../google';
@@ -43,12 +46,13 @@ export class SyncSourcesService {
     private readonly connections: GoogleConnectionsService,
     private readonly afterCommit: AfterCommit,
     private readonly auditTrail: AuditTrail,
+    @InjectMetric(SYNC_RUNS_TOTAL) private readonly ended: Counter<string>,
   ) {}
 
   async create(actor: Actor, casefileId: string, dto: CreateSyncSourceDto): Promise<SyncSourceDto> {
     await this.access.require(actor, casefileId, 'editor');
     const params = pullParamsOf(dto);
-    await this.connections.requireActive(actor, dto.connection_id);
+    await this.connections.requireActive(actor, dto.connection_id, dto.source);
     const row = await this.sources.insert({
       id: uuidv7(),
       casefileId,
@@ -86,25 +90,44 @@ export class SyncSourcesService {
     return toSyncSourceDto(await this.find(actor, id, 'viewer'));
   }
 
+  /**
+   * Pauses or resumes the source, changes its interval (its casefile's editors) or its query
+   * (only its creator: the query says what of their mailbox or Drive the casefile takes). A new
+   * query cancels the run in progress, and the next run is a full one.
+   */
   async update(actor: Actor, id: string, dto: UpdateSyncSourceDto): Promise<SyncSourceDto> {
     const found = await this.find(actor, id, 'editor');
-    if (dto.query !== undefined) pullParamsOf({ source: found.source, query: dto.query });
-    const changes = {
+    const requery = dto.query !== undefined && dto.query !== found.params.query;
+    if (requery) {
+      if (found.createdBy !== actor.userId) throw new NotSyncSourceCreatorError();
+      pullParamsOf({ ...found.params, source: found.source, query: dto.query });
+    }
+    this.auditTrail.note({
+      details: { paused: dto.paused, interval_minutes: dto.interval_minutes, query: dto.query },
+    });
+    const cancelled = requery ? await this.sources.cancelActiveJob(id) : undefined;
+    const updated = await this.sources.update(id, {
       paused: dto.paused,
       intervalMinutes: dto.interval_minutes,
-      query: dto.query,
-    };
-    this.auditTrail.note({ details: { ...dto } });
-    const updated = await this.sources.update(id, changes);
+      query: requery ? dto.query : undefined,
+    });
     if (!updated) throw new SyncSourceNotFoundError();
+    if (cancelled) await this.countCancelled(cancelled);
     return toSyncSourceDto(updated);
   }
 
   /** Deletes the source; its queued or running job is cancelled, its past jobs stay listed. */
   async remove(actor: Actor, id: string): Promise<void> {
     await this.find(actor, id, 'editor');
-    const { cancelledJob } = await this.sources.delete(id);
-    this.auditTrail.note({ details: { cancelled_job: cancelledJob } });
+    const cancelled = await this.sources.delete(id);
+    this.auditTrail.note({ details: { cancelled_job: cancelled?.id ?? null } });
+    if (cancelled) await this.countCancelled(cancelled);
+  }
+
+  private countCancelled(job: { source: SyncSource; trigger: SyncTrigger }): Promise<void> {
+    return this.afterCommit.run(() =>
+      Promise.resolve(this.ended.inc({ ...job, status: 'cancelled' })),
+    );
   }
 
   /**

@@ -94,6 +94,10 @@ export class SyncProgressDto {
   @ApiProperty() unchanged!: number;
   @ApiProperty({ description: 'Items removed at the source, taken out of the casefile' })
   removed!: number;
+  @ApiProperty({
+    description: 'Items Google sent that the import refuses (malformed, hostile): left out',
+  })
+  skipped!: number;
 }
 
 export class SyncErrorDto {

@@ -1,0 +1,290 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config';
+import { WorkspaceService } from '../workspace.service';
+import { GoogleApiClient, GoogleApiError } from './google-api.client';
+import { googlePath } from './google-ids';
+import type { PulledPage, PullState } from './google-pull';
+
+/** Drive's ids: letters, digits, `-` and `_`. */
+const DRIVE_FILE_ID = /^[A-Za-z0-9_-]{1,256}$/;
+const FILE_FIELDS =
+  'id,name,mimeType,description,modifiedTime,size,webViewLink,trashed,' +
+  'owners(displayName,emailAddress)';
+const LIST_FIELDS = `nextPageToken,files(${FILE_FIELDS})`;
+const CHANGES_FIELDS = `nextPageToken,newStartPageToken,changes(fileId,removed,file(${FILE_FIELDS}))`;
+const MAX_PAGE = 100;
+/** Text one page may hold at most: a page takes as many files as this budget has room for. */
+const PAGE_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
+/** Pages of a query's recent matches read to filter one page of changes. */
+const MAX_MATCH_PAGES = 20;
+/** A query's changes are confirmed among its matches modified since the last run, less this. */
+const MATCH_WINDOW_MARGIN_MS = 86_400_000;
+
+/** What a document's text comes from: an export to text/plain, or the file itself. */
+const EXPORTED = new Set([
+  'application/vnd.google-apps.document',
+  'application/vnd.google-apps.presentation',
+]);
+const DOWNLOADED = new Set(['text/plain', 'text/markdown', 'text/csv']);
+
+/**
+ * Where a Drive job stands. `full`: listing `files` (a one-shot job, a source's first run), with
+ * the changes start token taken before the listing began (`baseline`, a source's next start).
+ * `changes`: reading `changes.list` from `pageToken`.
+ */
+type DriveCursor =
+  { mode?: 'full'; pageToken?: string; baseline?: string } | { mode: 'changes'; pageToken: string };
+
+interface DriveFile {
+  id: string;
+  mimeType?: string;
+  modifiedTime?: string;
+  trashed?: boolean;
+  content_text?: string;
+}
+interface ChangeList {
+  changes?: { fileId?: unknown; removed?: unknown; file?: DriveFile }[];
+  nextPageToken?: string;
+  newStartPageToken?: string;
+}
+
+/** Not Google as we know it (a broken proxy, a wrong GOOGLE_API_BASE_URL): fail, do not guess. */
+const unexpected = (what: string) =>
+  new GoogleApiError(`Drive sent ${what}; the page was refused`, undefined, false);
+
+const isToken = (token: unknown): token is string =>
+  typeof token === 'string' && token.length > 0 && token.length <= 1024;
+
+/**
+ * Drive pages (API.md §7.1). A one-shot job lists the files its query matches. A source's run is
+ * incremental: its first lists everything (and keeps the changes start token from before), later
+ * ones read `changes.list` from the kept token: changed files are upserted (a query's only when
+ * it matches them), removed or trashed ones leave the casefile. A Google Doc or Slides deck is
+ * exported as text/plain and a plain-text file downloaded, up to DRIVE_TEXT_MAX_BYTES, when it is
+ * new or changed; that text feeds search and the tools like an import's `content_text`.
+ */
+@Injectable()
+export class DrivePull {
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly google: GoogleApiClient,
+    private readonly workspace: WorkspaceService,
+    private readonly config: AppConfig,
+  ) {
+    const textBytes = config.sync.driveTextMaxBytes;
+    this.pageSize =
+      textBytes === 0
+        ? MAX_PAGE
+        : Math.max(1, Math.min(MAX_PAGE, Math.floor(PAGE_TEXT_BUDGET_BYTES / textBytes)));
+  }
+
+  next(state: PullState, token: string, signal: AbortSignal): Promise<PulledPage> {
+    const cursor = state.cursor as DriveCursor | null;
+    const start = state.sourceState?.page_token;
+    if (cursor?.mode === 'changes') return this.changesPage(state, cursor, token, signal);
+    if (cursor === null && start !== undefined) {
+      return this.changesPage(state, { mode: 'changes', pageToken: start }, token, signal);
+    }
+    return this.listPage(state, cursor ?? {}, token, signal);
+  }
+
+  private async listPage(
+    state: PullState,
+    cursor: Extract<DriveCursor, { mode?: 'full' }>,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<PulledPage> {
+    const source = state.sourceState !== null;
+    const baseline = cursor.baseline ?? (source ? await this.startToken(token, signal) : undefined);
+    const wanted = Math.min(this.pageSize, state.params.max_items - state.fetched);
+    const query = state.params.query;
+    // a source keeps what is in the Drive, not its trash
+    const q = source ? (query ? `(${query}) and trashed = false` : 'trashed = false') : query;
+    const page = await this.google.get<{ files?: DriveFile[]; nextPageToken?: string }>(
+      'drive',
+      googlePath`drive/v3/files`,
+      { q, pageSize: wanted, pageToken: cursor.pageToken, fields: LIST_FIELDS },
+      token,
+      { signal },
+    );
+    const files = await this.withText(state, (page?.files ?? []).slice(0, wanted), token, signal);
+    const pageToken = page?.nextPageToken;
+    const done =
+      !pageToken || files.length === 0 || state.fetched + files.length >= state.params.max_items;
+    return {
+      fetched: files.length,
+      cursor: done ? null : ({ mode: 'full', pageToken, baseline } satisfies DriveCursor),
+      sourceState: done && baseline !== undefined ? { page_token: baseline } : undefined,
+      store: () =>
+        this.workspace.importDriveFiles(state.casefileId, files, {
+          keepText: true,
+          skipRefused: true,
+        }),
+    };
+  }
+
+  private async changesPage(
+    state: PullState,
+    cursor: Extract<DriveCursor, { mode: 'changes' }>,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<PulledPage> {
+    const page = await this.google.get<ChangeList>(
+      'drive',
+      googlePath`drive/v3/changes`,
+      {
+        pageToken: cursor.pageToken,
+        pageSize: this.pageSize,
+        fields: CHANGES_FIELDS,
+        includeRemoved: 'true',
+        spaces: 'drive',
+      },
+      token,
+      { signal, notFound: 'undefined' },
+    );
+    if (page === undefined) {
+      // a token Drive no longer honours: list everything again
+      return { fetched: 0, cursor: { mode: 'full' }, store: () => this.workspace.noChanges() };
+    }
+    const changes = page.changes ?? [];
+    if (changes.length > MAX_PAGE) throw unexpected('more changes than a page holds');
+    const removed: string[] = [];
+    const changed = new Map<string, DriveFile>();
+    for (const change of changes) {
+      const id = change.fileId;
+      if (typeof id !== 'string' || !DRIVE_FILE_ID.test(id)) throw unexpected('a bad file id');
+      if (change.removed === true || change.file?.trashed === true || !change.file) {
+        changed.delete(id);
+        removed.push(id);
+      } else {
+        changed.set(id, { ...change.file, id });
+      }
+    }
+    const kept = await this.matching(state, [...changed.values()], token, signal);
+    const files = await this.withText(state, kept, token, signal);
+    const next = page.nextPageToken;
+    const newStart = page.newStartPageToken;
+    if (next === undefined && !isToken(newStart)) {
+      throw unexpected('a last page of changes without its newStartPageToken');
+    }
+    if (next !== undefined && !isToken(next)) throw unexpected('a bad page token');
+    return {
+      fetched: files.length,
+      cursor: next === undefined ? null : { mode: 'changes', pageToken: next },
+      sourceState: next === undefined ? { page_token: newStart } : undefined,
+      store: async () => {
+        const counts = await this.workspace.importDriveFiles(state.casefileId, files, {
+          keepText: true,
+          skipRefused: true,
+        });
+        const gone = await this.workspace.removeDriveFiles(state.casefileId, removed, state.jobId);
+        return { ...counts, removed: gone };
+      },
+    };
+  }
+
+  /**
+   * Of the changed files, those the source's query takes: all without a query; with one, those
+   * it matches among the files modified since the last run (one list call per 1 000), and those
+   * the casefile holds already.
+   */
+  private async matching(
+    state: PullState,
+    files: DriveFile[],
+    token: string,
+    signal: AbortSignal,
+  ): Promise<DriveFile[]> {
+    const query = state.params.query;
+    if (files.length === 0 || query === undefined) return files;
+    const held = await this.workspace.heldDriveFiles(
+      state.casefileId,
+      files.map((file) => file.id),
+    );
+    const since = Date.parse(state.sourceState?.synced_at ?? '');
+    const window = Number.isFinite(since)
+      ? ` and modifiedTime > '${new Date(since - MATCH_WINDOW_MARGIN_MS).toISOString()}'`
+      : '';
+    const matches = new Set<string>();
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_MATCH_PAGES; page++) {
+      const list = await this.google.get<{ files?: { id?: unknown }[]; nextPageToken?: string }>(
+        'drive',
+        googlePath`drive/v3/files`,
+        { q: `(${query})${window}`, pageSize: 1000, pageToken, fields: 'nextPageToken,files(id)' },
+        token,
+        { signal },
+      );
+      for (const file of list?.files ?? []) if (typeof file.id === 'string') matches.add(file.id);
+      pageToken = list?.nextPageToken;
+      if (!pageToken) break;
+    }
+    return files.filter((file) => matches.has(file.id) || held.has(file.id));
+  }
+
+  /**
+   * The files, with the text of each document that is new or changed since the casefile stored
+   * it (`content_text`); the others keep the text they have.
+   */
+  private async withText(
+    state: PullState,
+    files: DriveFile[],
+    token: string,
+    signal: AbortSignal,
+  ): Promise<DriveFile[]> {
+    const maxBytes = this.config.sync.driveTextMaxBytes;
+    const documents = files.filter(
+      (file) =>
+        maxBytes > 0 &&
+        typeof file.id === 'string' &&
+        DRIVE_FILE_ID.test(file.id) &&
+        (EXPORTED.has(file.mimeType ?? '') || DOWNLOADED.has(file.mimeType ?? '')),
+    );
+    if (documents.length === 0) return files;
+    const held = await this.workspace.heldDriveFiles(
+      state.casefileId,
+      documents.map((file) => file.id),
+    );
+    const stale = documents.filter((file) => {
+      const modified = held.get(file.id);
+      return modified === undefined || modified.getTime() !== Date.parse(file.modifiedTime ?? '');
+    });
+    const texts = await Promise.all(
+      stale.map((file) =>
+        EXPORTED.has(file.mimeType ?? '')
+          ? this.google.getText(
+              'drive',
+              googlePath`drive/v3/files/${file.id}/export`,
+              { mimeType: 'text/plain' },
+              token,
+              { signal, maxBytes },
+            )
+          : this.google.getText(
+              'drive',
+              googlePath`drive/v3/files/${file.id}`,
+              { alt: 'media' },
+              token,
+              { signal, maxBytes },
+            ),
+      ),
+    );
+    const text = new Map(stale.map((file, index) => [file.id, texts[index]]));
+    return files.map((file) => {
+      const content = text.get(file.id);
+      return content === undefined ? file : { ...file, content_text: content };
+    });
+  }
+
+  /** Where Drive's changes start now (changes.getStartPageToken). */
+  private async startToken(token: string, signal: AbortSignal): Promise<string> {
+    const answer = await this.google.get<{ startPageToken?: unknown }>(
+      'drive',
+      googlePath`drive/v3/changes/startPageToken`,
+      {},
+      token,
+      { signal },
+    );
+    if (!isToken(answer?.startPageToken)) throw unexpected('no startPageToken');
+    return answer.startPageToken;
+  }
+}
