@@ -32,6 +32,11 @@ import { startDatabaseServer } from '../src/platform/database/database-server';
 import { type FirstEventFigures, measureFirstEvent } from './first-event';
 import { type BystanderFigures, measureBystander } from './bystander';
 import { measureWorkspace, type WorkspaceFigures } from './workspace';
+import { googleEnv, type IncrementalSyncFigures, measureIncrementalSync } from './incremental-sync';
+import { FakeGoogle } from '../test/support/fake-google';
+
+/** Google for the product's connections and sync sources: a local server of Google's protocols. */
+let fakeGoogle: FakeGoogle | undefined;
 
 interface Options {
   quick: boolean;
@@ -80,6 +85,7 @@ interface TargetResult {
   scenarios: Scenario[];
   workspace?: WorkspaceFigures;
   bystander?: BystanderFigures;
+  incrementalSync?: IncrementalSyncFigures;
 }
 
 interface Server {
@@ -155,6 +161,7 @@ function startProduct(main: string, databaseUrl: string, options: Options): Chil
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'info',
+      ...(fakeGoogle && googleEnv(fakeGoogle)),
       ...(options.heapProf && { BENCH_HEAP_PROFILE_DIR: profiles }),
     },
     // the JSON access log is written, as in production, to /dev/null
@@ -738,6 +745,22 @@ async function benchTarget(
       // e.g. a --compare ref from before workspace data
       log(`  workspace not measured: ${(error as Error).message}`);
     }
+    let incrementalSync: IncrementalSyncFigures | undefined;
+    try {
+      if (!fakeGoogle) throw new Error('no Google to sync from');
+      incrementalSync = await measureIncrementalSync({
+        url: productUrl,
+        db,
+        google: fakeGoogle,
+        token: await newUser(),
+      });
+      log(
+        `  incremental_sync         ${incrementalSync.wall_ms} ms, ${incrementalSync.google_calls} Google calls`,
+      );
+    } catch (error) {
+      // e.g. a --compare ref from before sync sources
+      log(`  incremental_sync not measured: ${(error as Error).message}`);
+    }
     if (options.rows > BASE_ROWS) {
       log(`  seeding up to ${options.rows.toLocaleString('en')} casefiles …`);
       await seedCasefiles(db, user.id, options.rows);
@@ -750,7 +773,7 @@ async function benchTarget(
         }),
       );
     }
-    return { scenarios: withRatios(raw), workspace, bystander };
+    return { scenarios: withRatios(raw), workspace, bystander, incrementalSync };
   } finally {
     await stop(product);
     await db.end().catch(() => undefined);
@@ -785,6 +808,7 @@ async function main(): Promise<void> {
   const cleanUp = async () => {
     if (cleaned) return;
     cleaned = true;
+    await fakeGoogle?.close();
     await baselineDb?.end().catch(() => undefined);
     await stop(baseline);
     await database?.stop();
@@ -797,6 +821,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
+    fakeGoogle = await FakeGoogle.start();
     const before = options.compare ? buildRef(options.compare, join(dataDir, 'before')) : '';
     database = await startDatabaseServer({
       url: process.env.DATABASE_URL,
@@ -848,10 +873,10 @@ async function main(): Promise<void> {
       log(`\n${label}`);
       printTable(scenarios);
     }
-    log('\ntargets (issues 9, 10, 12 and 21)');
-    for (const { label, scenarios, workspace, bystander } of results) {
+    log('\ntargets (issues 9, 10, 12, 21 and 23)');
+    for (const { label, scenarios, workspace, bystander, incrementalSync } of results) {
       log(`  ${label}`);
-      printTargets(scenarios, options, workspace, bystander);
+      printTargets(scenarios, options, workspace, bystander, incrementalSync);
     }
     const last = results[results.length - 1];
     writeFileSync(
@@ -861,6 +886,7 @@ async function main(): Promise<void> {
           scenarios: last.scenarios,
           workspace: last.workspace,
           bystander: last.bystander,
+          incremental_sync: last.incrementalSync,
           ...(results.length > 1 && {
             before: {
               ref: options.compare,
@@ -918,6 +944,7 @@ function printTargets(
   options: Options,
   workspace: WorkspaceFigures | undefined,
   bystander: BystanderFigures | undefined,
+  incrementalSync?: IncrementalSyncFigures,
 ): void {
   const by = (name: string) => scenarios.find((s) => s.name === name);
   const checks: [string, boolean][] = [];
@@ -991,6 +1018,16 @@ function printTargets(
     checks.push([
       `bystander: text.stats p99 with three users running ${bystander.heavy_expression} ≤ 3× idle (${loaded.p99_ms} vs ${idle.p99_ms} ms, ${bystander.ratio_p99}×; p50 ${loaded.p50_ms} vs ${idle.p50_ms} ms; ${loaded.failed} failed of ${loaded.requests})`,
       loaded.p99_ms <= 3 * Math.max(idle.p99_ms, 1) && loaded.failed === 0,
+    ]);
+  }
+  if (incrementalSync) {
+    const { wall_ms: wall, google_calls: calls, mailbox, changes } = incrementalSync;
+    const changed = changes.added + changes.deleted + changes.relabelled;
+    const detail = `${mailbox.toLocaleString('en')} messages synced, ${changed} changes; job ${incrementalSync.job_ms} ms; a one-shot job: ${incrementalSync.one_shot_calls.toLocaleString('en')} calls`;
+    checks.push([`incremental_sync ≤ 2 s (${wall} ms; ${detail})`, wall <= 2_000]);
+    checks.push([
+      `incremental_sync ≤ 120 Google calls (${calls}: ${JSON.stringify(incrementalSync.calls_by_path)})`,
+      calls <= 120,
     ]);
   }
   for (const [label, ok] of checks) log(`    ${ok ? 'PASS' : 'MISS'}  ${label}`);

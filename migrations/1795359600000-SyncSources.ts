@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Sync sources (API.md §7.1): a casefile's standing pull from Google through its creator's
  * connection, run on an interval or on demand as sync jobs (`sync_jobs.source_id`; one queued or
  * running job per source, decided by a unique index), each starting from the state (`history_id`,
- * `page_token`, `modified_time`) the last successful one left. A job counts what it removed and the items it skipped (refused by the import).
+ * `page_token`, `modified_time`) the last successful one left. A job counts what it removed and the items it skipped (refused by the import), and
+ * numbers its changes (`seq`: its event stream's ids).
  * Items a sync finds removed at the source are soft-deleted (`removed_at`, `removed_by_job`) and
  * leave lists, search and tools. A connection keeps its last access token sealed.
  */
@@ -47,6 +48,7 @@ export class SyncSources1795359600000 implements MigrationInterface {
         ADD COLUMN source_id uuid,
         ADD COLUMN removed integer NOT NULL DEFAULT 0,
         ADD COLUMN skipped integer NOT NULL DEFAULT 0,
+        ADD COLUMN seq integer NOT NULL DEFAULT 0,
         ADD CONSTRAINT sync_jobs_source_id_fkey
           FOREIGN KEY (source_id) REFERENCES sync_sources (id) ON DELETE SET NULL`);
     await queryRunner.query(
@@ -83,7 +85,7 @@ export class SyncSources1795359600000 implements MigrationInterface {
     await queryRunner.query('DROP INDEX sync_jobs_source_active_idx');
     await queryRunner.query('DROP INDEX sync_jobs_source_created_idx');
     await queryRunner.query(
-      'ALTER TABLE sync_jobs DROP COLUMN skipped, DROP COLUMN removed, DROP COLUMN source_id',
+      'ALTER TABLE sync_jobs DROP COLUMN seq, DROP COLUMN skipped, DROP COLUMN removed, DROP COLUMN source_id',
     );
     await queryRunner.query('DROP TABLE sync_sources');
   }

@@ -7,6 +7,7 @@ import { bearer, loggedInUser, type TokenPair } from '../factories/users';
 import { driveFile, gmailMessage } from '../fixtures/google';
 import { FakeGoogle } from '../support/fake-google';
 import { metricValue } from '../support/metrics';
+import { openSse } from '../support/sse';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createFreshDatabase } from '../support/test-database';
 
@@ -163,6 +164,29 @@ describe('Sync sources (API.md §7.1)', () => {
     expect(google.seen(GET_MESSAGE)).toHaveLength(30);
     const text = (await api().get('/metrics').expect(200)).text;
     expect(metricValue(text, series)).toBe(before + 1);
+
+    // the run's end is on the casefile's timeline, with what it did
+    const timeline = await api()
+      .get(`/v1/casefiles/${casefileId}/events`)
+      .set('Authorization', bearer(viewer))
+      .expect(200);
+    const run = (timeline.body.data.items as Json[]).find((e) => e.operation === 'sync_run');
+    expect(run).toMatchObject({
+      user_id: owner.id,
+      resource_type: 'sync_job',
+      resource_id: job.id,
+      status: 'success',
+      details: {
+        source: 'gmail',
+        trigger: 'schedule',
+        source_id: source.id,
+        status: 'succeeded',
+        created: 30,
+        updated: 0,
+        unchanged: 0,
+        removed: 0,
+      },
+    });
 
     const listed = await api()
       .get(`/v1/casefiles/${casefileId}/sync-sources`)
@@ -412,6 +436,15 @@ describe('Sync sources (API.md §7.1)', () => {
         .expect(200);
       const items = jobs.body.data.items as Json[];
       expect(items.map((job) => job.trigger as string)).toEqual(['schedule', 'schedule']);
+      // followed on the other instance, whichever runs it
+      const stream = await openSse(
+        second.app.getHttpServer(),
+        `/v1/sync-jobs/${items[0].id}/events`,
+        {
+          headers: { authorization: bearer(owner) },
+        },
+      );
+      expect((await stream.until('done')).at(-1)?.data.status).toBe('succeeded');
       expect((await finished(items[0].id as string)).status).toBe('succeeded');
       const after = (await getSource(source.id as string).expect(200)).body.data as Json;
       expect(Date.parse(after.next_run_at as string) - Date.now()).toBeGreaterThan(59 * 60_000);
@@ -455,7 +488,7 @@ describe('Sync sources (API.md §7.1)', () => {
       expect.arrayContaining(['/drive/v3/files/doc-1/export', '/drive/v3/files/doc-4/export']),
     );
     expect(google.seen(FILE).map((r) => r.query.get('alt'))).toEqual(['media']); // txt-2
-    expect(source.state.page_token).toMatch(/^p\d+$/);
+    expect(source.state.page_token).toMatch(/^p\d+-\d+$/);
     expect(await search('zebra')).toEqual(['doc-1']);
     expect(await search('okapi')).toEqual(['txt-2']);
 
@@ -593,7 +626,19 @@ describe('Sync sources (API.md §7.1)', () => {
     const refused = await patch(editor, { query: 'in:anywhere' }).expect(403);
     expect(refused.body.errors[0].code).toBe('AUTH_FORBIDDEN');
     expect((await patch(editor, { paused: true }).expect(200)).body.data.paused).toBe(true);
-    await runSource(source.id as string, editor).expect(202);
+    // a paused source still runs when asked; its run is any editor's to cancel
+    const release = google.hold(HISTORY);
+    try {
+      const run = await runSource(source.id as string, editor).expect(202);
+      await google.arrived(HISTORY);
+      const cancelled = await api()
+        .post(`/v1/sync-jobs/${run.body.data.id}/cancel`)
+        .set('Authorization', bearer(editor))
+        .expect(200);
+      expect(cancelled.body.data.status).toBe('cancelled');
+    } finally {
+      release();
+    }
     const after = (await getSource(source.id as string).expect(200)).body.data as Json;
     expect(after.query).toBeUndefined();
   });
@@ -626,5 +671,92 @@ describe('Sync sources (API.md §7.1)', () => {
       paused: true,
       pause_reason: { code: 'BR_GOOGLE_CONNECTION_REVOKED' },
     });
+  });
+
+  it('a run can be followed as Server-Sent Events, and the stream resumed after Last-Event-ID', async () => {
+    google.messages = messages(3, 'follow');
+    const source = await syncedSource();
+    google.addMessage(gmailMessage({ id: 'follow-new', subject: 'Followed' }));
+    const path = (jobId: string) => `/v1/sync-jobs/${jobId}/events`;
+    const open = (jobId: string, headers: Record<string, string> = {}, user: User = viewer) =>
+      openSse(t.app.getHttpServer(), path(jobId), {
+        headers: { authorization: bearer(user), ...headers },
+      });
+    const release = google.hold(HISTORY);
+    let jobId: string;
+    try {
+      jobId = (await runSource(source.id as string).expect(202)).body.data.id as string;
+      await google.arrived(HISTORY);
+      const stream = await open(jobId);
+      expect(stream.status).toBe(200);
+      const first = await stream.next();
+      if (!first) throw new Error('the stream ended before its first event');
+      expect(first).toMatchObject({ event: 'progress', data: { id: jobId, status: 'running' } });
+      release();
+      const rest = await stream.until('done');
+      expect(rest.at(-1)).toMatchObject({
+        event: 'done',
+        data: { status: 'succeeded', progress: { created: 1 } },
+      });
+      const ids = [first, ...rest].map((event) => Number(event.id));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).toBe(ids.length);
+
+      // resumed after an early event: the job as it stands now, once, and the end
+      const resumed = await open(jobId, { 'last-event-id': first.id ?? '' });
+      const again = await resumed.until('done');
+      expect(again.map((event) => [event.event, event.id])).toEqual([['done', rest.at(-1)!.id]]);
+      // resumed after the last event: nothing more
+      const after = await open(jobId, { 'last-event-id': rest.at(-1)!.id! });
+      expect(await after.until('done')).toEqual([]);
+    } finally {
+      release();
+    }
+    const stranger_ = await open(jobId, {}, stranger);
+    expect(stranger_.status).toBe(404);
+    expect(stranger_.body?.errors[0].code).toBe('NF_SYNC_JOB');
+    const bad = await open(jobId, { 'last-event-id': 'not-an-id' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('Drive: a folder source takes the changed files its query matches, moved-in ones too; a token Drive no longer honours lists again', async () => {
+    google.files = [
+      driveFile('fold-in-1', 'In', { parents: ['folder-a'], mimeType: 'image/png' }),
+      driveFile('fold-out-1', 'Out', { parents: ['folder-b'], mimeType: 'image/png' }),
+    ];
+    const source = await syncedSource({ source: 'drive', query: "'folder-a' in parents" });
+    const first = await finished(source.last_run.id as string);
+    expect(first.progress).toMatchObject({ fetched: 1, created: 1 });
+
+    google.reset();
+    google.putFile(
+      driveFile('fold-in-2', 'New in A', { parents: ['folder-a'], mimeType: 'image/png' }),
+    );
+    google.putFile(
+      driveFile('fold-out-2', 'New in B', { parents: ['folder-b'], mimeType: 'image/png' }),
+    );
+    // moved into the folder: its modifiedTime does not move
+    google.putFile(
+      driveFile('fold-out-1', 'Out', { parents: ['folder-a'], mimeType: 'image/png' }),
+    );
+    const job = await ran(source.id as string);
+    expect(job.progress).toMatchObject({ fetched: 2, created: 2, removed: 0 });
+    const files = await api()
+      .get(`/v1/casefiles/${casefileId}/drive-files`)
+      .set('Authorization', bearer(owner))
+      .expect(200);
+    expect((files.body.data.items as Json[]).map((f) => f.id as string).sort()).toEqual([
+      'fold-in-1',
+      'fold-in-2',
+      'fold-out-1',
+    ]);
+
+    google.driveChanges.expire();
+    google.reset();
+    const again = await ran(source.id as string);
+    expect(again).toMatchObject({ status: 'succeeded', progress: { fetched: 3, unchanged: 3 } });
+    expect(google.seen(CHANGES)).toHaveLength(1); // the 404
+    const after = (await getSource(source.id as string).expect(200)).body.data as Json;
+    expect(after.state.page_token).toMatch(/^p\d+-\d+$/);
   });
 });

@@ -9,11 +9,13 @@ interface DriveChange {
 /**
  * A Drive's change log as `changes.getStartPageToken` and `changes.list` show it: every change
  * made through the methods here is an entry; a page token is a position in the log (opaque to
- * clients), the last page carries `newStartPageToken`. A token before `expire()` answers 404.
+ * clients), the last page carries `newStartPageToken`. A token made before `expire()` answers
+ * 404.
  */
 export class FakeDriveChanges {
   private readonly log: DriveChange[] = [];
-  private floor = 0;
+  /** Tokens carry the epoch they were made in; `expire()` starts a new one. */
+  private epoch = 0;
 
   constructor(private readonly files: () => Json[]) {}
 
@@ -27,17 +29,24 @@ export class FakeDriveChanges {
 
   /** Tokens from before now are no longer honoured. */
   expire(): void {
-    this.floor = this.log.length;
+    this.epoch++;
+  }
+
+  private token(position: number): string {
+    return `p${this.epoch}-${position}`;
   }
 
   startPageToken(): Json {
-    return { kind: 'drive#startPageToken', startPageToken: `p${this.log.length}` };
+    return { kind: 'drive#startPageToken', startPageToken: this.token(this.log.length) };
   }
 
   /** `changes.list`: from `pageToken`, `pageSize` a page (at most 1 000); undefined: 404. */
   list(query: URLSearchParams): Json | undefined {
-    const position = Number((query.get('pageToken') ?? '').replace(/^p/, ''));
-    if (!Number.isSafeInteger(position) || position < this.floor || position > this.log.length) {
+    const [epoch, position] = (query.get('pageToken') ?? '')
+      .replace(/^p/, '')
+      .split('-')
+      .map(Number);
+    if (epoch !== this.epoch || !Number.isSafeInteger(position) || position > this.log.length) {
       return undefined;
     }
     const size = Math.min(Number(query.get('pageSize') ?? 100), 1000);
@@ -46,7 +55,7 @@ export class FakeDriveChanges {
     const last = end >= this.log.length;
     return {
       kind: 'drive#changeList',
-      ...(last ? { newStartPageToken: `p${end}` } : { nextPageToken: `p${end}` }),
+      ...(last ? { newStartPageToken: this.token(end) } : { nextPageToken: this.token(end) }),
       changes: page.map((change) => ({
         kind: 'drive#change',
         changeType: 'file',

@@ -265,12 +265,15 @@ export class FakeGoogle extends LocalServer {
       return this.messages.find((m) => m.id === match?.[1]);
     }
     if (path === '/drive/v3/files') {
-      // of Drive's q, `trashed = false` and `modifiedTime > '<time>'` are understood
+      // of Drive's q, `trashed = false`, `'<folder>' in parents` and `modifiedTime > '<time>'`
+      // are understood; the rest matches everything
       const q = query.get('q') ?? '';
       const since = /modifiedTime > '([^']+)'/.exec(q)?.[1];
+      const folder = /'([^']+)' in parents/.exec(q)?.[1];
       const matching = this.files.filter(
         (f) =>
           !(q.includes('trashed = false') && f.trashed === true) &&
+          (folder === undefined || ((f.parents as string[] | undefined) ?? []).includes(folder)) &&
           (since === undefined || Date.parse(f.modifiedTime as string) > Date.parse(since)),
       );
       const { items, nextPageToken } = page(matching, query, 'pageSize', 1000);

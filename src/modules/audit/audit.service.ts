@@ -64,6 +64,37 @@ export class AuditService {
     });
   }
 
+  /**
+   * An event for background work that no request carries (a sync run ends): what it did, on
+   * whose behalf, with its own id for `request_id`. In the work's transaction when it has one.
+   */
+  recordWork(event: {
+    workId: string;
+    operation: string;
+    userId: string | null;
+    resourceType: string;
+    resourceId: string;
+    casefileId: string;
+    status: AuditStatus;
+    httpStatus: number;
+    details: Record<string, unknown>;
+  }): Promise<void> {
+    return this.events.insert({
+      id: uuidv7(),
+      requestId: event.workId,
+      userId: event.userId,
+      operation: event.operation,
+      resourceType: event.resourceType,
+      resourceId: event.resourceId,
+      casefileId: event.casefileId,
+      status: event.status,
+      httpStatus: event.httpStatus,
+      details: event.details,
+      ip: null,
+      userAgent: null,
+    });
+  }
+
   /** A casefile's timeline: what was done to it, newest first (successes only; denials and
    * failures stay in the admin log). */
   listForCasefile(casefileId: string, page: PageQuery): Promise<Page<CasefileEventDto>> {

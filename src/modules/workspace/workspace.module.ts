@@ -14,6 +14,7 @@ import { GmailPull } from './sync/gmail-pull';
 import { DrivePull } from './sync/drive-pull';
 import { SyncJobsController } from './sync/sync-jobs.controller';
 import { SyncJobsRepository } from './sync/sync-jobs.repository';
+import { SyncJobFollower } from './sync/sync-job-follower';
 import { SyncJobsService } from './sync/sync-jobs.service';
 import { SyncScheduler } from './sync/sync-scheduler';
 import { SyncSourcesController } from './sync/sync-sources.controller';
@@ -46,6 +47,7 @@ import { toolsIn } from '../tool-sessions';
     WorkspaceSearchRepository,
     SyncJobsService,
     SyncJobsRepository,
+    SyncJobFollower,
     SyncSourcesService,
     SyncSourcesRepository,
     SyncScheduler,

@@ -15,10 +15,8 @@ const CHANGES_FIELDS = `nextPageToken,newStartPageToken,changes(fileId,removed,f
 const MAX_PAGE = 100;
 /** Text one page may hold at most: a page takes as many files as this budget has room for. */
 const PAGE_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
-/** Pages of a query's recent matches read to filter one page of changes. */
-const MAX_MATCH_PAGES = 20;
-/** A query's changes are confirmed among its matches modified since the last run, less this. */
-const MATCH_WINDOW_MARGIN_MS = 86_400_000;
+/** Pages of a query's matches read to filter one page of changes. */
+const MAX_MATCH_PAGES = 100;
 
 /** What a document's text comes from: an export to text/plain, or the file itself. */
 const EXPORTED = new Set([
@@ -59,7 +57,7 @@ const isToken = (token: unknown): token is string =>
  * Drive pages (API.md §7.1). A one-shot job lists the files its query matches. A source's run is
  * incremental: its first lists everything (and keeps the changes start token from before), later
  * ones read `changes.list` from the kept token: changed files are upserted (a query's only when
- * it matches them), removed or trashed ones leave the casefile. A Google Doc or Slides deck is
+ * it matches them or the casefile holds them), removed or trashed ones leave the casefile. A Google Doc or Slides deck is
  * exported as text/plain and a plain-text file downloaded, up to DRIVE_TEXT_MAX_BYTES, when it is
  * new or changed; that text feeds search and the tools like an import's `content_text`.
  */
@@ -186,8 +184,10 @@ export class DrivePull {
 
   /**
    * Of the changed files, those the source's query takes: all without a query; with one, those
-   * it matches among the files modified since the last run (one list call per 1 000), and those
-   * the casefile holds already.
+   * among its matches (ids only, 1 000 a call: Drive cannot be asked whether one file matches —
+   * a file moved into a queried folder keeps its modifiedTime, so no time window will do) and
+   * those the casefile holds already. Past MAX_MATCH_PAGES of matches, every changed file is
+   * taken rather than one lost.
    */
   private async matching(
     state: PullState,
@@ -201,25 +201,29 @@ export class DrivePull {
       state.casefileId,
       files.map((file) => file.id),
     );
-    const since = Date.parse(state.sourceState?.synced_at ?? '');
-    const window = Number.isFinite(since)
-      ? ` and modifiedTime > '${new Date(since - MATCH_WINDOW_MARGIN_MS).toISOString()}'`
-      : '';
-    const matches = new Set<string>();
+    const wanted = new Set(files.filter((file) => !held.has(file.id)).map((file) => file.id));
     let pageToken: string | undefined;
-    for (let page = 0; page < MAX_MATCH_PAGES; page++) {
+    for (let page = 0; page < MAX_MATCH_PAGES && wanted.size > 0; page++) {
       const list = await this.google.get<{ files?: { id?: unknown }[]; nextPageToken?: string }>(
         'drive',
         googlePath`drive/v3/files`,
-        { q: `(${query})${window}`, pageSize: 1000, pageToken, fields: 'nextPageToken,files(id)' },
+        {
+          q: `(${query}) and trashed = false`,
+          pageSize: 1000,
+          pageToken,
+          fields: 'nextPageToken,files(id)',
+        },
         token,
         { signal },
       );
-      for (const file of list?.files ?? []) if (typeof file.id === 'string') matches.add(file.id);
+      for (const file of list?.files ?? []) if (typeof file.id === 'string') wanted.delete(file.id);
       pageToken = list?.nextPageToken;
-      if (!pageToken) break;
+      if (!pageToken) {
+        // what is still wanted does not match
+        return files.filter((file) => !wanted.has(file.id));
+      }
     }
-    return files.filter((file) => matches.has(file.id) || held.has(file.id));
+    return files;
   }
 
   /**

@@ -74,6 +74,10 @@ export class SyncJobEntity {
   @Column('integer', { default: 0 })
   attempt!: number;
 
+  /** Raised by every change of the job: the id of its event stream's latest event. */
+  @Column('integer', { default: 0 })
+  seq!: number;
+
   /** Where the next page starts (a Google page token, or the next range). */
   @Column('jsonb', { nullable: true })
   cursor!: unknown;

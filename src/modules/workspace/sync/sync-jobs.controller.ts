@@ -1,10 +1,20 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { ApiEnvelopeResponse } from '../../../core/http/api-envelope.decorator';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { SseEvent } from '../../../core/http/event-stream';
+import {
+  ApiEnvelopeResponse,
+  ApiEventStreamResponse,
+} from '../../../core/http/api-envelope.decorator';
 import { PathId } from '../../../core/http/id.param';
 import type { Actor } from '../../../core/hub/actor';
 import { Operation } from '../../../core/hub/operation.decorator';
-import { CreateSyncJobDto, ListSyncJobsQuery, SyncJobDto } from './dto/sync-jobs.dto';
+import {
+  CreateSyncJobDto,
+  FollowSyncJobQuery,
+  ListSyncJobsQuery,
+  SyncJobDto,
+} from './dto/sync-jobs.dto';
+import { SyncJobFollower } from './sync-job-follower';
 import { type Page, PageDto } from '../../../core/http/pagination';
 import { SyncJobsService } from './sync-jobs.service';
 import { CurrentActor } from '../../auth';
@@ -16,7 +26,10 @@ import { CurrentActor } from '../../auth';
 @ApiTags('Workspace')
 @Controller()
 export class SyncJobsController {
-  constructor(private readonly syncJobs: SyncJobsService) {}
+  constructor(
+    private readonly syncJobs: SyncJobsService,
+    private readonly follower: SyncJobFollower,
+  ) {}
 
   @Post('casefiles/:id/sync-jobs')
   @HttpCode(202)
@@ -56,6 +69,26 @@ export class SyncJobsController {
   @ApiEnvelopeResponse(SyncJobDto)
   cancel(@CurrentActor() actor: Actor, @PathId() id: string): Promise<SyncJobDto> {
     return this.syncJobs.cancel(actor, id);
+  }
+
+  @Get('sync-jobs/:id/events')
+  @Operation('follow_sync_job', {
+    summary: "A job's progress as it changes, until it ends (any instance; resumable)",
+    errors: ['NF_SYNC_JOB'],
+    streams: 'only',
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last event id seen' })
+  @ApiEventStreamResponse(
+    'Events `progress` (the job, each time it changed) and `done` (the job as it ended); each ' +
+      'has an `id:`; after Last-Event-ID, the job as it stands if it changed since',
+  )
+  follow(
+    @CurrentActor() actor: Actor,
+    @PathId() id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query() query: FollowSyncJobQuery,
+  ): Promise<AsyncIterable<SseEvent>> {
+    return this.follower.follow(actor, id, lastEventId ?? query.last_event_id);
   }
 
   @Get('sync-jobs/:id')

@@ -12,7 +12,7 @@ export class SyncJobNotFoundError extends NotFoundError {
 export class NotSyncJobCreatorError extends ForbiddenError {
   constructor(actual: PermissionLevel) {
     super('AUTH_FORBIDDEN', "Only the job's creator or a manager of its casefile may cancel it", {
-      required: 'creator or manager',
+      required: "creator or manager (a sync source's run: editor)",
       actual,
     });
   }

@@ -32,6 +32,22 @@ export interface ClaimedSyncJob {
   sourceState: SyncSourceState | null;
 }
 
+/** What a run's end reports: the job, for whom and where it ran, and what it did in all. */
+const ENDED_FIELDS = [
+  'source',
+  'trigger',
+  'sourceId',
+  'casefileId',
+  'createdBy',
+  'fetched',
+  'created',
+  'updated',
+  'unchanged',
+  'removed',
+  'skipped',
+] as const satisfies readonly (keyof SyncJobEntity)[];
+export type EndedSyncJob = Pick<SyncJobEntity, (typeof ENDED_FIELDS)[number]>;
+
 export interface SyncJobFilters {
   status?: SyncStatus;
   source?: SyncSource;
@@ -76,11 +92,14 @@ const LAST_PAGE = `status = CASE status WHEN 'running' THEN 'succeeded' ELSE sta
 export class SyncJobsRepository {
   /** The SELECT list of a row (names from the entity). */
   private readonly jobColumns: string;
+  /** The SELECT list of an EndedSyncJob. */
+  private readonly endedColumns: string;
 
   constructor(private readonly sql: Sql) {
     this.jobColumns = sql
       .columnsOf(SyncJobEntity)
       .select('', { omit: ['accessToken', 'attempt', 'cursor', 'params'] }); // SyncJobRow
+    this.endedColumns = sql.columnsOf(SyncJobEntity).select('', ENDED_FIELDS);
   }
 
   /** A page of the casefile's jobs, newest first. */
@@ -158,7 +177,7 @@ export class SyncJobsRepository {
    */
   cancel(id: string): Promise<SyncJobRow | undefined> {
     return this.sql.one<SyncJobRow>(
-      `UPDATE sync_jobs SET status = 'cancelled', ${FINISHED}
+      `UPDATE sync_jobs SET seq = seq + 1, status = 'cancelled', ${FINISHED}
         WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${this.jobColumns}`,
       [id],
     );
@@ -182,7 +201,7 @@ export class SyncJobsRepository {
   claim(id: string): Promise<ClaimedSyncJob | undefined> {
     return this.sql.one<ClaimedSyncJob>(
       `UPDATE sync_jobs
-          SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now())
+          SET seq = seq + 1, status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now())
         WHERE id = $1 AND status IN ('queued', 'running')
         RETURNING casefile_id AS "casefileId", source, trigger, params,
                   access_token AS "accessToken", attempt, cursor, fetched, source_id AS "sourceId",
@@ -196,24 +215,24 @@ export class SyncJobsRepository {
   /**
    * Adds one imported page to the progress and moves the resume point past it (`cursor` null:
    * nothing left, the job succeeded). A job cancelled since this run claimed it takes the page
-   * that was in flight and stays cancelled. The job's status after the write; undefined when
-   * another run holds the job now.
+   * that was in flight and stays cancelled. The job after the write (its status, what it did in
+   * all); undefined when another run holds the job now.
    */
-  async advance(
+  advance(
     id: string,
     attempt: number,
     page: ImportCountsDto & { removed: number; skipped: number; fetched: number; cursor: unknown },
-  ): Promise<'running' | 'succeeded' | 'cancelled' | undefined> {
+  ): Promise<(EndedSyncJob & { status: 'running' | 'succeeded' | 'cancelled' }) | undefined> {
     const done = page.cursor === null;
-    const row = await this.sql.one<{ status: 'running' | 'succeeded' | 'cancelled' }>(
+    return this.sql.one(
       `UPDATE sync_jobs
-          SET fetched = fetched + $3, created = created + $4, updated = updated + $5,
+          SET seq = seq + 1, fetched = fetched + $3, created = created + $4, updated = updated + $5,
               unchanged = unchanged + $6, removed = removed + $8, skipped = skipped + $9,
               cursor = $7::jsonb,
               error = NULL
               ${done ? `, ${LAST_PAGE}` : ''}
         WHERE id = $1 AND attempt = $2 AND status IN ('running', 'cancelled')
-        RETURNING status`,
+        RETURNING status, ${this.endedColumns}`,
       [
         id,
         attempt,
@@ -226,22 +245,17 @@ export class SyncJobsRepository {
         page.skipped,
       ],
     );
-    return row?.status;
   }
 
   /**
    * Ends the job as failed (by the run that holds it, or by anyone when `attempt` is omitted);
    * its source, or undefined when it had ended or another run holds it.
    */
-  fail(
-    id: string,
-    failure: SyncFailure,
-    attempt?: number,
-  ): Promise<{ source: SyncSource; trigger: SyncTrigger; sourceId: string | null } | undefined> {
+  fail(id: string, failure: SyncFailure, attempt?: number): Promise<EndedSyncJob | undefined> {
     return this.sql.one(
-      `UPDATE sync_jobs SET status = 'failed', error = $2, ${FINISHED}
+      `UPDATE sync_jobs SET seq = seq + 1, status = 'failed', error = $2, ${FINISHED}
         WHERE id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR attempt = $3)
-        RETURNING source, trigger, source_id AS "sourceId"`,
+        RETURNING ${this.endedColumns}`,
       [id, failure, attempt ?? null],
     );
   }
@@ -249,7 +263,7 @@ export class SyncJobsRepository {
   /** Notes why the run failed while the queue will try again (the job stays running). */
   async noteRetry(id: string, attempt: number, failure: SyncFailure): Promise<void> {
     await this.sql.count(
-      `UPDATE sync_jobs SET error = $3 WHERE id = $1 AND attempt = $2 AND status = 'running'`,
+      `UPDATE sync_jobs SET seq = seq + 1, error = $3 WHERE id = $1 AND attempt = $2 AND status = 'running'`,
       [id, attempt, { ...failure, retrying: true }],
     );
   }

@@ -113,7 +113,8 @@ export class SyncJobsService {
   }
 
   /**
-   * Cancels a queued or running job (its creator, or a manager of its casefile): it ends
+   * Cancels a queued or running job (its creator, or a manager of its casefile; a source's run,
+   * any editor there): it ends
    * `cancelled` at once, its token erased; a run holding it stores the page in flight and stops.
    * A job that has ended is answered as it is.
    */
@@ -125,9 +126,11 @@ export class SyncJobsService {
       resourceId: id,
       casefileId: found.casefileId,
     });
-    if (found.createdBy !== actor.userId && !includesLevel(found.level, 'manager')) {
-      throw new NotSyncJobCreatorError(found.level);
-    }
+    // a source's run is its casefile's editors' to stop, as the source is theirs to run
+    const mayCancel =
+      found.createdBy === actor.userId ||
+      includesLevel(found.level, found.sourceId === null ? 'manager' : 'editor');
+    if (!mayCancel) throw new NotSyncJobCreatorError(found.level);
     const cancelled = await this.jobs.cancel(id);
     this.auditTrail.note({ details: { cancelled: cancelled !== undefined } });
     if (!cancelled) return toSyncJobDto((await this.jobs.find(id)) ?? found);

@@ -11,12 +11,15 @@ import { UnsafePathSegmentError } from './google-ids';
 import { GooglePull, type PulledPage, type PullState } from './google-pull';
 import {
   type ClaimedSyncJob,
+  type EndedSyncJob,
   type SyncFailure,
   type SyncJobStanding,
   SyncJobsRepository,
 } from './sync-jobs.repository';
 import { SyncSourcesRepository } from './sync-sources.repository';
 import { includesLevel } from '../../access';
+import { AuditService } from '../../audit';
+import { ERROR_CODES, type ErrorCode } from '../../../platform/errors/error-codes';
 import { GoogleConnectionRevokedError, GoogleConnectionsService } from '../../google';
 
 /**
@@ -114,6 +117,7 @@ export class SyncRunner {
     private readonly secrets: SecretBox,
     private readonly background: BackgroundWork,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
     @InjectMetric(SYNC_RUNS_TOTAL) private readonly ended: Counter<string>,
     @InjectMetric(SYNC_ITEMS_TOTAL) private readonly items: Counter<string>,
   ) {}
@@ -172,12 +176,15 @@ export class SyncRunner {
     const stored = await page.store();
     const counts = { ...stored, removed: stored.removed ?? 0, skipped: stored.skipped ?? 0 };
     const progress = { ...counts, fetched: page.fetched, cursor: page.cursor };
-    const status = await this.jobs.advance(id, job.attempt, progress);
-    if (!status) throw new Superseded();
-    if (status === 'succeeded' && job.sourceId !== null && page.sourceState) {
-      await this.sources.keepState(job.sourceId, page.sourceState, id);
+    const after = await this.jobs.advance(id, job.attempt, progress);
+    if (!after) throw new Superseded();
+    if (after.status === 'succeeded') {
+      if (job.sourceId !== null && page.sourceState) {
+        await this.sources.keepState(job.sourceId, page.sourceState, id);
+      }
+      await this.recordEnd(id, after, 'succeeded');
     }
-    return { counts, status };
+    return { counts, status: after.status };
   }
 
   /**
@@ -226,6 +233,31 @@ export class SyncRunner {
   }
 
   /**
+   * The run's end on its casefile's timeline (a success) or in the audit log (a failure): what
+   * it did in all, for whom, started how.
+   */
+  private recordEnd(
+    id: string,
+    job: EndedSyncJob,
+    status: 'succeeded' | 'failed',
+    failure?: SyncFailure,
+  ): Promise<void> {
+    const { source, trigger, sourceId, casefileId, createdBy, ...totals } = job;
+    const code = failure?.code as ErrorCode | undefined;
+    return this.audit.recordWork({
+      workId: id,
+      operation: 'sync_run',
+      userId: createdBy,
+      resourceType: 'sync_job',
+      resourceId: id,
+      casefileId,
+      status: status === 'succeeded' ? 'success' : 'failure',
+      httpStatus: code === undefined ? 200 : (ERROR_CODES[code]?.status ?? 500),
+      details: { source, trigger, source_id: sourceId, status, ...totals, error: failure?.code },
+    });
+  }
+
+  /**
    * Ends the job as failed and counts it; a source whose runs would all fail alike (its
    * connection revoked, its creator gone from the casefile) is paused with the reason. False when
    * the job had ended or another run holds it.
@@ -233,6 +265,7 @@ export class SyncRunner {
   private async failWith(id: string, failure: SyncFailure, attempt?: number): Promise<boolean> {
     const ended = await this.jobs.fail(id, failure, attempt);
     if (!ended) return false;
+    await this.recordEnd(id, ended, 'failed', failure);
     this.ended.inc({ source: ended.source, trigger: ended.trigger, status: 'failed' });
     if (ended.sourceId !== null && pauses(failure)) {
       await this.sources.pause(ended.sourceId, { code: failure.code, message: failure.message });

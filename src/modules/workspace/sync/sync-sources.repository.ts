@@ -161,7 +161,7 @@ export class SyncSourcesRepository {
   /** Cancels the source's queued or running job; the job, if there was one. */
   cancelActiveJob(id: string): Promise<CancelledRun | undefined> {
     return this.sql.one<CancelledRun>(
-      `UPDATE sync_jobs SET status = 'cancelled', finished_at = coalesce(finished_at, now())
+      `UPDATE sync_jobs SET seq = seq + 1, status = 'cancelled', finished_at = coalesce(finished_at, now())
         WHERE source_id = $1 AND status IN ('queued', 'running')
         RETURNING id, source, trigger`,
       [id],

@@ -171,3 +171,12 @@ export class ListSyncJobsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: SYNC_SOURCES })
   source?: SyncSource;
 }
+
+export class FollowSyncJobQuery {
+  @IsOptional()
+  @IsString()
+  @ApiPropertyOptional({
+    description: 'The last event id seen, when a Last-Event-ID header cannot be sent',
+  })
+  last_event_id?: string;
+}
