@@ -74,7 +74,10 @@ describe('Casefile tools', () => {
           mimeType: 'application/pdf',
           modifiedTime: '2026-11-10T00:00:00Z',
         }),
-        driveFile('d3', 'Invoices overview', { modifiedTime: '2026-11-11T00:00:00Z' }),
+        driveFile('d3', 'Invoices overview', {
+          modifiedTime: '2026-11-11T00:00:00Z',
+          content_text: 'Totals per supplier, with the demurrage charged in October.',
+        }),
       ],
     });
     await put('sheets', {
@@ -189,7 +192,7 @@ describe('Casefile tools', () => {
     expect(badOp.status).toBe(400);
   });
 
-  it('drive.find_files: by name, type and modification time', async () => {
+  it('drive.find_files: by name, text, type and modification time', async () => {
     const byName = await result('drive.find_files', { name_contains: 'invoice' });
     expect((byName.files as Json[]).map((f) => f.id as string)).toEqual(['d3', 'd2', 'd1']);
     const pdfsSince = await result('drive.find_files', {
@@ -202,6 +205,13 @@ describe('Casefile tools', () => {
       ],
       more: false,
     });
+    // by what a document's text holds (imported here, synced from Drive alike)
+    const byText = await result('drive.find_files', { text_contains: 'demurrage' });
+    expect(byText).toEqual({
+      files: [expect.objectContaining({ id: 'd3', has_text: true })],
+      more: false,
+    });
+    expect((byName.files as Json[]).find((f) => f.id === 'd1')).toMatchObject({ has_text: false });
     const badTime = await run('drive.find_files', { modified_after: 'last tuesday' });
     expect(badTime.body.data.error).toMatchObject({ code: 'TOOL_FAILED' });
   });

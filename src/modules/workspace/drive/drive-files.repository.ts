@@ -43,6 +43,8 @@ export interface DriveFilters {
   mimeType?: string;
   name?: string;
   modifiedAfter?: string;
+  /** Words its name, description or text holds (web-search syntax, over the search index). */
+  text?: string;
 }
 
 @Injectable()
@@ -136,6 +138,9 @@ export class DriveFilesRepository {
     if (filters.name) terms.push(`f.name ILIKE ${params.bind(`%${escapeLike(filters.name)}%`)}`);
     if (filters.modifiedAfter) {
       terms.push(`f.modified_at > ${params.bind(filters.modifiedAfter)}::timestamptz`);
+    }
+    if (filters.text) {
+      terms.push(`f.search @@ websearch_to_tsquery('english', ${params.bind(filters.text)})`);
     }
     return terms;
   }

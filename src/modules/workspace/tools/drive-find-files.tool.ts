@@ -11,11 +11,12 @@ const MAX_FILES = 50;
 @Tool({
   name: 'drive.find_files',
   description:
-    "The casefile's Drive files whose name contains a text, of a MIME type, modified after a time (RFC 3339)",
+    "The casefile's Drive files whose name contains a text, whose text (a document's, as synced or imported) holds words, of a MIME type, modified after a time (RFC 3339)",
   parameters: {
     type: 'object',
     properties: {
       name_contains: { type: 'string', minLength: 1, maxLength: 1000 },
+      text_contains: { type: 'string', minLength: 1, maxLength: 1000 },
       mime_type: { type: 'string', minLength: 1, maxLength: 255 },
       modified_after: { type: 'string', minLength: 10, maxLength: 64 },
     },
@@ -32,7 +33,12 @@ export class DriveFindFilesTool implements ToolImplementation {
 
   async execute(
     ctx: ToolContext,
-    params: { name_contains?: string; mime_type?: string; modified_after?: string },
+    params: {
+      name_contains?: string;
+      text_contains?: string;
+      mime_type?: string;
+      modified_after?: string;
+    },
   ) {
     if (params.modified_after !== undefined && !storableTimeOf(params.modified_after)) {
       throw new ToolError(`modified_after ${STORABLE_TIME_MESSAGE}`);
@@ -42,6 +48,7 @@ export class DriveFindFilesTool implements ToolImplementation {
       name: params.name_contains,
       mimeType: params.mime_type,
       modifiedAfter: params.modified_after,
+      text: params.text_contains,
     };
     const rows = await this.files.list(casefileId, filters, MAX_FILES + 1, undefined);
     return {
@@ -52,6 +59,7 @@ export class DriveFindFilesTool implements ToolImplementation {
         modified_time: file.modifiedAt.toISOString(),
         size: file.sizeBytes,
         web_view_link: file.webViewLink,
+        has_text: file.hasContent,
       })),
       more: rows.length > MAX_FILES,
     };
