@@ -110,6 +110,21 @@ describe('Sync sources (API.md §7.1)', () => {
     }
   }
 
+  /** Resolves once no slice of the job is queued or running in pg-boss: its run has stopped. */
+  async function slicesDone(jobId: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [{ n }] = await db.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pgboss.job
+          WHERE data->>'syncJobId' = $1 AND state IN ('created', 'retry', 'active')`,
+        [jobId],
+      );
+      if (n === 0) return;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still has slices`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** A new Gmail source (its first run starts at once), after that run ended. */
   async function syncedSource(body: Json = {}): Promise<Json> {
     const created = await createSource(body).expect(201);
@@ -398,8 +413,8 @@ describe('Sync sources (API.md §7.1)', () => {
     expect(requeried).toMatchObject({ query: 'from:ops@example.test', state: {} });
 
     const release = google.hold(LIST);
+    const run = await runSource(source.id as string).expect(202);
     try {
-      const run = await runSource(source.id as string).expect(202);
       await google.arrived(LIST);
       // a second "run now" while one runs answers that run
       expect((await runSource(source.id as string).expect(202)).body.data.id).toBe(
@@ -414,6 +429,7 @@ describe('Sync sources (API.md §7.1)', () => {
     } finally {
       release();
     }
+    await slicesDone(run.body.data.id as string); // its page in flight stored, the run stopped
     await getSource(source.id as string).expect(404);
   });
 
@@ -429,7 +445,8 @@ describe('Sync sources (API.md §7.1)', () => {
       const started = await Promise.all(
         [t, second, t, second].map((app) => app.app.get(SyncScheduler).sweep()),
       );
-      expect(started.reduce((a, b) => a + b, 0)).toBe(1);
+      // one run for the interval whoever took it (the instances' own timers sweep too)
+      expect(started.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
       const jobs = await api()
         .get(`/v1/casefiles/${casefileId}/sync-jobs`)
         .set('Authorization', bearer(owner))
@@ -473,13 +490,21 @@ describe('Sync sources (API.md §7.1)', () => {
     ];
     google.fileTexts.set('doc-1', 'The quarterly zebra plan');
     google.fileTexts.set('txt-2', 'Plain notes about an okapi');
+    // held already, imported without its text: the first run gets the text all the same
+    await api()
+      .post(`/v1/casefiles/${casefileId}/drive-files`)
+      .set('Authorization', bearer(owner))
+      .send({ files: [driveFile('doc-1', 'Plan')] })
+      .expect(200);
+    // a rate limit on one export (Drive answers it as 403): the run is retried, not failed
+    google.fail(/^\/drive\/v3\/files\/doc-1\/export$/, 403, undefined, 'userRateLimitExceeded');
     const source = await syncedSource({ source: 'drive' });
     expect(source.last_run.status).toBe('succeeded');
     const first = await finished(source.last_run.id as string);
     expect(first.progress).toEqual({
       fetched: 4,
-      created: 4,
-      updated: 0,
+      created: 3,
+      updated: 1,
       unchanged: 0,
       removed: 0,
       skipped: 0,
@@ -487,7 +512,11 @@ describe('Sync sources (API.md §7.1)', () => {
     expect(google.seen(EXPORT).map((r) => r.path)).toEqual(
       expect.arrayContaining(['/drive/v3/files/doc-1/export', '/drive/v3/files/doc-4/export']),
     );
-    expect(google.seen(FILE).map((r) => r.query.get('alt'))).toEqual(['media']); // txt-2
+    // the page was pulled again after the rate limit: its downloads twice, txt-2's the only one
+    expect(new Set(google.seen(FILE).map((r) => `${r.path}?alt=${r.query.get('alt')}`))).toEqual(
+      new Set(['/drive/v3/files/txt-2?alt=media']),
+    );
+    expect(google.seen(/^\/drive\/v3\/files\/doc-1\/export$/)).toHaveLength(2);
     expect(source.state.page_token).toMatch(/^p\d+-\d+$/);
     expect(await search('zebra')).toEqual(['doc-1']);
     expect(await search('okapi')).toEqual(['txt-2']);
@@ -628,6 +657,7 @@ describe('Sync sources (API.md §7.1)', () => {
     expect((await patch(editor, { paused: true }).expect(200)).body.data.paused).toBe(true);
     // a paused source still runs when asked; its run is any editor's to cancel
     const release = google.hold(HISTORY);
+    let runId = '';
     try {
       const run = await runSource(source.id as string, editor).expect(202);
       await google.arrived(HISTORY);
@@ -636,9 +666,11 @@ describe('Sync sources (API.md §7.1)', () => {
         .set('Authorization', bearer(editor))
         .expect(200);
       expect(cancelled.body.data.status).toBe('cancelled');
+      runId = run.body.data.id as string;
     } finally {
       release();
     }
+    await slicesDone(runId);
     const after = (await getSource(source.id as string).expect(200)).body.data as Json;
     expect(after.query).toBeUndefined();
   });
@@ -708,7 +740,12 @@ describe('Sync sources (API.md §7.1)', () => {
       expect(again.map((event) => [event.event, event.id])).toEqual([['done', rest.at(-1)!.id]]);
       // resumed after the last event: nothing more
       const after = await open(jobId, { 'last-event-id': rest.at(-1)!.id! });
+      expect(after.status).toBe(200);
+      expect(after.headers.get('content-type')).toContain('text/event-stream');
       expect(await after.until('done')).toEqual([]);
+      // an id the job never sent
+      const ahead = await open(jobId, { 'last-event-id': String(Number(rest.at(-1)!.id) + 1) });
+      expect(ahead.status).toBe(400);
     } finally {
       release();
     }
@@ -751,12 +788,30 @@ describe('Sync sources (API.md §7.1)', () => {
       'fold-out-1',
     ]);
 
+    // moved out of the folder: it leaves the casefile
+    google.putFile(driveFile('fold-in-1', 'In', { parents: ['folder-b'], mimeType: 'image/png' }));
+    const out = await ran(source.id as string);
+    expect(out.progress).toMatchObject({ fetched: 0, removed: 1 });
+
     google.driveChanges.expire();
     google.reset();
     const again = await ran(source.id as string);
-    expect(again).toMatchObject({ status: 'succeeded', progress: { fetched: 3, unchanged: 3 } });
+    expect(again).toMatchObject({ status: 'succeeded', progress: { fetched: 2, unchanged: 2 } });
     expect(google.seen(CHANGES)).toHaveLength(1); // the 404
     const after = (await getSource(source.id as string).expect(200)).body.data as Json;
     expect(after.state.page_token).toMatch(/^p\d+-\d+$/);
+  });
+
+  it('a query source never fetches again what the import refused: 60 refused matches end the run', async () => {
+    google.messages = messages(1, 'refused');
+    const source = await syncedSource({ query: 'to:me' });
+    for (let i = 0; i < 60; i++) {
+      google.addMessage({ ...gmailMessage({ id: `refused-bad-${i}` }), payload: { parts: 'x' } });
+    }
+    google.reset();
+    const job = await ran(source.id as string);
+    expect(job).toMatchObject({ status: 'succeeded', progress: { created: 0, skipped: 60 } });
+    expect(google.seen(GET_MESSAGE)).toHaveLength(60); // each once
+    expect(google.seen(LIST)).toHaveLength(2); // the page, then the same page for the rest
   });
 });

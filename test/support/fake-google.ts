@@ -19,6 +19,8 @@ interface Fault {
   path: RegExp;
   status: number;
   retryAfterSeconds?: number;
+  /** The reason in Google's `errors` list (`userRateLimitExceeded`, `cannotExportFile`, …). */
+  reason?: string;
 }
 
 /** Google's error body (`{error: {code, message, status}}`). */
@@ -117,8 +119,8 @@ export class FakeGoogle extends LocalServer {
   }
 
   /** The next request to a path matching `path` answers `status` instead, once. */
-  fail(path: RegExp, status: number, retryAfterSeconds?: number): void {
-    this.faults.push({ path, status, retryAfterSeconds });
+  fail(path: RegExp, status: number, retryAfterSeconds?: number, reason?: string): void {
+    this.faults.push({ path, status, retryAfterSeconds, reason });
   }
 
   /** Requests to a matching path wait until the returned function is called. */
@@ -189,14 +191,27 @@ export class FakeGoogle extends LocalServer {
     }
     const fault = this.faults.findIndex((f) => f.path.test(path));
     if (fault >= 0) {
-      const [{ status, retryAfterSeconds }] = this.faults.splice(fault, 1);
+      const [{ status, retryAfterSeconds, reason: detail }] = this.faults.splice(fault, 1);
       const headers: Record<string, string> =
         retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-      const reason = status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
-      send(status, googleError(status, reason, 'Try again later.'), headers);
+      const reason =
+        status === 429
+          ? 'RESOURCE_EXHAUSTED'
+          : status === 403
+            ? 'PERMISSION_DENIED'
+            : 'UNAVAILABLE';
+      const body = googleError(status, reason, 'Try again later.');
+      // Drive's v3 errors also list reasons: `{error: {errors: [{domain, reason, message}], …}}`
+      if (detail)
+        Object.assign(body.error, { errors: [{ domain: 'usageLimits', reason: detail }] });
+      send(status, body, headers);
       return;
     }
     const text = this.fileText(path, url.searchParams);
+    if (text === null) {
+      send(404, googleError(404, 'NOT_FOUND', 'File not found.'));
+      return;
+    }
     if (text !== undefined) {
       res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' });
       res.end(text);
@@ -219,12 +234,17 @@ export class FakeGoogle extends LocalServer {
       : this.oauth.revoke(query);
   }
 
-  /** `files.export` (text/plain) and `files.get?alt=media`: the file's text, if it has one. */
-  private fileText(path: string, query: URLSearchParams): string | undefined {
+  /**
+   * `files.export` (text/plain) and `files.get?alt=media`: the file's text; null (a 404) when it
+   * has none; undefined for any other request.
+   */
+  private fileText(path: string, query: URLSearchParams): string | null | undefined {
     const exported = /^\/drive\/v3\/files\/([^/]+)\/export$/.exec(path);
-    if (exported && query.get('mimeType') === 'text/plain') return this.fileTexts.get(exported[1]);
+    if (exported && query.get('mimeType') === 'text/plain') {
+      return this.fileTexts.get(exported[1]) ?? null;
+    }
     const media = /^\/drive\/v3\/files\/([^/]+)$/.exec(path);
-    if (media && query.get('alt') === 'media') return this.fileTexts.get(media[1]);
+    if (media && query.get('alt') === 'media') return this.fileTexts.get(media[1]) ?? null;
     return undefined;
   }
 

@@ -38,6 +38,7 @@ import {
 } from './google-resources';
 import type { ImportCountsDto } from './import-counts';
 import { clean, type DriveFileResource, toParsedDriveFile } from './drive/drive-file.resource';
+import type { HeldFile } from './drive/drive-files.repository';
 import { rowsOf, type ValueRange } from './sheets/value-range';
 import { WorkspaceSearchRepository } from './search/workspace-search.repository';
 import { SheetRangesRepository } from './sheets/sheet-ranges.repository';
@@ -150,8 +151,8 @@ export class WorkspaceService {
     return googleIds.length === 0 ? 0 : this.drive.remove(casefileId, googleIds, jobId);
   }
 
-  /** Of `googleIds`, the files the casefile holds, with when each was last modified. */
-  heldDriveFiles(casefileId: string, googleIds: readonly string[]): Promise<Map<string, Date>> {
+  /** Of `googleIds`, the files the casefile holds: when each was last modified, whether it has text. */
+  heldDriveFiles(casefileId: string, googleIds: readonly string[]): Promise<Map<string, HeldFile>> {
     return this.drive.held(casefileId, googleIds);
   }
 

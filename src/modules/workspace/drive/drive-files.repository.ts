@@ -39,6 +39,11 @@ export interface DriveFileRow extends KeysetRow, Omit<ParsedDriveFile, 'contentT
   hasContent: boolean;
 }
 
+export interface HeldFile {
+  modifiedAt: Date;
+  hasText: boolean;
+}
+
 export interface DriveFilters {
   mimeType?: string;
   name?: string;
@@ -93,14 +98,19 @@ export class DriveFilesRepository {
     );
   }
 
-  /** Of `googleIds`, those the casefile holds (not removed), with when each was last modified. */
-  async held(casefileId: string, googleIds: readonly string[]): Promise<Map<string, Date>> {
-    const rows = await this.sql.rows<{ googleId: string; modifiedAt: Date }>(
-      `SELECT f.google_id AS "googleId", f.modified_at AS "modifiedAt" FROM drive_files f
+  /**
+   * Of `googleIds`, those the casefile holds (not removed): when each was last modified, and
+   * whether it has text.
+   */
+  async held(casefileId: string, googleIds: readonly string[]): Promise<Map<string, HeldFile>> {
+    const rows = await this.sql.rows<HeldFile & { googleId: string }>(
+      `SELECT f.google_id AS "googleId", f.modified_at AS "modifiedAt",
+              f.content_text <> '' AS "hasText"
+         FROM drive_files f
         WHERE f.casefile_id = $1 AND f.google_id = ANY($2::text[]) AND f.removed_at IS NULL`,
       [casefileId, googleIds],
     );
-    return new Map(rows.map((row) => [row.googleId, row.modifiedAt]));
+    return new Map(rows.map(({ googleId, ...held }) => [googleId, held]));
   }
 
   /** A page of the casefile's files, most recently modified first. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
+import { toStorableText } from '../../../core/http/hostile-input';
 import { WorkspaceService } from '../workspace.service';
 import { GoogleApiClient, GoogleApiError } from './google-api.client';
 import { googlePath } from './google-ids';
@@ -17,6 +18,9 @@ const MAX_PAGE = 100;
 const PAGE_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
 /** Pages of a query's matches read to filter one page of changes. */
 const MAX_MATCH_PAGES = 100;
+/** Empty pages in a row a listing takes (Drive may send some before its end), changes pages a run reads. */
+const MAX_EMPTY_PAGES = 100;
+const MAX_CHANGES_PAGES = 10_000;
 
 /** What a document's text comes from: an export to text/plain, or the file itself. */
 const EXPORTED = new Set([
@@ -30,8 +34,9 @@ const DOWNLOADED = new Set(['text/plain', 'text/markdown', 'text/csv']);
  * the changes start token taken before the listing began (`baseline`, a source's next start).
  * `changes`: reading `changes.list` from `pageToken`.
  */
-type DriveCursor =
-  { mode?: 'full'; pageToken?: string; baseline?: string } | { mode: 'changes'; pageToken: string };
+type FullCursor = { mode?: 'full'; pageToken?: string; baseline?: string; empty?: number };
+type ChangesCursor = { mode: 'changes'; pageToken: string; pages?: number };
+type DriveCursor = FullCursor | ChangesCursor;
 
 interface DriveFile {
   id: string;
@@ -89,7 +94,7 @@ export class DrivePull {
 
   private async listPage(
     state: PullState,
-    cursor: Extract<DriveCursor, { mode?: 'full' }>,
+    cursor: FullCursor,
     token: string,
     signal: AbortSignal,
   ): Promise<PulledPage> {
@@ -106,13 +111,18 @@ export class DrivePull {
       token,
       { signal },
     );
-    const files = await this.withText(state, (page?.files ?? []).slice(0, wanted), token, signal);
+    const listed = (page?.files ?? []).slice(0, wanted);
+    // a source keeps what is in the Drive: a trashed file its query let through stays out
+    const kept = source ? listed.filter((file) => file.trashed !== true) : listed;
+    const files = await this.withText(state, kept, token, signal);
     const pageToken = page?.nextPageToken;
-    const done =
-      !pageToken || files.length === 0 || state.fetched + files.length >= state.params.max_items;
+    // Drive may answer empty pages before the end of a list: only its token says it ended
+    const empty = listed.length === 0 ? (cursor.empty ?? 0) + 1 : 0;
+    if (empty > MAX_EMPTY_PAGES) throw unexpected(`over ${MAX_EMPTY_PAGES} empty pages in a row`);
+    const done = !pageToken || state.fetched + files.length >= state.params.max_items;
     return {
       fetched: files.length,
-      cursor: done ? null : ({ mode: 'full', pageToken, baseline } satisfies DriveCursor),
+      cursor: done ? null : ({ mode: 'full', pageToken, baseline, empty } satisfies FullCursor),
       sourceState: done && baseline !== undefined ? { page_token: baseline } : undefined,
       store: () =>
         this.workspace.importDriveFiles(state.casefileId, files, {
@@ -124,7 +134,7 @@ export class DrivePull {
 
   private async changesPage(
     state: PullState,
-    cursor: Extract<DriveCursor, { mode: 'changes' }>,
+    cursor: ChangesCursor,
     token: string,
     signal: AbortSignal,
   ): Promise<PulledPage> {
@@ -147,6 +157,8 @@ export class DrivePull {
     }
     const changes = page.changes ?? [];
     if (changes.length > MAX_PAGE) throw unexpected('more changes than a page holds');
+    const pages = (cursor.pages ?? 0) + 1;
+    if (pages > MAX_CHANGES_PAGES) throw unexpected(`over ${MAX_CHANGES_PAGES} pages of changes`);
     const removed: string[] = [];
     const changed = new Map<string, DriveFile>();
     for (const change of changes) {
@@ -159,17 +171,20 @@ export class DrivePull {
         changed.set(id, { ...change.file, id });
       }
     }
-    const kept = await this.matching(state, [...changed.values()], token, signal);
+    const { kept, left } = await this.matching(state, [...changed.values()], token, signal);
+    removed.push(...left);
     const files = await this.withText(state, kept, token, signal);
     const next = page.nextPageToken;
     const newStart = page.newStartPageToken;
     if (next === undefined && !isToken(newStart)) {
       throw unexpected('a last page of changes without its newStartPageToken');
     }
-    if (next !== undefined && !isToken(next)) throw unexpected('a bad page token');
+    if (next !== undefined && (!isToken(next) || next === cursor.pageToken)) {
+      throw unexpected('a bad page token');
+    }
     return {
       fetched: files.length,
-      cursor: next === undefined ? null : { mode: 'changes', pageToken: next },
+      cursor: next === undefined ? null : { mode: 'changes', pageToken: next, pages },
       sourceState: next === undefined ? { page_token: newStart } : undefined,
       store: async () => {
         const counts = await this.workspace.importDriveFiles(state.casefileId, files, {
@@ -183,27 +198,25 @@ export class DrivePull {
   }
 
   /**
-   * Of the changed files, those the source's query takes: all without a query; with one, those
-   * among its matches (ids only, 1 000 a call: Drive cannot be asked whether one file matches —
-   * a file moved into a queried folder keeps its modifiedTime, so no time window will do) and
-   * those the casefile holds already. Past MAX_MATCH_PAGES of matches, every changed file is
-   * taken rather than one lost.
+   * Of the changed files, those the source's query takes (`kept`) and those the casefile holds
+   * that it no longer takes (`left`: moved out of a queried folder, say). Without a query, all
+   * are kept. With one, they are looked up among its matches (ids only, 1 000 a call: Drive cannot
+   * be asked whether one file matches — a file moved into a queried folder keeps its
+   * modifiedTime, so no time window will do); past MAX_MATCH_PAGES of matches, a file not found
+   * among them is neither taken nor taken out.
    */
   private async matching(
     state: PullState,
     files: DriveFile[],
     token: string,
     signal: AbortSignal,
-  ): Promise<DriveFile[]> {
+  ): Promise<{ kept: DriveFile[]; left: string[] }> {
     const query = state.params.query;
-    if (files.length === 0 || query === undefined) return files;
-    const held = await this.workspace.heldDriveFiles(
-      state.casefileId,
-      files.map((file) => file.id),
-    );
-    const wanted = new Set(files.filter((file) => !held.has(file.id)).map((file) => file.id));
+    if (files.length === 0 || query === undefined) return { kept: files, left: [] };
+    const unmatched = new Set(files.map((file) => file.id));
     let pageToken: string | undefined;
-    for (let page = 0; page < MAX_MATCH_PAGES && wanted.size > 0; page++) {
+    let complete = false;
+    for (let page = 0; page < MAX_MATCH_PAGES && unmatched.size > 0; page++) {
       const list = await this.google.get<{ files?: { id?: unknown }[]; nextPageToken?: string }>(
         'drive',
         googlePath`drive/v3/files`,
@@ -216,14 +229,20 @@ export class DrivePull {
         token,
         { signal },
       );
-      for (const file of list?.files ?? []) if (typeof file.id === 'string') wanted.delete(file.id);
+      for (const file of list?.files ?? []) {
+        if (typeof file.id === 'string') unmatched.delete(file.id);
+      }
       pageToken = list?.nextPageToken;
       if (!pageToken) {
-        // what is still wanted does not match
-        return files.filter((file) => !wanted.has(file.id));
+        complete = true;
+        break;
       }
     }
-    return files;
+    if (unmatched.size === 0) return { kept: files, left: [] };
+    const kept = files.filter((file) => !unmatched.has(file.id));
+    if (!complete) return { kept, left: [] };
+    const held = await this.workspace.heldDriveFiles(state.casefileId, [...unmatched]);
+    return { kept, left: [...unmatched].filter((id) => held.has(id)) };
   }
 
   /**
@@ -249,9 +268,14 @@ export class DrivePull {
       state.casefileId,
       documents.map((file) => file.id),
     );
+    // new, changed, or held without text (imported before, or its text could not be had)
     const stale = documents.filter((file) => {
-      const modified = held.get(file.id);
-      return modified === undefined || modified.getTime() !== Date.parse(file.modifiedTime ?? '');
+      const kept = held.get(file.id);
+      return (
+        kept === undefined ||
+        !kept.hasText ||
+        kept.modifiedAt.getTime() !== Date.parse(file.modifiedTime ?? '')
+      );
     });
     const texts = await Promise.all(
       stale.map((file) =>
@@ -275,7 +299,8 @@ export class DrivePull {
     const text = new Map(stale.map((file, index) => [file.id, texts[index]]));
     return files.map((file) => {
       const content = text.get(file.id);
-      return content === undefined ? file : { ...file, content_text: content };
+      // a NUL (UTF-16 text read as UTF-8) or a lone surrogate is not storable: U+FFFD
+      return content === undefined ? file : { ...file, content_text: toStorableText(content) };
     });
   }
 

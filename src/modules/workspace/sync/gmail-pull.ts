@@ -8,8 +8,10 @@ import type { PulledPage, PullState } from './google-pull';
 const LIST_PAGE = 100;
 /** A query's matches are listed this many ids a call (Gmail's most). */
 const MATCHES_PAGE = 500;
-/** Messages fetched for one page at most: the import's batch. */
-const FETCH_CHUNK = 100;
+/** Messages fetched for one page at most. */
+const FETCH_CHUNK = 50;
+/** A message larger than this (format=full) is skipped: a page holds FETCH_CHUNK of them. */
+const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 /** History records per page. */
 const HISTORY_PAGE = 100;
 /** Message ids one history page may name: more is not Gmail as we know it. */
@@ -34,8 +36,17 @@ type HistoryCursor = {
   pageToken?: string;
   next?: string;
   pages?: number;
+  /** Ids the last history page named that are still to be fetched, FETCH_CHUNK at a time. */
+  pending?: string[];
 };
-type MatchesCursor = { mode: 'matches'; next: string; pageToken?: string; listed?: number };
+type MatchesCursor = {
+  mode: 'matches';
+  next: string;
+  pageToken?: string;
+  listed?: number;
+  /** Ids of the page being listed again that were fetched already (stored, skipped or gone). */
+  tried?: string[];
+};
 type GmailCursor = FullCursor | HistoryCursor | MatchesCursor;
 
 interface HistoryMessage {
@@ -97,7 +108,10 @@ function changesOf(page: HistoryList): Map<string, 'fetch' | 'remove'> {
 interface Fetched {
   found: unknown[];
   gone: string[];
+  skipped: number;
 }
+
+const TOO_LARGE: unique symbol = Symbol('too large');
 
 /**
  * Gmail pages (API.md §7.1). A one-shot job lists the messages its query matches. A source's run
@@ -139,7 +153,7 @@ export class GmailPull {
     const wanted = Math.min(LIST_PAGE, state.params.max_items - listedBefore);
     const list = await this.list(state.params.query, wanted, cursor.pageToken, token, signal);
     const ids = list.ids.slice(0, wanted);
-    const { found, gone } = await this.fetch(state, ids, token, signal);
+    const { found, gone, skipped } = await this.fetch(state, ids, token, signal);
     const listed = listedBefore + ids.length;
     const done = !list.nextPageToken || ids.length === 0 || listed >= state.params.max_items;
     return {
@@ -148,7 +162,7 @@ export class GmailPull {
         ? null
         : ({ mode: 'full', pageToken: list.nextPageToken, baseline, listed } satisfies FullCursor),
       sourceState: done && baseline !== undefined ? { history_id: baseline } : undefined,
-      store: () => this.store(state, found, gone),
+      store: () => this.store(state, found, gone, skipped),
     };
   }
 
@@ -158,8 +172,22 @@ export class GmailPull {
     token: string,
     signal: AbortSignal,
   ): Promise<PulledPage> {
+    if (cursor.pending?.length) {
+      // the rest of the last history page's messages, a chunk at a time
+      const { found, gone, skipped } = await this.fetch(
+        state,
+        cursor.pending.slice(0, FETCH_CHUNK),
+        token,
+        signal,
+      );
+      const pending = cursor.pending.slice(FETCH_CHUNK);
+      return this.afterHistory(state, { ...cursor, pending }, found, gone, skipped);
+    }
     const pages = (cursor.pages ?? 0) + 1;
-    if (pages > MAX_HISTORY_PAGES) throw unexpected(`a history of over ${MAX_HISTORY_PAGES} pages`);
+    if (pages > MAX_HISTORY_PAGES) {
+      // a history this long is cheaper listed again than read
+      return { fetched: 0, cursor: { mode: 'full' }, store: () => this.workspace.noChanges() };
+    }
     const page = await this.google.get<HistoryList>(
       'gmail',
       googlePath`gmail/v1/users/me/history`,
@@ -182,24 +210,49 @@ export class GmailPull {
       const held = await this.workspace.heldGmailMessages(state.casefileId, wanted);
       wanted = wanted.filter((id) => held.has(id));
     }
-    const { found, gone } = await this.fetch(state, wanted, token, signal);
-    const last = !page.nextPageToken;
-    const after: GmailCursor | null = !last
-      ? { ...cursor, pageToken: page.nextPageToken, next, pages }
-      : state.params.query !== undefined
-        ? { mode: 'matches', next }
-        : null;
+    const { found, gone, skipped } = await this.fetch(
+      state,
+      wanted.slice(0, FETCH_CHUNK),
+      token,
+      signal,
+    );
+    const after: HistoryCursor = {
+      ...cursor,
+      pageToken: page.nextPageToken,
+      next,
+      pages,
+      pending: wanted.slice(FETCH_CHUNK),
+    };
+    return this.afterHistory(state, after, found, [...removed, ...gone], skipped);
+  }
+
+  /** A history step's page: on to the pending ids, the next page, the matches, or the end. */
+  private afterHistory(
+    state: PullState,
+    cursor: HistoryCursor,
+    found: unknown[],
+    gone: string[],
+    skipped: number,
+  ): PulledPage {
+    const next = cursor.next as string;
+    const after: GmailCursor | null =
+      cursor.pending?.length || cursor.pageToken
+        ? cursor
+        : state.params.query !== undefined
+          ? { mode: 'matches', next }
+          : null;
     return {
       fetched: found.length,
       cursor: after,
       sourceState: after === null ? { history_id: next } : undefined,
-      store: () => this.store(state, found, [...removed, ...gone]),
+      store: () => this.store(state, found, gone, skipped),
     };
   }
 
   /**
    * A page of the query's matches: those the casefile lacks are fetched, up to FETCH_CHUNK; the
-   * same page is listed again while it has more (what was stored is no longer lacking).
+   * same page is listed again while it has more, leaving out the ids tried on it already (so
+   * messages the import refuses, never stored, are not fetched again and again).
    */
   private async matchesPage(
     state: PullState,
@@ -209,31 +262,33 @@ export class GmailPull {
   ): Promise<PulledPage> {
     const list = await this.list(state.params.query, MATCHES_PAGE, cursor.pageToken, token, signal);
     const held = await this.workspace.heldGmailMessages(state.casefileId, list.ids);
-    const lacking = list.ids.filter((id) => !held.has(id));
-    const { found, gone } = await this.fetch(state, lacking.slice(0, FETCH_CHUNK), token, signal);
+    const tried = new Set(cursor.tried ?? []);
+    const lacking = list.ids.filter((id) => !held.has(id) && !tried.has(id));
+    const chunk = lacking.slice(0, FETCH_CHUNK);
+    const { found, gone, skipped } = await this.fetch(state, chunk, token, signal);
     const listed = (cursor.listed ?? 0) + list.ids.length;
-    const samePage = lacking.length > FETCH_CHUNK && found.length > 0;
+    const samePage = lacking.length > FETCH_CHUNK;
     const done =
       !samePage &&
       (!list.nextPageToken || list.ids.length === 0 || listed >= state.params.max_items);
     const after: MatchesCursor = samePage
-      ? cursor
-      : { ...cursor, pageToken: list.nextPageToken, listed };
+      ? { ...cursor, tried: [...tried, ...chunk] }
+      : { mode: 'matches', next: cursor.next, pageToken: list.nextPageToken, listed };
     return {
       fetched: found.length,
       cursor: done ? null : after,
       sourceState: done ? { history_id: cursor.next } : undefined,
-      store: () => this.store(state, found, gone),
+      store: () => this.store(state, found, gone, skipped),
     };
   }
 
   /** Stores a page: the messages found, and those gone from the mailbox taken out. */
-  private async store(state: PullState, found: unknown[], gone: string[]) {
+  private async store(state: PullState, found: unknown[], gone: string[], tooLarge: number) {
     const counts = await this.workspace.importGmailMessages(state.casefileId, found, {
       skipRefused: true,
     });
     const removed = await this.workspace.removeGmailMessages(state.casefileId, gone, state.jobId);
-    return { ...counts, removed };
+    return { ...counts, removed, skipped: counts.skipped + tooLarge };
   }
 
   /** A page of the ids `query` matches (all messages without one). */
@@ -258,7 +313,8 @@ export class GmailPull {
 
   /**
    * The messages, format=full. Those deleted since they were named (404), or for a source's run
-   * in spam or trash (which its full listing leaves out too), are `gone`.
+   * in spam or trash (which its full listing leaves out too), are `gone`; one larger than
+   * MAX_MESSAGE_BYTES is `skipped`.
    */
   private async fetch(
     state: PullState,
@@ -270,24 +326,38 @@ export class GmailPull {
     const leftOut = state.sourceState === null ? [] : LEFT_OUT_LABELS;
     const messages = await Promise.all(
       ids.map((id) =>
-        this.google.get<{ labelIds?: unknown }>(
-          'gmail',
-          googlePath`gmail/v1/users/me/messages/${id}`,
-          { format: 'full' },
-          token,
-          { signal, notFound: 'undefined' },
-        ),
+        this.google
+          .get<{ id?: unknown; labelIds?: unknown }>(
+            'gmail',
+            googlePath`gmail/v1/users/me/messages/${id}`,
+            { format: 'full' },
+            token,
+            { signal, notFound: 'undefined', maxBytes: MAX_MESSAGE_BYTES },
+          )
+          .catch((error: unknown): typeof TOO_LARGE => {
+            if (error instanceof GoogleApiError && error.tooLarge) return TOO_LARGE;
+            throw error;
+          }),
       ),
     );
     const found: unknown[] = [];
     const gone: string[] = [];
+    let skipped = 0;
     messages.forEach((message, index) => {
+      if (message === TOO_LARGE) {
+        skipped++;
+        return;
+      }
       const labels = Array.isArray(message?.labelIds) ? (message.labelIds as unknown[]) : [];
-      if (message === undefined || labels.some((label) => leftOut.includes(label as string)))
+      if (message === undefined || labels.some((label) => leftOut.includes(label as string))) {
         gone.push(ids[index]);
-      else found.push(message);
+      } else if (message.id !== ids[index]) {
+        throw unexpected('a message other than the one asked for');
+      } else {
+        found.push(message);
+      }
     });
-    return { found, gone };
+    return { found, gone, skipped };
   }
 
   /** The mailbox's current history id (users.getProfile). */

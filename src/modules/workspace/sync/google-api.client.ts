@@ -47,9 +47,27 @@ export class GoogleApiError extends Error {
     readonly status: number | undefined,
     readonly retryable: boolean,
     readonly timedOut = false,
+    /** The answer was larger than the caller takes (`maxBytes`). */
+    readonly tooLarge = false,
   ) {
     super(message);
   }
+}
+
+/** Google's 403 reasons that mean "not now" (a rate or a quota), not "never". */
+const RATE_LIMIT_REASONS =
+  /"(rateLimitExceeded|userRateLimitExceeded|quotaExceeded|dailyLimitExceeded)"/;
+
+/**
+ * The error of a non-2xx answer, its body read for a 403's reason (a few KiB at most): Drive
+ * answers rate limits as 403, and those are retried later, not taken as a refusal.
+ */
+async function refusalOf(statusCode: number, body: AsyncIterable<Buffer>): Promise<GoogleApiError> {
+  const { bytes } = await readUpTo(body, 8 * 1024);
+  if (statusCode === 403 && RATE_LIMIT_REASONS.test(bytes.toString('utf8'))) {
+    return new GoogleApiError('Google answered 403: a rate limit or quota; later', 403, true);
+  }
+  return refusal(statusCode);
 }
 
 function refusal(status: number): GoogleApiError {
@@ -99,7 +117,7 @@ export class GoogleApiClient implements OnApplicationShutdown {
     path: GooglePath,
     query: Record<string, string | number | undefined>,
     accessToken: string,
-    options: { signal?: AbortSignal; notFound?: 'undefined' } = {},
+    options: { signal?: AbortSignal; notFound?: 'undefined'; maxBytes?: number } = {},
   ): Promise<T | undefined> {
     const url = new URL(path, this.config.google.apiBaseUrl ?? GOOGLE_HOSTS[service]);
     for (const [key, value] of Object.entries(query)) {
@@ -112,12 +130,15 @@ export class GoogleApiClient implements OnApplicationShutdown {
         signal: options.signal,
       });
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        const { bytes, cut } = await readUpTo(response.body, MAX_JSON_BYTES);
+        const maxBytes = options.maxBytes ?? MAX_JSON_BYTES;
+        const { bytes, cut } = await readUpTo(response.body, maxBytes);
         if (cut) {
           throw new GoogleApiError(
-            `Google answered more than ${MAX_JSON_BYTES} bytes; the answer was refused`,
+            `Google answered more than ${maxBytes} bytes; the answer was refused`,
             response.statusCode,
             false,
+            false,
+            true,
           );
         }
         try {
@@ -126,9 +147,11 @@ export class GoogleApiClient implements OnApplicationShutdown {
           throw new GoogleApiError('Google answered what is not JSON', response.statusCode, false);
         }
       }
-      await response.body.dump();
-      if (response.statusCode === 404 && options.notFound === 'undefined') return undefined;
-      throw refusal(response.statusCode);
+      if (response.statusCode === 404 && options.notFound === 'undefined') {
+        await response.body.dump();
+        return undefined;
+      }
+      throw await refusalOf(response.statusCode, response.body);
     } catch (error) {
       throw upstreamErrorOf(error);
     }
@@ -136,8 +159,8 @@ export class GoogleApiClient implements OnApplicationShutdown {
 
   /**
    * The text of a 2xx answer (a file's content, an export), its first `maxBytes` bytes at most:
-   * the rest is never read. Undefined when Google will not give it (403: not exportable or too
-   * large for an export; 404: gone), so one document never fails a whole page.
+   * the rest is never read. Undefined when Google will not give it (403 other than a rate limit:
+   * not exportable or too large for an export; 404: gone), so one document never fails a page.
    */
   async getText(
     service: GoogleService,
@@ -155,9 +178,12 @@ export class GoogleApiClient implements OnApplicationShutdown {
         signal: options.signal,
       });
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        await response.body.dump();
-        if (response.statusCode === 403 || response.statusCode === 404) return undefined;
-        throw refusal(response.statusCode);
+        const refused = await refusalOf(response.statusCode, response.body);
+        // not exportable, too large to export, gone: this document has no text for us
+        if ((refused.status === 403 && !refused.retryable) || refused.status === 404) {
+          return undefined;
+        }
+        throw refused;
       }
       const { bytes, cut } = await readUpTo(response.body, options.maxBytes);
       const text = bytes.toString('utf8');

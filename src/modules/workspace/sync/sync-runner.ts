@@ -182,7 +182,9 @@ export class SyncRunner {
       if (job.sourceId !== null && page.sourceState) {
         await this.sources.keepState(job.sourceId, page.sourceState, id);
       }
-      await this.recordEnd(id, after, 'succeeded');
+      const changed = after.created + after.updated + after.removed + after.skipped > 0;
+      // a scheduled run that found nothing new is in the job list, not on the timeline
+      if (changed || after.trigger !== 'schedule') await this.recordEnd(id, after, 'succeeded');
     }
     return { counts, status: after.status };
   }
@@ -263,14 +265,26 @@ export class SyncRunner {
    * the job had ended or another run holds it.
    */
   private async failWith(id: string, failure: SyncFailure, attempt?: number): Promise<boolean> {
-    const ended = await this.jobs.fail(id, failure, attempt);
+    // the end, its record and the pause commit together, or none of them does
+    const ended = await this.background.inTransaction(async () => {
+      const job = await this.jobs.fail(id, failure, attempt);
+      if (!job) return undefined;
+      await this.recordEnd(id, job, 'failed', failure);
+      const paused = job.sourceId !== null && pauses(failure);
+      if (paused) {
+        await this.sources.pause(job.sourceId as string, {
+          code: failure.code,
+          message: failure.message,
+        });
+      }
+      return { job, paused };
+    });
     if (!ended) return false;
-    await this.recordEnd(id, ended, 'failed', failure);
-    this.ended.inc({ source: ended.source, trigger: ended.trigger, status: 'failed' });
-    if (ended.sourceId !== null && pauses(failure)) {
-      await this.sources.pause(ended.sourceId, { code: failure.code, message: failure.message });
+    const { job, paused } = ended;
+    this.ended.inc({ source: job.source, trigger: job.trigger, status: 'failed' });
+    if (paused) {
       this.logger.warn(
-        { syncJobId: id, syncSourceId: ended.sourceId, ...failure },
+        { syncJobId: id, syncSourceId: job.sourceId, ...failure },
         'sync source paused',
       );
     }
