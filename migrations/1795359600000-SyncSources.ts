@@ -9,6 +9,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Items a sync finds removed at the source are soft-deleted (`removed_at`, `removed_by_job`) and
  * leave lists, search and tools. A connection keeps its last access token sealed.
  */
+const LIST_INDEXES = [
+  ['gmail_messages_casefile_sent_idx', 'gmail_messages', 'casefile_id, sent_at, id'],
+  ['drive_files_casefile_modified_idx', 'drive_files', 'casefile_id, modified_at, id'],
+  ['sheet_ranges_casefile_created_idx', 'sheet_ranges', 'casefile_id, created_at, id'],
+] as const;
+
 export class SyncSources1795359600000 implements MigrationInterface {
   name = 'SyncSources1795359600000';
 
@@ -65,6 +71,14 @@ export class SyncSources1795359600000 implements MigrationInterface {
         `ALTER TABLE ${table} ADD COLUMN removed_at timestamptz(3), ADD COLUMN removed_by_job uuid`,
       );
     }
+    // lists and counts read only what is not removed: their indexes hold only that (a count
+    // stays an index-only scan)
+    for (const [index, table, columns] of LIST_INDEXES) {
+      await queryRunner.query(`DROP INDEX ${index}`);
+      await queryRunner.query(
+        `CREATE INDEX ${index} ON ${table} (${columns}) WHERE removed_at IS NULL`,
+      );
+    }
     await queryRunner.query(`
       ALTER TABLE google_connections
         ADD COLUMN access_token text,
@@ -77,6 +91,10 @@ export class SyncSources1795359600000 implements MigrationInterface {
     await queryRunner.query(`
       ALTER TABLE google_connections DROP CONSTRAINT google_connections_access_token_check,
         DROP COLUMN access_token_expires_at, DROP COLUMN access_token`);
+    for (const [index, table, columns] of LIST_INDEXES) {
+      await queryRunner.query(`DROP INDEX ${index}`);
+      await queryRunner.query(`CREATE INDEX ${index} ON ${table} (${columns})`);
+    }
     for (const table of ['gmail_messages', 'drive_files', 'sheet_ranges']) {
       await queryRunner.query(
         `ALTER TABLE ${table} DROP COLUMN removed_by_job, DROP COLUMN removed_at`,

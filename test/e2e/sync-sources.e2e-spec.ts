@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SyncScheduler } from '../../src/modules/workspace/sync/sync-scheduler';
+import { SyncJobsRepository } from '../../src/modules/workspace/sync/sync-jobs.repository';
 import { createCasefile, grantPermission } from '../factories/casefiles';
 import { connectGoogle } from '../factories/google';
 import { bearer, loggedInUser, type TokenPair } from '../factories/users';
@@ -813,5 +814,34 @@ describe('Sync sources (API.md §7.1)', () => {
     expect(job).toMatchObject({ status: 'succeeded', progress: { created: 0, skipped: 60 } });
     expect(google.seen(GET_MESSAGE)).toHaveLength(60); // each once
     expect(google.seen(LIST)).toHaveLength(2); // the page, then the same page for the rest
+  });
+
+  it('a stream whose client left stops reading its job at once', async () => {
+    google.messages = messages(1, 'leave');
+    const source = await syncedSource();
+    google.addMessage(gmailMessage({ id: 'leave-new' }));
+    const reads = jest.spyOn(t.app.get(SyncJobsRepository), 'findFor');
+    const release = google.hold(HISTORY);
+    let jobId = '';
+    try {
+      jobId = (await runSource(source.id as string).expect(202)).body.data.id as string;
+      await google.arrived(HISTORY);
+      const stream = await openSse(t.app.getHttpServer(), `/v1/sync-jobs/${jobId}/events`, {
+        headers: { authorization: bearer(owner) },
+      });
+      expect((await stream.next())?.event).toBe('progress');
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const whileOpen = reads.mock.calls.length;
+      expect(whileOpen).toBeGreaterThanOrEqual(2); // it polls while its client is there
+      stream.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const atClose = reads.mock.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(reads.mock.calls.length).toBe(atClose); // and not once after
+    } finally {
+      reads.mockRestore();
+      release();
+    }
+    await slicesDone(jobId);
   });
 });

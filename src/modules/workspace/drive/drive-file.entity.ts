@@ -8,7 +8,10 @@ export const DRIVE_SEARCH_SQL =
 /** A Drive file (its metadata, and its text when given) imported into a casefile. */
 @Entity('drive_files')
 @Unique('drive_files_casefile_google_key', ['casefileId', 'googleId'])
-@Index('drive_files_casefile_modified_idx', ['casefileId', 'modifiedAt', 'id'])
+// lists and counts read only what is not removed: the index holds only that
+@Index('drive_files_casefile_modified_idx', ['casefileId', 'modifiedAt', 'id'], {
+  where: 'removed_at IS NULL',
+})
 // GIN on (casefile_id, search) with btree_gin: made by the migrations, not described here
 @Index('drive_files_search_idx', { synchronize: false })
 export class DriveFileEntity {

@@ -9,7 +9,10 @@ export const GMAIL_SEARCH_SQL =
 /** A Gmail message imported into a casefile, keyed by its Gmail id there. */
 @Entity('gmail_messages')
 @Unique('gmail_messages_casefile_google_key', ['casefileId', 'googleId'])
-@Index('gmail_messages_casefile_sent_idx', ['casefileId', 'sentAt', 'id'])
+// lists and counts read only what is not removed: the index holds only that
+@Index('gmail_messages_casefile_sent_idx', ['casefileId', 'sentAt', 'id'], {
+  where: 'removed_at IS NULL',
+})
 // GIN on (casefile_id, search) with btree_gin: made by the migrations, not described here
 @Index('gmail_messages_search_idx', { synchronize: false })
 export class GmailMessageEntity {

@@ -8,7 +8,10 @@ export const SHEET_SEARCH_SQL =
 /** The values of one range of a spreadsheet (a Sheets ValueRange), its first row the header. */
 @Entity('sheet_ranges')
 @Unique('sheet_ranges_casefile_range_key', ['casefileId', 'spreadsheetId', 'range'])
-@Index('sheet_ranges_casefile_created_idx', ['casefileId', 'createdAt', 'id'])
+// lists and counts read only what is not removed: the index holds only that
+@Index('sheet_ranges_casefile_created_idx', ['casefileId', 'createdAt', 'id'], {
+  where: 'removed_at IS NULL',
+})
 // GIN on (casefile_id, search) with btree_gin: made by the migrations, not described here
 @Index('sheet_ranges_search_idx', { synchronize: false })
 export class SheetRangeEntity {
