@@ -611,15 +611,17 @@ describe('Sync sources (API.md §7.1)', () => {
     ).toEqual(['query-00001', 'query-00002', 'query-new']);
   });
 
-  it('skips a message the import refuses, stores the rest, and moves on', async () => {
+  it('skips a message the import refuses or that is too large, stores the rest, and moves on', async () => {
     google.messages = messages(2, 'hostile');
     const source = await syncedSource();
     google.addMessage({ ...gmailMessage({ id: 'hostile-bad' }), payload: { parts: 'not parts' } });
     google.addMessage(gmailMessage({ id: 'hostile-good', subject: 'Fine' }));
+    // over 2 MiB in format=full: not read past the limit, skipped
+    google.addMessage(gmailMessage({ id: 'hostile-huge', text: 'x'.repeat(3 * 1024 * 1024) }));
     const job = await ran(source.id as string);
     expect(job).toMatchObject({
       status: 'succeeded',
-      progress: { fetched: 2, created: 1, skipped: 1 },
+      progress: { fetched: 2, created: 1, skipped: 2 },
     });
     const after = (await getSource(source.id as string).expect(200)).body.data as Json;
     expect(after.state.history_id).toBe(google.gmailHistory.currentId);

@@ -50,6 +50,22 @@ describe('Workspace imports (service level)', () => {
     expect(stored.map((row) => row.google_id)).toEqual(['m-ok']);
   });
 
+  it('a sync given one id twice stores it once, as it came last, never failing the batch', async () => {
+    const casefileId = await newCasefile();
+    const batch = [
+      gmailMessage({ id: 'm-twice' }),
+      gmailMessage({ id: 'm-twice', subject: 'Last' }),
+    ];
+    expect(
+      await t.run(() => workspace.importGmailMessages(casefileId, batch, { skipRefused: true })),
+    ).toEqual({ created: 1, updated: 0, unchanged: 0, skipped: 0 });
+    const [row] = await db.query<{ subject: string }[]>(
+      'SELECT subject FROM gmail_messages WHERE casefile_id = $1',
+      [casefileId],
+    );
+    expect(row.subject).toBe('Last');
+  });
+
   it('stores Gmail messages once: a re-import counts them unchanged, an edited one updated', async () => {
     const casefileId = await newCasefile();
     const batch = [gmailMessage({ id: 'm-1' }), gmailMessage({ id: 'm-2', subject: 'Invoice' })];

@@ -3,7 +3,6 @@ import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import { AppConfig, type GoogleOAuthConfig } from '../../config/app-config';
 import { GoogleNotConfiguredError } from './google.errors';
 
-/** What a connection asks Google for: who the account is, and read access to the sources. */
 /** What each kind of Google data needs of a connection (read-only, always). */
 export const GOOGLE_READ_SCOPES = {
   gmail: 'https://www.googleapis.com/auth/gmail.readonly',
@@ -11,13 +10,8 @@ export const GOOGLE_READ_SCOPES = {
   sheets: 'https://www.googleapis.com/auth/spreadsheets.readonly',
 } as const;
 
-export const GOOGLE_SCOPES = [
-  'openid',
-  'email',
-  'https://www.googleapis.com/auth/gmail.readonly',
-  'https://www.googleapis.com/auth/drive.readonly',
-  'https://www.googleapis.com/auth/spreadsheets.readonly',
-] as const;
+/** What a connection asks Google for: who the account is, and read access to the sources. */
+export const GOOGLE_SCOPES = ['openid', 'email', ...Object.values(GOOGLE_READ_SCOPES)] as const;
 
 /** Google's own OAuth endpoints (GOOGLE_OAUTH_BASE_URL replaces their root, for a proxy or a fake). */
 const GOOGLE_ENDPOINTS = {

@@ -85,7 +85,11 @@ export class WorkspaceService {
     options: { skipRefused?: boolean } = {},
   ): Promise<SyncImportCounts> {
     const { accepted, skipped } = options.skipRefused
-      ? await eachAccepted(items, (one) => this.parseGmailMessages(one))
+      ? await eachAccepted(
+          items,
+          (one) => this.parseGmailMessages(one),
+          (m) => m.googleId,
+        )
       : { accepted: await this.parseGmailMessages(items), skipped: 0 };
     const counts = await this.gmail.upsert(casefileId, accepted);
     return { ...this.noted(casefileId, 'gmail_messages', counts), skipped };
@@ -181,7 +185,7 @@ export class WorkspaceService {
   ): Promise<SyncImportCounts> {
     const check = (batch: readonly unknown[]) => Promise.resolve(this.checkDriveFiles(batch));
     const { accepted, skipped } = options.skipRefused
-      ? await eachAccepted(items, check)
+      ? await eachAccepted(items, check, (file) => file.id)
       : { accepted: await check(items), skipped: 0 };
     const parsed = accepted.map((file) => toParsedDriveFile(file, options.keepText));
     const counts = await this.drive.upsert(casefileId, parsed);
@@ -331,20 +335,28 @@ const importCounts = ({ created, updated, unchanged }: SyncImportCounts): Import
   unchanged,
 });
 
-/** `check` on each item alone: the results of those it accepts, and how many it refused. */
+/**
+ * `check` on each item alone: the results of those it accepts, and how many it refused. An id
+ * that comes twice (the checks of one item cannot see the other) is stored once, as it came last:
+ * one statement cannot write a row twice.
+ */
 async function eachAccepted<T>(
   items: readonly unknown[],
   check: (one: readonly unknown[]) => Promise<T[]>,
+  key: (item: T) => string,
 ): Promise<{ accepted: T[]; skipped: number }> {
-  const accepted: T[] = [];
+  const accepted = new Map<string, T>();
   let skipped = 0;
   for (const item of items) {
     try {
-      accepted.push(...(await check([item])));
+      for (const one of await check([item])) {
+        accepted.delete(key(one));
+        accepted.set(key(one), one);
+      }
     } catch (error) {
       if (!(error instanceof RequestValidationError)) throw error;
       skipped++;
     }
   }
-  return { accepted, skipped };
+  return { accepted: [...accepted.values()], skipped };
 }

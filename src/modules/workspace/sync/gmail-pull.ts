@@ -1,8 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { WorkspaceService } from '../workspace.service';
 import { GoogleApiClient, GoogleApiError } from './google-api.client';
-import { googlePath, isGmailMessageId } from './google-ids';
+import { googlePath } from './google-ids';
 import type { PulledPage, PullState } from './google-pull';
+import {
+  changesOf,
+  type FullCursor,
+  type GmailCursor,
+  type HistoryCursor,
+  historyIdOf,
+  type HistoryList,
+  type MatchesCursor,
+  messageIds,
+  type MessageList,
+  unexpected,
+} from './gmail-answers';
 
 /** Gmail lists ids only; each message is then fetched (format=full), ten at a time per host. */
 const LIST_PAGE = 100;
@@ -14,95 +26,10 @@ const FETCH_CHUNK = 50;
 const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 /** History records per page. */
 const HISTORY_PAGE = 100;
-/** Message ids one history page may name: more is not Gmail as we know it. */
-const MAX_CHANGED_IDS = 500;
 /** History pages one run reads at most: a history that does not end is not Gmail's. */
 const MAX_HISTORY_PAGES = 2_000;
 /** What the full listing leaves out (messages.list, includeSpamTrash=false): not in the casefile. */
 const LEFT_OUT_LABELS = ['SPAM', 'TRASH'];
-
-/**
- * Where a Gmail job stands. `full`: listing `messages` (a one-shot job, a source's first run, or
- * one whose history expired), with the mailbox's `historyId` from before the listing began
- * (`baseline`, a source's next start) and how many ids it listed. `history`: reading
- * `users.history` from `start`, with `next` — the first page's `historyId`, the next run's start.
- * `matches`: after the history, a source with a query lists its matches and fetches those the
- * casefile lacks.
- */
-type FullCursor = { mode?: 'full'; pageToken?: string; baseline?: string; listed?: number };
-type HistoryCursor = {
-  mode: 'history';
-  start: string;
-  pageToken?: string;
-  next?: string;
-  pages?: number;
-  /** Ids the last history page named that are still to be fetched, FETCH_CHUNK at a time. */
-  pending?: string[];
-};
-type MatchesCursor = {
-  mode: 'matches';
-  next: string;
-  pageToken?: string;
-  listed?: number;
-  /** Ids of the page being listed again that were fetched already (stored, skipped or gone). */
-  tried?: string[];
-};
-type GmailCursor = FullCursor | HistoryCursor | MatchesCursor;
-
-interface HistoryMessage {
-  message?: { id?: unknown };
-}
-interface HistoryList {
-  history?: {
-    messagesAdded?: HistoryMessage[];
-    messagesDeleted?: HistoryMessage[];
-    labelsAdded?: HistoryMessage[];
-    labelsRemoved?: HistoryMessage[];
-  }[];
-  nextPageToken?: string;
-  historyId?: unknown;
-}
-interface MessageList {
-  messages?: { id?: unknown }[];
-  nextPageToken?: string;
-}
-
-/** Not Google as we know it (a broken proxy, a wrong GOOGLE_API_BASE_URL): fail, do not guess. */
-const unexpected = (what: string) =>
-  new GoogleApiError(`Gmail sent ${what}; the page was refused`, undefined, false);
-
-function messageIds(ids: unknown[]): string[] {
-  if (!ids.every((id) => typeof id === 'string' && isGmailMessageId(id))) {
-    throw unexpected('a message id that is not a Gmail message id');
-  }
-  return ids as string[];
-}
-
-function historyIdOf(value: unknown): string {
-  if (typeof value !== 'string' || !/^[0-9]{1,32}$/.test(value)) {
-    throw unexpected('an answer without its historyId');
-  }
-  return value;
-}
-
-/**
- * The net change a history page makes to each message it names, in the page's order: fetched
- * again (added, labels changed) or removed (deleted, last).
- */
-function changesOf(page: HistoryList): Map<string, 'fetch' | 'remove'> {
-  const changes = new Map<string, 'fetch' | 'remove'>();
-  const ids = (entries: HistoryMessage[] | undefined) =>
-    messageIds((entries ?? []).map((entry) => entry.message?.id));
-  for (const record of page.history ?? []) {
-    for (const id of ids(record.messagesAdded)) changes.set(id, 'fetch');
-    for (const id of ids([...(record.labelsAdded ?? []), ...(record.labelsRemoved ?? [])])) {
-      if (changes.get(id) !== 'remove') changes.set(id, 'fetch');
-    }
-    for (const id of ids(record.messagesDeleted)) changes.set(id, 'remove');
-    if (changes.size > MAX_CHANGED_IDS) throw unexpected('more changes on a page than it holds');
-  }
-  return changes;
-}
 
 /** What fetching a set of messages found: those to store, and those to take out. */
 interface Fetched {

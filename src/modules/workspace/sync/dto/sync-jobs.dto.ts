@@ -26,18 +26,11 @@ import {
 export const DEFAULT_MAX_ITEMS = 1_000;
 export const MAX_MAX_ITEMS = 100_000;
 
-export class CreateSyncJobDto {
+/** What a pull takes, a one-shot job's or a sync source's: the source and what of it. */
+export class PullParamsDto {
   @IsIn(SYNC_SOURCES)
   @ApiProperty({ enum: SYNC_SOURCES })
   source!: SyncSource;
-
-  @IsString()
-  @Length(1, 4096)
-  @ApiProperty({
-    description:
-      'A Google OAuth access token with read scope for the source; kept encrypted until the job ends, never shown',
-  })
-  access_token!: string;
 
   @IsOptional()
   @IsString()
@@ -73,6 +66,16 @@ export class CreateSyncJobDto {
       'inner spaces is quoted. Default: every sheet of the spreadsheet',
   })
   ranges?: string[];
+}
+
+export class CreateSyncJobDto extends PullParamsDto {
+  @IsString()
+  @Length(1, 4096)
+  @ApiProperty({
+    description:
+      'A Google OAuth access token with read scope for the source; kept encrypted until the job ends, never shown',
+  })
+  access_token!: string;
 
   @IsOptional()
   @IsInt()

@@ -1,66 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
-import { SPREADSHEET_ID } from '../google-ids';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { SYNC_SOURCES, SYNC_STATUSES, SYNC_TRIGGERS, type SyncSource } from '../sync-job.entity';
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../sync-source.entity';
+import { PullParamsDto } from './sync-jobs.dto';
 import type { SyncSourceRow } from '../sync-sources.repository';
 
 export const DEFAULT_INTERVAL_MINUTES = 60;
 
-const QUERY_DESCRIPTION =
-  "gmail, drive: Gmail's search (`from:… label:…`) or Drive's `q` (`mimeType = '…'`)";
-
-export class CreateSyncSourceDto {
+export class CreateSyncSourceDto extends PullParamsDto {
   @IsUUID()
   @ApiProperty({ format: 'uuid', description: "One of the caller's active Google connections" })
   connection_id!: string;
-
-  @IsIn(SYNC_SOURCES)
-  @ApiProperty({ enum: SYNC_SOURCES })
-  source!: SyncSource;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 2048)
-  @ApiPropertyOptional({ description: QUERY_DESCRIPTION })
-  query?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(SPREADSHEET_ID, {
-    message: 'spreadsheet_id must be a Google spreadsheet id (letters, digits, "-" and "_")',
-  })
-  @ApiPropertyOptional({
-    pattern: SPREADSHEET_ID.source,
-    description: "sheets (required there): the id in the spreadsheet's URL",
-  })
-  spreadsheet_id?: string;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 256, { each: true })
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'sheets: A1 ranges (as for sync jobs); default every sheet',
-  })
-  ranges?: string[];
 
   @IsOptional()
   @IsInt()
@@ -94,7 +44,8 @@ export class UpdateSyncSourceDto {
   @IsString()
   @Length(1, 2048)
   @ApiPropertyOptional({
-    description: `${QUERY_DESCRIPTION}; a new query makes the next run a full sync`,
+    description:
+      "gmail, drive: Gmail's search or Drive's `q`; a new query makes the next run a full sync",
   })
   query?: string;
 }
